@@ -1,0 +1,25 @@
+"""Demo people every other demo module builds on."""
+
+from allauth.account.models import EmailAddress
+
+from apps.accounts.models import User
+from apps.core.management.commands.seed_demo import DEMO_PASSWORD
+
+
+def demo_user(email: str, first_name: str, last_name: str, **extra) -> User:
+    """Get or create a verified demo person with the demo password."""
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"first_name": first_name, "last_name": last_name, **extra}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def seed(stdout) -> None:
+    demo_user("staff@stratum.test", "Sam", "Staff", is_staff=True, is_superuser=True)
+    demo_user("demo@stratum.test", "Dana", "Demo", job_title="Translational scientist")

@@ -1,0 +1,129 @@
+from django.conf import settings
+from django.db import models
+
+from apps.core.files import StoredFileFields
+from apps.core.models import AccessTier, BaseModel
+
+DUO_RELEASE = "v2021-02-23"
+
+
+class DuoTerm(models.Model):
+    """A GA4GH Data Use Ontology term, loaded from shared/data/duo-terms.csv by a data migration."""
+
+    class Kind(models.TextChoices):
+        PERMISSION = "permission", "Permission"
+        MODIFIER = "modifier", "Modifier"
+
+    id = models.CharField(primary_key=True, max_length=20)  # e.g. DUO:0000007
+    shorthand = models.CharField(max_length=10, unique=True)
+    label = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    parent_id_code = models.CharField(max_length=20, blank=True)
+    requires_value = models.CharField(max_length=20, default="none")
+    summary = models.TextField()
+
+    class Meta:
+        ordering = ["kind", "shorthand"]
+
+    def __str__(self) -> str:
+        return f"{self.shorthand} ({self.label})"
+
+
+class DatasetStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    RETIRED = "retired", "Retired"
+
+
+class Dataset(BaseModel):
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="datasets"
+    )
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    steward_organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="stewarded"
+    )
+    access_tier = models.CharField(
+        max_length=20, choices=AccessTier.choices, default=AccessTier.CONSORTIUM, db_index=True
+    )
+    allowed_organisations = models.ManyToManyField(
+        "organisations.Organisation",
+        blank=True,
+        related_name="+",
+        help_text="For the named-organisations tier: whose members may download.",
+    )
+    status = models.CharField(
+        max_length=20, choices=DatasetStatus.choices, default=DatasetStatus.DRAFT, db_index=True
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    requires_steward_approval = models.BooleanField(
+        default=False, help_text="Controlled access also needs the steward organisation's approval."
+    )
+    auto_approve = models.BooleanField(
+        default=False,
+        help_text="The committee opted in to approving requests that pass every check.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [models.Index(fields=["project", "access_tier"], name="dataset_project_tier_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DataUsePolicy(BaseModel):
+    """One version of a dataset's DUO conditions; grants remember the version they were made under."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="policies")
+    version = models.PositiveIntegerField()
+    duo_release = models.CharField(max_length=20, default=DUO_RELEASE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["dataset", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "version"], name="datasets_datausepolicy_version_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset} policy v{self.version}"
+
+
+class DataUseCondition(models.Model):
+    """A DUO term in a policy with its typed value, e.g. DS → disease area ids, TS → months."""
+
+    policy = models.ForeignKey(DataUsePolicy, on_delete=models.CASCADE, related_name="conditions")
+    term = models.ForeignKey(DuoTerm, on_delete=models.PROTECT, related_name="+")
+    value = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "term"], name="datasets_datausecondition_term_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term.shorthand}={self.value}" if self.value else self.term.shorthand
+
+
+class DatasetFile(StoredFileFields, BaseModel):
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="files")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["file_name"]
+
+    def __str__(self) -> str:
+        return self.file_name

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DiseasesConfig(AppConfig):
+    name = "apps.diseases"
+    label = "diseases"

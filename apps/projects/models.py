@@ -1,0 +1,259 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from apps.core.models import BaseModel
+
+
+class ProjectStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    ARCHIVED = "archived", "Archived"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    REJECTED = "rejected", "Rejected"
+
+
+class SummaryVisibility(models.TextChoices):
+    PUBLIC = "public", "Public"
+    MEMBERS = "members", "Members only"
+
+
+class Project(BaseModel):
+    title = models.CharField(max_length=300)
+    acronym = models.CharField(max_length=40)
+    slug = models.SlugField(max_length=80, unique=True)
+    summary = models.TextField()
+    disease_areas = models.ManyToManyField(
+        "diseases.DiseaseArea", related_name="projects", blank=True
+    )
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.PROPOSED, db_index=True
+    )
+    status_reason = models.TextField(blank=True)
+    summary_visibility = models.CharField(
+        max_length=20, choices=SummaryVisibility.choices, default=SummaryVisibility.PUBLIC
+    )
+    rec_reference = models.CharField("REC reference", max_length=40, blank=True)
+    iras_id = models.CharField("IRAS ID", max_length=20, blank=True)
+    consortium_agreement_signed_on = models.DateField(null=True, blank=True)
+    consortium_agreement = models.FileField(upload_to="agreements/", blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(Lower("acronym"), name="projects_project_acronym_ci_unique"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="projects_project_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.acronym} — {self.title}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.summary_visibility == SummaryVisibility.PUBLIC
+
+
+class ProjectFunder(BaseModel):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="funders")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="funded"
+    )
+    grant_reference = models.CharField(max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.grant_reference})"
+
+
+class PartnerRole(models.TextChoices):
+    LEAD = "lead", "Lead"
+    PARTNER = "partner", "Partner"
+    ASSOCIATE = "associate", "Associate"
+
+
+class PartnerStatus(models.TextChoices):
+    INVITED = "invited", "Invited"
+    ACTIVE = "active", "Active"
+    DECLINED = "declined", "Declined"
+    LEFT = "left", "Left"
+
+
+class Partner(BaseModel):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="partners")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="partnerships"
+    )
+    role = models.CharField(max_length=20, choices=PartnerRole.choices, default=PartnerRole.PARTNER)
+    status = models.CharField(
+        max_length=20, choices=PartnerStatus.choices, default=PartnerStatus.INVITED, db_index=True
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    joined_on = models.DateField(null=True, blank=True)
+    left_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["role", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "organisation"],
+                condition=Q(status__in=["invited", "active"]),
+                name="projects_partner_one_current",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "status"], name="partner_org_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} in {self.project.acronym} ({self.role})"
+
+
+class MembershipRole(models.TextChoices):
+    COORDINATOR = "coordinator", "Coordinator"
+    CONTRIBUTOR = "contributor", "Contributor"
+    VIEWER = "viewer", "Viewer"
+    OBSERVER = "observer", "Observer"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def current(self, today=None):
+        """Memberships whose rights hold today: not ended and not past their end date."""
+        today = today or timezone.localdate()
+        return self.filter(ended_at__isnull=True).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+        )
+
+
+class Membership(BaseModel):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The partner organisation through which the person takes part.",
+    )
+    role = models.CharField(
+        max_length=20, choices=MembershipRole.choices, default=MembershipRole.CONTRIBUTOR
+    )
+    ends_on = models.DateField(
+        null=True, blank=True, help_text="Rights stop after this date; observers must have one."
+    )
+    ended_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when the membership was ended; kept for history."
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["role", "user__last_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "user"],
+                condition=Q(ended_at__isnull=True),
+                name="projects_membership_one_current",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="observer") | Q(ends_on__isnull=False),
+                name="projects_membership_observer_has_end",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "ended_at"], name="membership_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.project.acronym} ({self.role})"
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == MembershipRole.COORDINATOR
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in (MembershipRole.COORDINATOR, MembershipRole.CONTRIBUTOR)
+
+
+class WorkPackage(BaseModel):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="work_packages")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    lead_organisations = models.ManyToManyField(
+        "organisations.Organisation", blank=True, related_name="+"
+    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["project", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "number"], name="projects_workpackage_number_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"WP{self.number} {self.title}"
+
+
+class Biomarker(BaseModel):
+    class Kind(models.TextChoices):
+        GENOMIC = "genomic", "Genomic"
+        PROTEOMIC = "proteomic", "Proteomic"
+        METABOLOMIC = "metabolomic", "Metabolomic"
+        IMAGING = "imaging", "Imaging"
+        CLINICAL = "clinical", "Clinical"
+        OTHER = "other", "Other"
+
+    class Stage(models.TextChoices):
+        DISCOVERY = "discovery", "Discovery"
+        ANALYTICAL_VALIDATION = "analytical_validation", "Analytical validation"
+        CLINICAL_VALIDATION = "clinical_validation", "Clinical validation"
+        CLINICAL_UTILITY = "clinical_utility", "Clinical utility"
+        ROUTINE_USE = "routine_use", "Routine use"
+
+    class RegulatoryStatus(models.TextChoices):
+        RUO = "ruo", "Research use only"
+        IVD_IN_DEVELOPMENT = "in_development", "IVD in development"
+        CE_UKCA = "ce_ukca", "CE/UKCA marked"
+        FDA_CLEARED = "fda_cleared", "FDA cleared/approved"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="biomarkers")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    stratum = models.TextField(help_text="The patient subpopulation this biomarker defines.")
+    assay = models.CharField(max_length=200, blank=True)
+    diagnostic_partner = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    development_stage = models.CharField(
+        max_length=30, choices=Stage.choices, default=Stage.DISCOVERY
+    )
+    regulatory_status = models.CharField(
+        max_length=20, choices=RegulatoryStatus.choices, default=RegulatoryStatus.RUO
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,61 @@
+"""pytest: the real PostgreSQL and Redis when they answer (tests/conftest.py decides), fast hashing."""
+
+from .base import *  # noqa: F403
+from .base import CELERY_BEAT_SCHEDULE, VAR_DIR, env  # noqa: F401
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+MEDIA_ROOT = VAR_DIR / "test-media"
+ALLOWED_HOSTS = ["*"]
+REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"token": "100000/min", "ip": "100000/min"}
+
+# --- Which database and broker the suite runs against ---------------------------------------
+# DATABASE_URL / REDIS_URL win when set. Otherwise use PostgreSQL and Redis on 127.0.0.1 when
+# they answer, else SQLite and the embedded broker; REQUIRE_SERVICES=1 makes "missing" fatal.
+import socket  # noqa: E402
+import sys  # noqa: E402
+
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+_require = env.bool("REQUIRE_SERVICES", default=False)
+if not env.str("DATABASE_URL", default=""):
+    if _answers(5432):
+        DATABASES = {"default": env.db_url_config("postgres://postgres@127.0.0.1:5432/stratum")}
+    elif _require:
+        raise ImproperlyConfigured("REQUIRE_SERVICES=1 but PostgreSQL does not answer on 5432.")
+if not env.str("REDIS_URL", default=""):
+    if _answers(6379):
+        # One Redis database per xdist worker, so a worker clearing its cache spares the other.
+        _worker = env.str("PYTEST_XDIST_WORKER", default="gw0")
+        REDIS_URL = f"redis://127.0.0.1:6379/{15 - int(_worker.removeprefix('gw') or 0) % 8}"
+        CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": REDIS_URL,
+                "KEY_PREFIX": "stratum-test",
+            }
+        }
+        CELERY_BROKER_URL = REDIS_URL
+        CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+    elif _require:
+        raise ImproperlyConfigured("REQUIRE_SERVICES=1 but Redis does not answer on 6379.")
+IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if not getattr(sys, "_stratum_services_printed", False):
+    sys._stratum_services_printed = True
+    print(
+        f"stratum tests: database={'PostgreSQL' if IS_POSTGRES else 'SQLite'} "
+        f"broker={'Redis' if REDIS_URL else 'embedded filesystem'}",
+        file=sys.stderr,
+    )

@@ -1,0 +1,37 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from apps.core import health, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("apps.accounts.urls")),
+    path("organisations/", include("apps.organisations.urls")),
+    path("disease-areas/", include("apps.diseases.urls")),
+    path("projects/", include("apps.projects.urls")),
+    path("protocols/", include("apps.documents.urls")),
+    path("datasets/", include("apps.datasets.urls")),
+    path("access/", include("apps.access.urls")),
+    path("milestones/", include("apps.milestones.urls")),
+    path("notifications/", include("apps.notifications.urls")),
+    path("audit/", include("apps.audit.urls")),
+    path("account/tokens/", include("apps.api.web_urls")),
+    path("api/v1/", include("apps.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
+
+handler400 = "apps.core.views.bad_request"
+handler403 = "apps.core.views.permission_denied"
+handler404 = "apps.core.views.page_not_found"
+handler500 = "apps.core.views.server_error"
+
+if settings.DEBUG:
+    urlpatterns += [path("__errors__/<int:code>/", views.error_preview)]
