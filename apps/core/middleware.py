@@ -1,7 +1,9 @@
+import ipaddress
 import re
 import uuid
 import zoneinfo
 
+from django.conf import settings
 from django.utils import timezone
 
 from apps.core.logging import request_id_var
@@ -39,4 +41,33 @@ class UserTimezoneMiddleware:
             timezone.activate(zoneinfo.ZoneInfo(zone)) if zone else timezone.deactivate()
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
+        return self.get_response(request)
+
+
+class TrustedProxyClientIpMiddleware:
+    """Behind nginx or an ingress, REMOTE_ADDR is the proxy: take the client from X-Real-IP.
+
+    Only when the direct peer is one of settings.STRATUM_TRUSTED_PROXIES (CIDRs), so a client
+    talking to gunicorn directly cannot forge its address in the audit log.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.proxies = [
+            ipaddress.ip_network(cidr, strict=False)
+            for cidr in getattr(settings, "STRATUM_TRUSTED_PROXIES", [])
+        ]
+
+    @staticmethod
+    def _client(value: str):
+        try:
+            return ipaddress.ip_address(value.strip())
+        except ValueError:
+            return None
+
+    def __call__(self, request):
+        peer = self._client(request.META.get("REMOTE_ADDR", ""))
+        real = self._client(request.META.get("HTTP_X_REAL_IP", ""))
+        if peer is not None and real is not None and any(peer in net for net in self.proxies):
+            request.META["REMOTE_ADDR"] = str(real)
         return self.get_response(request)

@@ -11,3 +11,17 @@ def ping(token: str) -> str:
     answer = f"{socket.gethostname()}:{os.getpid()}"
     cache.set(f"ping:{token}", answer, 300)
     return answer
+
+
+@shared_task(name="core.send_test_email")
+def send_test_email(to: str) -> int:
+    """Proves the worker can deliver mail (deploy/smoke.sh, and operators after a change)."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    return send_mail(
+        subject="Stratum test e-mail",
+        message=f"This message was sent by the Celery worker on {socket.gethostname()}.",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[to],
+    )

@@ -1,0 +1,93 @@
+"""gunicorn settings for Stratum in production (`gunicorn -c deploy/gunicorn.conf.py portal.wsgi`).
+
+Every value can be overridden from the environment so one image fits a laptop, a VM and a pod:
+GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_TIMEOUT, GUNICORN_GRACEFUL_TIMEOUT,
+GUNICORN_KEEPALIVE, GUNICORN_MAX_REQUESTS, GUNICORN_ACCESS_LOG, LOG_FORMAT (json|text).
+"""
+
+import json
+import multiprocessing
+import os
+import time
+
+from gunicorn.glogging import Logger
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip() else default
+
+
+def default_workers() -> int:
+    """(2 x cores) + 1, capped: each worker holds a DB pool and ~150 MB, and uploads stream to disk.
+
+    In a container the CPU count is the host's, not the pod's limit, so Kubernetes manifests set
+    GUNICORN_WORKERS explicitly; the cap keeps a big host from starting dozens of workers.
+    """
+    return min(multiprocessing.cpu_count() * 2 + 1, _env_int("GUNICORN_MAX_WORKERS", 12))
+
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = _env_int("GUNICORN_WORKERS", default_workers())
+# gthread: a slow client or a long download does not pin a whole process; nginx buffers anyway.
+worker_class = "gthread"
+threads = _env_int("GUNICORN_THREADS", 4)
+# Uploads of up to 2 GiB are buffered by nginx before they reach gunicorn, so 60 s is ample for
+# the app to stream a buffered body to storage; raise it for slow object stores.
+timeout = _env_int("GUNICORN_TIMEOUT", 60)
+# Kubernetes sends SIGTERM and waits terminationGracePeriodSeconds (45 s) before SIGKILL.
+graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
+# Recycle workers now and then so a slow leak in a dependency never takes a replica down.
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+# Import the app before forking: faster starts and copy-on-write memory sharing.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
+# /dev/shm keeps the heartbeat off slow or read-only container filesystems.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+# Only nginx / the ingress sets X-Forwarded-Proto; the pod network is not reachable otherwise.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+limit_request_line = 8190
+limit_request_fields = 100
+
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Text format: Apache combined plus the request id (set by RequestIdMiddleware on the response,
+# taken from nginx's X-Request-ID) and the duration in milliseconds.
+access_log_format = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" '
+    "request_id=%({x-request-id}o)s duration_ms=%(M)s"
+)
+
+
+class JsonAccessLogger(Logger):
+    """One JSON object per request, matching the app's JSON log lines (apps.core.logging)."""
+
+    def access(self, resp, req, environ, request_time):
+        if not self.access_log_enabled:
+            return
+        atoms = self.atoms_wrapper_class(self.atoms(resp, req, environ, request_time))
+        entry = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "level": "INFO",
+            "logger": "gunicorn.access",
+            "request_id": atoms["{x-request-id}o"],
+            "remote_addr": atoms["h"],
+            "method": atoms["m"],
+            "path": atoms["U"],
+            "query": atoms["q"],
+            "status": atoms["s"],
+            "bytes": atoms["B"],
+            "duration_ms": atoms["M"],
+            "referer": atoms["f"],
+            "user_agent": atoms["a"],
+        }
+        try:
+            self.access_log.info(json.dumps(entry, default=str))
+        except Exception:
+            self.exception("could not write the access log line")
+
+
+if os.environ.get("LOG_FORMAT", "json") == "json":
+    logger_class = JsonAccessLogger
