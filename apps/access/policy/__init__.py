@@ -1,0 +1,87 @@
+"""The one access-policy module (DESIGN.md §3). Every view, API endpoint, download, search,
+notification, task and admin list asks it; nothing else decides who sees what.
+
+A rule is a function `(user) -> Q` registered for a (model, action) pair. The same Q serves
+both questions, so they can never disagree:
+
+- `visible(user, queryset, action="view")` filters in SQL (one statement, no Python loops);
+- `can(user, action, obj)` asks whether `obj` survives that filter.
+
+Rules live beside this module by domain (`projects.py`, `items.py`, `requests.py`, …) and are
+imported at the bottom so that they register themselves.
+"""
+
+from collections.abc import Callable
+from enum import StrEnum
+
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+
+class Action(StrEnum):
+    VIEW = "view"  # metadata appears in lists and its page answers
+    VIEW_DETAILS = "view_details"  # a project's full page, beyond the public card
+    DOWNLOAD = "download"  # file content
+    CONTRIBUTE = "contribute"  # add datasets, protocols, versions, files
+    EDIT = "edit"  # change the item itself
+    MANAGE = "manage"  # partners, members, committee, milestones
+    MODERATE = "moderate"  # portal staff decisions (activate, suspend)
+    REQUEST_ACCESS = "request_access"  # file a controlled-access request
+    DECIDE = "decide"  # decide an access request
+    VIEW_PURPOSE = "view_purpose"  # read a request's confidential purpose
+
+
+Rule = Callable[[object], Q]
+_RULES: dict[tuple[type[models.Model], str], Rule] = {}
+NOTHING = Q(pk__in=[])
+
+
+def rule(model: type[models.Model], *actions: str):
+    """Register `func(user) -> Q` as the rule for `model` and each of `actions`."""
+
+    def register(func: Rule) -> Rule:
+        for action in actions:
+            key = (model, str(action))
+            if key in _RULES:
+                raise RuntimeError(f"Two access rules for {model.__name__}.{action}")
+            _RULES[key] = func
+        return func
+
+    return register
+
+
+def rule_for(model: type[models.Model], action: str) -> Rule:
+    try:
+        return _RULES[(model, str(action))]
+    except KeyError:
+        raise LookupError(f"No access rule for {model.__name__}.{action}: deny by design") from None
+
+
+def visible(user, queryset: models.QuerySet, action: str = Action.VIEW) -> models.QuerySet:
+    """`queryset` narrowed to the rows `user` may `action`, as one SQL filter."""
+    return queryset.filter(rule_for(queryset.model, action)(user))
+
+
+def can(user, action: str, obj: models.Model) -> bool:
+    if obj is None or obj.pk is None:
+        return False
+    model = type(obj)
+    return visible(user, model._default_manager.filter(pk=obj.pk), action).exists()
+
+
+def get_for_user(user, queryset: models.QuerySet, *, action: str = Action.VIEW, **lookup):
+    """The one object matching `lookup` that `user` may see, else 404 — exactly as if it did
+    not exist. When `action` is stronger than view and the object is visible but the action is
+    not allowed, raise PermissionDenied (403) instead: the caller already knows it exists."""
+    from django.core.exceptions import PermissionDenied
+
+    obj = visible(user, queryset, Action.VIEW).filter(**lookup).first()
+    if obj is None:
+        raise Http404("Not found")
+    if action != Action.VIEW and not can(user, action, obj):
+        raise PermissionDenied
+    return obj
+
+
+from apps.access.policy import items, projects  # noqa: E402,F401  (rules register on import)

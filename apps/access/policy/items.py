@@ -1,0 +1,208 @@
+"""Protocols, datasets and their files: the tier table of DESIGN.md §3.
+
+| tier          | metadata                                   | files                          |
+| public        | everyone                                   | everyone signed in             |
+| registered    | members of an approved organisation        | same                           |
+| consortium    | the project's partner organisations        | same                           |
+| organisations | consortium                                 | members of named organisations |
+| controlled    | consortium (+ catalogue if project public) | holders of an active grant     |
+
+Staff see all metadata but download nothing by virtue of being staff: a portal operator is not
+a consortium member and holds no grant.
+"""
+
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.access.models import AccessGrant, GrantStatus
+from apps.access.policy import NOTHING, Action, rule
+from apps.access.policy.projects import insider_q, live_q
+from apps.access.policy.subjects import (
+    EDITOR_ROLES,
+    active_organisation_ids,
+    has_active_affiliation_q,
+    is_signed_in,
+    is_staff,
+    member_project_ids,
+)
+from apps.core.models import AccessTier
+from apps.datasets.models import Dataset, DatasetFile, DatasetStatus
+from apps.documents.models import Protocol, ProtocolVersion
+from apps.projects.models import SummaryVisibility
+
+
+def tier_q(tier: str, prefix: str) -> Q:
+    return Q(**{f"{prefix}access_tier": tier})
+
+
+def editor_q(user, prefix: str) -> Q:
+    if not is_signed_in(user):
+        return NOTHING
+    return Q(**{f"{prefix}project_id__in": member_project_ids(user, roles=EDITOR_ROLES)})
+
+
+def active_grant_dataset_ids(user):
+    """Datasets the user holds a grant for right now. The clock is compared here, so an expired
+    grant stops working even if no sweep has marked it; the grant's organisation must still be
+    one the user belongs to and approved, so leaving or suspension ends it at once."""
+    now = timezone.now()
+    return AccessGrant.objects.filter(
+        user_id=user.pk,
+        status=GrantStatus.ACTIVE,
+        valid_from__lte=now,
+        valid_until__gt=now,
+        organisation_id__in=active_organisation_ids(user),
+    ).values("dataset_id")
+
+
+def item_metadata_q(user, prefix: str = "") -> Q:
+    """Who sees an item's metadata (the item at `prefix`, with a `project` and `access_tier`)."""
+    project = f"{prefix}project__"
+    public_catalogue = tier_q(AccessTier.PUBLIC, prefix) | (
+        tier_q(AccessTier.CONTROLLED, prefix)
+        & Q(**{f"{project}summary_visibility": SummaryVisibility.PUBLIC})
+    )
+    outside = live_q(project) & public_catalogue
+    if not is_signed_in(user):
+        return outside
+    registered = (
+        live_q(project) & tier_q(AccessTier.REGISTERED, prefix) & has_active_affiliation_q(user)
+    )
+    return outside | registered | insider_q(user, project)
+
+
+def named_organisation_q(user, item_model, prefix: str) -> Q:
+    """The user belongs to one of the item's named organisations (a subquery, not a join,
+    so rows are never duplicated)."""
+    through = item_model.allowed_organisations.through
+    item_fk = f"{item_model._meta.model_name}_id"
+    named_items = through.objects.filter(organisation_id__in=active_organisation_ids(user)).values(
+        item_fk
+    )
+    return Q(**{f"{prefix}id__in": named_items})
+
+
+def item_files_q(user, item_model, prefix: str = "") -> Q:
+    """The tier's file rule, on top of which metadata visibility is also required."""
+    if not is_signed_in(user):
+        return NOTHING
+    project = f"{prefix}project__"
+    named = named_organisation_q(user, item_model, prefix)
+    return (
+        tier_q(AccessTier.PUBLIC, prefix)
+        | (tier_q(AccessTier.REGISTERED, prefix) & has_active_affiliation_q(user))
+        | (tier_q(AccessTier.CONSORTIUM, prefix) & insider_q(user, project))
+        | (tier_q(AccessTier.ORGANISATIONS, prefix) & insider_q(user, project) & named)
+    )
+
+
+# --- Datasets -----------------------------------------------------------------------------------
+def dataset_view_q(user, prefix: str = "") -> Q:
+    published = Q(**{f"{prefix}status": DatasetStatus.PUBLISHED})
+    if is_staff(user):
+        return Q()
+    seen = published & item_metadata_q(user, prefix)
+    if not is_signed_in(user):
+        return seen
+    granted = Q(**{f"{prefix}id__in": active_grant_dataset_ids(user)})
+    return seen | editor_q(user, prefix) | granted
+
+
+def dataset_download_q(user, prefix: str = "") -> Q:
+    if not is_signed_in(user):
+        return NOTHING
+    controlled = tier_q(AccessTier.CONTROLLED, prefix) & Q(
+        **{f"{prefix}id__in": active_grant_dataset_ids(user)}
+    )
+    non_staff_view = dataset_view_q(_NotStaff(user), prefix)
+    return non_staff_view & (item_files_q(user, Dataset, prefix) | controlled)
+
+
+@rule(Dataset, Action.VIEW)
+def dataset_view(user) -> Q:
+    return dataset_view_q(user)
+
+
+@rule(Dataset, Action.DOWNLOAD)
+def dataset_download(user) -> Q:
+    return dataset_download_q(user)
+
+
+@rule(Dataset, Action.CONTRIBUTE, Action.EDIT)
+def dataset_edit(user) -> Q:
+    return editor_q(user, "")
+
+
+@rule(DatasetFile, Action.VIEW)
+def dataset_file_view(user) -> Q:
+    return dataset_view_q(user, "dataset__")
+
+
+@rule(DatasetFile, Action.DOWNLOAD)
+def dataset_file_download(user) -> Q:
+    return dataset_download_q(user, "dataset__")
+
+
+@rule(DatasetFile, Action.EDIT)
+def dataset_file_edit(user) -> Q:
+    return editor_q(user, "dataset__")
+
+
+# --- Protocols ----------------------------------------------------------------------------------
+def protocol_view_q(user, prefix: str = "") -> Q:
+    if is_staff(user):
+        return Q()
+    return item_metadata_q(user, prefix) | editor_q(user, prefix)
+
+
+def protocol_download_q(user, prefix: str = "") -> Q:
+    # Controlled access is granted per dataset; a protocol has no grants, so its controlled
+    # tier serves files to nobody (deny by design) and the form does not offer it.
+    return protocol_view_q(_NotStaff(user), prefix) & item_files_q(user, Protocol, prefix)
+
+
+@rule(Protocol, Action.VIEW)
+def protocol_view(user) -> Q:
+    return protocol_view_q(user)
+
+
+@rule(Protocol, Action.DOWNLOAD)
+def protocol_download(user) -> Q:
+    return protocol_download_q(user)
+
+
+@rule(Protocol, Action.CONTRIBUTE, Action.EDIT)
+def protocol_edit(user) -> Q:
+    return editor_q(user, "")
+
+
+def _not_draft_or_editor(user) -> Q:
+    return ~Q(status=ProtocolVersion.Status.DRAFT) | editor_q(user, "protocol__")
+
+
+@rule(ProtocolVersion, Action.VIEW)
+def protocol_version_view(user) -> Q:
+    return protocol_view_q(user, "protocol__") & _not_draft_or_editor(user)
+
+
+@rule(ProtocolVersion, Action.DOWNLOAD)
+def protocol_version_download(user) -> Q:
+    return protocol_download_q(user, "protocol__") & _not_draft_or_editor(user)
+
+
+@rule(ProtocolVersion, Action.EDIT)
+def protocol_version_edit(user) -> Q:
+    return editor_q(user, "protocol__") & Q(status=ProtocolVersion.Status.DRAFT)
+
+
+class _NotStaff:
+    """The same person without staff powers: downloads never follow from being staff."""
+
+    def __init__(self, user):
+        self._user = user
+
+    def __getattr__(self, name):
+        return getattr(self._user, name)
+
+    is_staff = False
+    is_superuser = False

@@ -1,0 +1,64 @@
+"""Projects, and the project-level rights every item inherits."""
+
+from django.db.models import Q
+
+from apps.access.policy import NOTHING, Action, rule
+from apps.access.policy.subjects import (
+    EDITOR_ROLES,
+    LIVE_PROJECT_STATUSES,
+    consortium_project_ids,
+    is_signed_in,
+    is_staff,
+    member_project_ids,
+)
+from apps.projects.models import MembershipRole, Project, SummaryVisibility
+
+
+def insider_q(user, prefix: str = "") -> Q:
+    """The user belongs to the consortium of the project at `prefix` (or is a current member)."""
+    if not is_signed_in(user):
+        return NOTHING
+    return Q(**{f"{prefix}id__in": consortium_project_ids(user)}) | Q(
+        **{f"{prefix}id__in": member_project_ids(user)}
+    )
+
+
+def live_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}status__in": LIVE_PROJECT_STATUSES})
+
+
+@rule(Project, Action.VIEW)
+def project_view(user) -> Q:
+    """Listed in the catalogue: every live project (members-only ones as a card), plus the
+    user's own proposed or closed ones."""
+    if is_staff(user):
+        return Q()
+    own = Q(proposed_by_id=user.pk) if is_signed_in(user) else NOTHING
+    return live_q() | insider_q(user) | own
+
+
+@rule(Project, Action.VIEW_DETAILS)
+def project_view_details(user) -> Q:
+    if is_staff(user):
+        return Q()
+    public = live_q() & Q(summary_visibility=SummaryVisibility.PUBLIC)
+    return public | insider_q(user)
+
+
+@rule(Project, Action.CONTRIBUTE)
+def project_contribute(user) -> Q:
+    if not is_signed_in(user):
+        return NOTHING
+    return Q(id__in=member_project_ids(user, roles=EDITOR_ROLES))
+
+
+@rule(Project, Action.EDIT, Action.MANAGE)
+def project_manage(user) -> Q:
+    if not is_signed_in(user):
+        return NOTHING
+    return Q(id__in=member_project_ids(user, roles=[MembershipRole.COORDINATOR]))
+
+
+@rule(Project, Action.MODERATE)
+def project_moderate(user) -> Q:
+    return Q() if is_staff(user) else NOTHING
