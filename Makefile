@@ -32,7 +32,7 @@ run: install
 	@echo
 	@echo "  Stratum is starting at http://127.0.0.1:$${PORT:-8000}/  (Ctrl-C stops web, worker and beat)"
 	@echo
-	$(BIN)/honcho --procfile Procfile.dev start
+	$(BIN)/honcho --procfile Procfile.dev start --port $${PORT:-8000}
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
