@@ -1,0 +1,53 @@
+"""Leaving or suspension of the organisation suspends the grants that came through it."""
+
+from apps.access.models import GrantStatus
+from apps.access.services import grants_suspend_for_affiliation, grants_suspend_for_organisation
+from apps.audit.models import AuditEvent
+from apps.organisations.models import Affiliation
+from tests.access.factories import AccessGrantFactory
+from tests.organisations.factories import OrganisationFactory
+
+
+def test_suspending_an_organisation_suspends_its_peoples_grants_and_audits_each(
+    staff, partner_member, partner_org
+):
+    grant = AccessGrantFactory(request__requester=partner_member, request__organisation=partner_org)
+    elsewhere = AccessGrantFactory(request__organisation=OrganisationFactory())
+
+    suspended = grants_suspend_for_organisation(
+        organisation=partner_org, actor=staff, reason="Organisation suspended"
+    )
+
+    grant.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert suspended == [grant]
+    assert grant.status == GrantStatus.SUSPENDED
+    assert grant.status_reason == "Organisation suspended"
+    assert elsewhere.status == GrantStatus.ACTIVE
+    event = AuditEvent.objects.get(target_id=str(grant.pk))
+    assert (event.from_state, event.to_state, event.actor) == ("active", "suspended", staff)
+
+
+def test_leaving_suspends_only_the_grants_through_that_affiliation(partner_member, partner_org):
+    through_partner = AccessGrantFactory(
+        request__requester=partner_member, request__organisation=partner_org
+    )
+    through_other = AccessGrantFactory(
+        request__requester=partner_member, request__organisation=OrganisationFactory()
+    )
+    affiliation = Affiliation.objects.get(user=partner_member, organisation=partner_org)
+
+    grants_suspend_for_affiliation(
+        affiliation=affiliation, actor=partner_member, reason="Left the organisation"
+    )
+
+    through_partner.refresh_from_db()
+    through_other.refresh_from_db()
+    assert through_partner.status == GrantStatus.SUSPENDED
+    assert through_other.status == GrantStatus.ACTIVE
+
+
+def test_suspending_twice_changes_nothing_the_second_time(staff, partner_org):
+    AccessGrantFactory(request__organisation=partner_org)
+    grants_suspend_for_organisation(organisation=partner_org, actor=staff, reason="First")
+    assert grants_suspend_for_organisation(organisation=partner_org, actor=staff, reason="x") == []
