@@ -33,14 +33,14 @@ BASE = f"http://127.0.0.1:{PORT}"
 
 
 def sh(*args, env=None, check=True, capture=True) -> str:
-    result = subprocess.run(args, cwd=ROOT, env=env, check=check, text=True,
-                            capture_output=capture)
+    result = subprocess.run(args, cwd=ROOT, env=env, check=check, text=True, capture_output=capture)
     return result.stdout if capture else ""
 
 
 def production_env(scale: str, static_root: str) -> dict:
-    database = os.environ.get("BENCH_DATABASE_URL",
-                              f"postgres://postgres@127.0.0.1:5432/stratum_bench_{scale}")
+    database = os.environ.get(
+        "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/stratum_bench_{scale}"
+    )
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings.production",
@@ -59,8 +59,15 @@ def production_env(scale: str, static_root: str) -> dict:
 
 def ensure_database(env: dict) -> None:
     name = env["DATABASE_URL"].rsplit("/", 1)[1]
-    exists = sh("psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
-                f"SELECT 1 FROM pg_database WHERE datname='{name}'").strip()
+    exists = sh(
+        "psql",
+        "-h",
+        "127.0.0.1",
+        "-U",
+        "postgres",
+        "-tAc",
+        f"SELECT 1 FROM pg_database WHERE datname='{name}'",
+    ).strip()
     if not exists:
         sh("psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f'CREATE DATABASE "{name}"')
 
@@ -71,11 +78,18 @@ def prepare(scale: str, env: dict) -> None:
     print("· migrating", flush=True)
     sh(*manage, "migrate", "--noinput", "-v0", env=env)
     print(f"· generating scale {scale} data (idempotent)", flush=True)
-    subprocess.run([*manage, "generate_scale_data", "--scale", scale], cwd=ROOT, env=env,
-                   check=True)
+    subprocess.run(
+        [*manage, "generate_scale_data", "--scale", scale], cwd=ROOT, env=env, check=True
+    )
     sh(*manage, "collectstatic", "--noinput", "-v0", env=env)
-    sh(*manage, "shell", "-c", "from django.db import connection; c=connection.cursor(); "
-       "c.execute('VACUUM ANALYZE') if connection.vendor=='postgresql' else None", env=env)
+    sh(
+        *manage,
+        "shell",
+        "-c",
+        "from django.db import connection; c=connection.cursor(); "
+        "c.execute('VACUUM ANALYZE') if connection.vendor=='postgresql' else None",
+        env=env,
+    )
 
 
 def django_snippet(env: dict, code: str) -> str:
@@ -95,8 +109,18 @@ def bench_session(env: dict, email: str) -> str:
 
 
 def bench_token(env: dict, email: str) -> str:
-    output = sh(PYTHON, "manage.py", "create_api_token", email, "--scopes", "read",
-                "--expires-days", "1", env=env, check=False)
+    output = sh(
+        PYTHON,
+        "manage.py",
+        "create_api_token",
+        email,
+        "--scopes",
+        "read",
+        "--expires-days",
+        "1",
+        env=env,
+        check=False,
+    )
     tokens = [word for word in output.split() if word.startswith("strat_")]
     return tokens[-1] if tokens else ""
 
@@ -111,14 +135,28 @@ class Server:
 
     def __enter__(self):
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "portal.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
-             "--workers", str(self.workers), "--worker-class", "gthread", "--threads", "4",
-             "--timeout", "120", "--log-level", "warning"],
-            cwd=ROOT, env=self.env,
+            [
+                str(BIN / "gunicorn"),
+                "portal.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{PORT}",
+                "--workers",
+                str(self.workers),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "4",
+                "--timeout",
+                "120",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=self.env,
         )
         for _ in range(100):
             try:
-                urllib.request.urlopen(f"{BASE}/healthz", timeout=1)  # noqa: S310 - loopback
+                urllib.request.urlopen(f"{BASE}/healthz", timeout=1)
                 return self
             except OSError:
                 time.sleep(0.2)
@@ -139,8 +177,9 @@ class Server:
                 status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
                 continue
-            total += next(int(line.split()[1]) for line in status.splitlines()
-                          if line.startswith("VmRSS"))
+            total += next(
+                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")
+            )
         return total
 
     def start_sampling(self):
@@ -161,8 +200,15 @@ class Server:
 
 
 def wrk(path: str, duration: int, connections: int, headers: dict) -> dict:
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency",
-            "-s", str(ROOT / "bench" / "report.lua")]
+    args = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        "-s",
+        str(ROOT / "bench" / "report.lua"),
+    ]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
     output = sh(*args, f"{BASE}{path}")
@@ -175,22 +221,29 @@ def full_sync(token: str) -> dict:
     started = time.monotonic()
     while url:
         request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=60) as response:
             body = json.load(response)
         records += len(body["results"])
         pages += 1
         url = body.get("next")
     seconds = time.monotonic() - started
-    return {"records": records, "pages": pages, "seconds": seconds,
-            "per_second": records / seconds if seconds else 0}
+    return {
+        "records": records,
+        "pages": pages,
+        "seconds": seconds,
+        "per_second": records / seconds if seconds else 0,
+    }
 
 
 def ensure_wrk() -> None:
     if shutil.which("wrk"):
         return
     if os.geteuid() == 0:
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "wrk"],
+            check=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
     if not shutil.which("wrk"):
         sys.exit("wrk is required: apt-get install wrk")
 
@@ -208,9 +261,14 @@ def scenarios(project_slug: str) -> list[tuple[str, str, str]]:
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-               platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
     return f"{os.cpu_count()} cores ({cpu}), {memory} GiB RAM, {platform.platform()}"
 
@@ -232,8 +290,11 @@ def main() -> None:
     email = f"bench-{options.scale}@scale.stratum.test"
     session, token = bench_session(env, email), bench_token(env, email)
     project_slug = f"scale-{options.scale}-0"
-    headers = {"anon": {}, "session": {"Cookie": f"sessionid={session}"},
-               "token": {"Authorization": f"Bearer {token}"}}
+    headers = {
+        "anon": {},
+        "session": {"Cookie": f"sessionid={session}"},
+        "token": {"Authorization": f"Bearer {token}"},
+    }
     rows = []
     with Server(env, options.workers) as server:
         for name, path, who in scenarios(project_slug):
