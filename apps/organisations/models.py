@@ -3,10 +3,16 @@ from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django_countries.fields import CountryField
 
 from apps.core.models import BaseModel
-from apps.organisations.validators import validate_domain, validate_ods_code, validate_ror
+from apps.organisations.validators import (
+    validate_claimable_domain,
+    validate_logo,
+    validate_ods_code,
+    validate_ror,
+)
 
 
 class OrganisationKind(models.TextChoices):
@@ -43,6 +49,19 @@ class OrganisationQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(status=OrganisationStatus.APPROVED)
 
+    def pending(self):
+        return self.filter(status=OrganisationStatus.PENDING)
+
+    def administered_by(self, user):
+        """Organisations (of any status) where `user` is a current admin."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(
+            affiliations__user=user,
+            affiliations__ended_at__isnull=True,
+            affiliations__role=AffiliationRole.ADMIN,
+        )
+
 
 class Organisation(BaseModel):
     name = models.CharField(max_length=200)
@@ -58,7 +77,8 @@ class Organisation(BaseModel):
     logo = models.ImageField(
         upload_to="logos/",
         blank=True,
-        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp"])],
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp"]), validate_logo],
+        help_text="PNG, JPEG or WebP, at most 512 KB and 2000 pixels on each side.",
     )
     dspt_status = models.CharField(
         "DSPT status", max_length=20, blank=True, choices=DsptStatus.choices
@@ -112,7 +132,7 @@ class OrganisationDomain(BaseModel):
     """An e-mail domain whose verified addresses affiliate people automatically."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="domains")
-    domain = models.CharField(max_length=253, unique=True, validators=[validate_domain])
+    domain = models.CharField(max_length=253, unique=True, validators=[validate_claimable_domain])
 
     class Meta:
         ordering = ["domain"]
@@ -127,6 +147,13 @@ class AffiliationRole(models.TextChoices):
 
 
 class AffiliationQuerySet(models.QuerySet):
+    def current(self):
+        """Not ended, whatever the organisation's status (a pending organisation's proposer)."""
+        return self.filter(ended_at__isnull=True)
+
+    def admins(self):
+        return self.filter(role=AffiliationRole.ADMIN)
+
     def active(self):
         """Current affiliations to approved organisations: the only ones that carry rights."""
         return self.filter(ended_at__isnull=True, organisation__status=OrganisationStatus.APPROVED)
@@ -166,6 +193,13 @@ class Affiliation(BaseModel):
         return self.role == AffiliationRole.ADMIN
 
 
+class InvitationQuerySet(models.QuerySet):
+    def open(self, now=None):
+        """Neither accepted nor revoked nor expired: the ones an admin can still revoke."""
+        now = now or timezone.now()
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+
+
 class Invitation(BaseModel):
     """A single-use, expiring invitation to join an organisation; only the token's hash is kept."""
 
@@ -187,11 +221,24 @@ class Invitation(BaseModel):
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    objects = InvitationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"Invitation of {self.email} to {self.organisation}"
+
+    @property
+    def state(self) -> str:
+        """One word for lists and badges: accepted, revoked, expired or open."""
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "open"
 
 
 class JoinRequest(BaseModel):

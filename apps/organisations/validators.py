@@ -51,3 +51,95 @@ def validate_domain(value: str) -> None:
         raise ValidationError(
             f"“{value}” is not an e-mail domain like example.ac.uk.", code="domain_format"
         )
+
+
+# Logos are shown on public pages: keep them small, and make sure they really are images.
+LOGO_MAX_BYTES = 512 * 1024
+LOGO_MAX_PIXELS = 2000
+LOGO_FORMATS = frozenset({"PNG", "JPEG", "WEBP"})
+
+
+def validate_logo(file) -> None:
+    """Refuse files that are too large, not decodable by Pillow, or of an unexpected format."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not file:
+        return
+    if file.size > LOGO_MAX_BYTES:
+        raise ValidationError(
+            f"The logo is {file.size // 1024} KB; the limit is {LOGO_MAX_BYTES // 1024} KB.",
+            code="logo_size",
+        )
+    position = file.tell() if hasattr(file, "tell") else None
+    try:
+        file.seek(0)
+        with Image.open(file) as image:
+            image_format = image.format
+            width, height = image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError(
+            "The logo is not a readable PNG, JPEG or WebP image.", code="logo_unreadable"
+        ) from exc
+    finally:
+        if position is not None:
+            file.seek(position)
+    if image_format not in LOGO_FORMATS:
+        raise ValidationError("The logo must be a PNG, JPEG or WebP image.", code="logo_format")
+    if width > LOGO_MAX_PIXELS or height > LOGO_MAX_PIXELS:
+        raise ValidationError(
+            f"The logo is {width}×{height} pixels; at most {LOGO_MAX_PIXELS} on each side.",
+            code="logo_dimensions",
+        )
+
+
+# Addresses at these domains say nothing about a person's organisation: they can never affiliate
+# anyone automatically. nhs.net is shared by every NHS body, and the second-level public suffixes
+# would match whole countries' universities or companies.
+SHARED_EMAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "hotmail.co.uk",
+        "live.com",
+        "live.co.uk",
+        "msn.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.com",
+        "mail.com",
+        "btinternet.com",
+        "nhs.net",
+        "ac.uk",
+        "co.uk",
+        "org.uk",
+        "gov.uk",
+        "nhs.uk",
+        "ltd.uk",
+        "plc.uk",
+        "me.uk",
+        "net.uk",
+        "sch.uk",
+        "com.au",
+        "edu.au",
+        "ac.jp",
+        "co.jp",
+    }
+)
+
+
+def validate_claimable_domain(value: str) -> None:
+    validate_domain(value)
+    if normalise_domain(value) in SHARED_EMAIL_DOMAINS:
+        raise ValidationError(
+            f"“{value}” is shared by many organisations and cannot affiliate people "
+            "automatically; invite them instead.",
+            code="domain_shared",
+        )

@@ -1,0 +1,149 @@
+"""Reads for organisation pages. Each returns a queryset narrowed by the access policy."""
+
+from django.db.models import Count, Q, QuerySet
+from django_countries.fields import Country
+
+from apps.access.policy import Action, visible
+from apps.organisations.models import (
+    Affiliation,
+    Invitation,
+    JoinRequest,
+    Organisation,
+    OrganisationKind,
+    OrganisationStatus,
+)
+
+DIRECTORY_SORTS = {
+    "name": "name",
+    "-name": "-name",
+    "kind": "kind",
+    "-kind": "-kind",
+    "country": "country",
+    "-country": "-country",
+    "joined": "status_changed_at",
+    "-joined": "-status_changed_at",
+}
+
+
+def directory_organisations(
+    user, *, q: str = "", kind: str = "", country: str = "", sort: str = ""
+) -> QuerySet:
+    """Approved organisations for the public directory, filtered and sorted in SQL."""
+    organisations = visible(user, Organisation.objects.approved())
+    if q:
+        organisations = organisations.filter(name__icontains=q.strip())
+    if kind in OrganisationKind.values:
+        organisations = organisations.filter(kind=kind)
+    if country:
+        organisations = organisations.filter(country=country.upper())
+    order = DIRECTORY_SORTS.get(sort, "name")
+    return organisations.order_by(order, "name", "id")
+
+
+def directory_countries() -> list[Country]:
+    """Countries that appear among approved organisations, for the filter (one query)."""
+    codes = (
+        Organisation.objects.approved()
+        .order_by("country")
+        .values_list("country", flat=True)
+        .distinct()
+    )
+    return sorted((Country(code=code) for code in codes), key=lambda country: country.name)
+
+
+def organisation_members(organisation: Organisation) -> QuerySet:
+    return (
+        Affiliation.objects.current()
+        .filter(organisation=organisation)
+        .select_related("user")
+        .order_by("-role", "user__last_name", "user__first_name", "user__email")
+    )
+
+
+def organisation_projects(user, organisation: Organisation) -> QuerySet:
+    """Projects in which the organisation is an active partner that `user` may see."""
+    from apps.projects.models import PartnerStatus, Project
+
+    projects = Project.objects.filter(
+        partners__organisation=organisation, partners__status=PartnerStatus.ACTIVE
+    ).distinct()
+    return visible(user, projects, Action.VIEW).order_by("acronym")
+
+
+def organisation_invitations(organisation: Organisation) -> QuerySet:
+    return Invitation.objects.filter(organisation=organisation).select_related(
+        "invited_by", "accepted_by"
+    )
+
+
+def organisation_join_requests(organisation: Organisation) -> QuerySet:
+    return JoinRequest.objects.filter(
+        organisation=organisation, status=JoinRequest.Status.PENDING
+    ).select_related("user")
+
+
+def my_affiliations(user) -> QuerySet:
+    """Current affiliations, whatever the organisation's status (a proposer sees 'pending')."""
+    return (
+        Affiliation.objects.current()
+        .filter(user=user)
+        .select_related("organisation")
+        .annotate(
+            pending_join_requests=Count(
+                "organisation__join_requests",
+                filter=Q(organisation__join_requests__status=JoinRequest.Status.PENDING),
+            )
+        )
+        .order_by("organisation__name")
+    )
+
+
+def my_join_requests(user) -> QuerySet:
+    return JoinRequest.objects.filter(user=user, status=JoinRequest.Status.PENDING).select_related(
+        "organisation"
+    )
+
+
+def staff_queue() -> QuerySet:
+    """Organisations awaiting approval, oldest first: the first thing staff see."""
+    return (
+        Organisation.objects.pending()
+        .select_related("proposed_by")
+        .prefetch_related("domains")
+        .order_by("created_at")
+    )
+
+
+def staff_organisations(*, q: str = "", status: str = "", sort: str = "") -> QuerySet:
+    organisations = Organisation.objects.all()
+    if q:
+        organisations = organisations.filter(
+            Q(name__icontains=q)
+            | Q(ror_id=q.strip().lower())
+            | Q(domains__domain=q.strip().lower())
+        ).distinct()
+    if status in OrganisationStatus.values:
+        organisations = organisations.filter(status=status)
+    order = {
+        "name": "name",
+        "-name": "-name",
+        "status": "status",
+        "-status": "-status",
+        "changed": "status_changed_at",
+        "-changed": "-status_changed_at",
+    }.get(sort, "name")
+    return organisations.order_by(order, "name", "id")
+
+
+def my_standing(user, organisation: Organisation) -> dict:
+    """The signed-in person's own relation to `organisation`, for the profile's buttons."""
+    if not getattr(user, "is_authenticated", False):
+        return {"my_affiliation": None, "my_join_request": None}
+    return {
+        "my_affiliation": Affiliation.objects.current()
+        .filter(user=user, organisation=organisation)
+        .first(),
+        "my_join_request": JoinRequest.objects.filter(
+            user=user, organisation=organisation, status=JoinRequest.Status.PENDING
+        ).first(),
+    }
