@@ -1,8 +1,31 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Keeps allauth's behaviour; the hook point for affiliation-on-verification lives in signals."""
+    """allauth's behaviour with Stratum's wording, and a plain answer for a taken address."""
+
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "email_taken": (
+            "An account already uses this e-mail address. Sign in instead, or reset your "
+            "password if you have forgotten it."
+        ),
+    }
 
     def is_open_for_signup(self, request) -> bool:
         return True
+
+    def validate_unique_email(self, email: str) -> str:
+        # ACCOUNT_PREVENT_ENUMERATION stays on for sign-in and password reset, but sign-up and
+        # "add an e-mail address" say plainly that an address is taken (issue 2, acceptance 5):
+        # a person who already has an account is told to sign in instead of waiting for an
+        # e-mail. Sign-up is rate-limited per IP, which bounds what this reveals.
+        taken = (
+            EmailAddress.objects.filter(email__iexact=email).exists()
+            or get_user_model().objects.filter(email__iexact=email).exists()
+        )
+        if taken:
+            raise self.validation_error("email_taken")
+        return email

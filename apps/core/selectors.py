@@ -1,5 +1,8 @@
-"""Reads for the signed-in home page. Each later capability adds its "needs you" section here."""
+"""Reads for the signed-in home page."""
+
+from apps.core.dashboard import sections_for
 
 
 def home_dashboard(user) -> dict:
-    return {"dashboard_sections": []}
+    """The "what needs me?" sections every app contributes (see apps/core/dashboard.py)."""
+    return {"dashboard_sections": sections_for(user)}

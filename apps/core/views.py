@@ -1,15 +1,14 @@
-from django.http import Http404
+from django.http import Http404, HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
+
+from apps.core.selectors import home_dashboard
 
 
 def home(request):
     """Signed in: "what needs me?"; visitors: what Stratum is and the public catalogue."""
-    context = {}
-    if request.user.is_authenticated:
-        from apps.core.selectors import home_dashboard
-
-        context = home_dashboard(request.user)
+    context = home_dashboard(request.user) if request.user.is_authenticated else {}
     return render(request, "core/home.html", context)
 
 
@@ -34,10 +33,8 @@ def page_not_found(request, exception=None):
 
 @requires_csrf_token
 def server_error(request):
-    # No request context processors may fail here: render the bare template.
-    from django.http import HttpResponseServerError
-    from django.template import loader
-
+    # The database or a context processor may be what failed: render with an empty context,
+    # so the page needs neither (no user, no messages, no session).
     return HttpResponseServerError(loader.get_template("500.html").render({}))
 
 

@@ -1,0 +1,86 @@
+import pytest
+from django.urls import reverse
+
+from apps.accounts.models import User
+from tests.accounts.factories import UserFactory
+
+STRONG_PASSWORD = "plum-orchard-42-lantern"
+
+
+def signup(client, email, password=STRONG_PASSWORD, password2=None):
+    return client.post(
+        reverse("account_signup"),
+        {"email": email, "password1": password, "password2": password2 or password},
+    )
+
+
+@pytest.mark.django_db
+def test_signup_page_renders_in_the_site_layout_with_labelled_fields(client):
+    response = client.get(reverse("account_signup"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<a class="skip-link" href="#main">' in html
+    assert '<label class="form-label fw-semibold" for="id_email">' in html
+    assert '<label class="form-label fw-semibold" for="id_password1">' in html
+
+
+@pytest.mark.django_db
+def test_signup_with_a_valid_email_and_strong_password_sends_a_verification_email(
+    client, mailoutbox
+):
+    response = signup(client, "new.person@example.org")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert User.objects.filter(email="new.person@example.org").exists()
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["new.person@example.org"]
+
+
+@pytest.mark.django_db
+def test_signup_with_an_invalid_email_shows_the_error_beside_the_field_and_in_the_summary(
+    client,
+):
+    response = signup(client, "not-an-email")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "data-error-summary" in html
+    assert '<a href="#id_email" class="alert-link">Enter a valid email address.</a>' in html
+    assert 'id="id_email_error"' in html
+    assert 'aria-describedby="id_email_error"' in html
+    assert 'aria-invalid="true"' in html
+    assert not User.objects.filter(email="not-an-email").exists()
+
+
+@pytest.mark.django_db
+def test_signup_with_an_email_already_in_use_says_so_and_sends_nothing(client, mailoutbox):
+    UserFactory(email="taken@example.org")
+    response = signup(client, "Taken@Example.org")
+    assert response.status_code == 200
+    assert "An account already uses this e-mail address." in response.content.decode()
+    assert User.objects.filter(email__iexact="taken@example.org").count() == 1
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("short1!", "This password is too short. It must contain at least 10 characters."),
+        ("password123", "This password is too common."),
+        ("4815162342108", "This password is entirely numeric."),
+    ],
+)
+def test_signup_with_a_weak_password_explains_what_is_wrong(client, password, message):
+    response = signup(client, "weak@example.org", password)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert message in html
+    assert "data-error-summary" in html
+    assert not User.objects.filter(email="weak@example.org").exists()
+
+
+@pytest.mark.django_db
+def test_signup_with_mismatched_passwords_says_so(client):
+    response = signup(client, "typo@example.org", STRONG_PASSWORD, STRONG_PASSWORD + "x")
+    assert "You must type the same password each time." in response.content.decode()
+    assert not User.objects.filter(email="typo@example.org").exists()
