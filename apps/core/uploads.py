@@ -1,0 +1,358 @@
+"""Shared upload and download machinery for protected files (dataset files, protocol versions).
+
+Uploads: `StreamingUploadHandler` streams the body to a temporary file, hashing it with SHA-256
+and enforcing `settings.STRATUM_UPLOAD_MAX_BYTES` on the way in, so no upload is ever held in
+memory and an oversized one is cut off without being written in full. `inspect_upload` then
+sanitises the name and sniffs the content type from the first bytes (the client's declared type
+is never trusted), and `store_protected_file` writes through Django's storage API and deletes
+what it wrote if anything later fails, so a failed upload leaves neither row nor file.
+
+Downloads: `protected_file_response` streams a stored file as an attachment (or hands it to
+nginx with `X-Accel-Redirect`) with its checksum in `ETag` and `Digest`.
+"""
+
+import base64
+import contextlib
+import hashlib
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import FileResponse, HttpResponse, QueryDict, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
+from django.template.defaultfilters import filesizeformat
+from django.utils.datastructures import MultiValueDict
+
+MAX_FILE_NAME_LENGTH = 200
+SNIFF_BYTES = 8192
+HASH_CHUNK = 1024 * 1024
+# Room for the multipart boundaries, headers and the small text fields sent beside the file.
+MULTIPART_OVERHEAD = 256 * 1024
+
+# Binary formats recognised by their magic bytes (`filetype`), with the extensions they may carry.
+BINARY_TYPES: dict[str, tuple[str, ...]] = {
+    "application/pdf": ("pdf",),
+    "application/zip": ("zip",),
+    "application/gzip": ("gz", "tgz", "bgz", "bam"),
+    "application/x-bzip2": ("bz2",),
+    "application/x-xz": ("xz",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ("docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("xlsx",),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ("pptx",),
+    "image/png": ("png",),
+    "image/jpeg": ("jpg", "jpeg"),
+    "image/tiff": ("tif", "tiff"),
+}
+PARQUET_MAGIC = b"PAR1"
+PARQUET_TYPE = "application/vnd.apache.parquet"
+
+# Plain-text formats, recognised by extension once the bytes are known to be text.
+TEXT_TYPES: dict[str, str] = {
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "txt": "text/plain",
+    "md": "text/markdown",
+    "json": "application/json",
+    "vcf": "text/x-vcf",
+    "fasta": "text/x-fasta",
+    "fa": "text/x-fasta",
+    "fastq": "text/x-fastq",
+    "bed": "text/plain",
+    "gff": "text/plain",
+    "gtf": "text/plain",
+    "sam": "text/plain",
+}
+# Text that a browser would run if it were ever rendered: never accepted, whatever its name.
+ACTIVE_TEXT = re.compile(rb"<\s*(!doctype\s+html|html|svg|script|iframe|object)\b", re.IGNORECASE)
+
+
+class UploadRefused(Exception):
+    """The streaming handler stopped an upload; `message` says why, for the form."""
+
+    def __init__(self, message: str, *, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def upload_limit_text() -> str:
+    return filesizeformat(settings.STRATUM_UPLOAD_MAX_BYTES)
+
+
+# --- File names --------------------------------------------------------------------------------
+def sanitise_file_name(raw: str) -> str:
+    """A safe display and download name: no directories, no `..`, no control or NUL characters,
+    Unicode NFKC-normalised (so look-alike full-width slashes become real ones and are cut),
+    at most MAX_FILE_NAME_LENGTH characters with the extension kept. Raise ValidationError when
+    nothing usable is left."""
+    name = unicodedata.normalize("NFKC", raw or "")
+    name = "".join(char for char in name if unicodedata.category(char)[0] != "C")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = name.strip().strip(".").strip()
+    name = re.sub(r"\.{2,}", ".", name)
+    name = re.sub(r"\s+", " ", name)
+    if not name:
+        raise ValidationError("The file needs a name.", code="file_name_empty")
+    if len(name) > MAX_FILE_NAME_LENGTH:
+        stem, dot, extension = name.rpartition(".")
+        if dot and 0 < len(extension) <= 10:
+            name = f"{stem[: MAX_FILE_NAME_LENGTH - len(extension) - 1]}.{extension}"
+        else:
+            name = name[:MAX_FILE_NAME_LENGTH]
+    return name
+
+
+def file_extension(name: str) -> str:
+    return PurePosixPath(name).suffix.lower().lstrip(".")
+
+
+# --- Content sniffing --------------------------------------------------------------------------
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A multi-byte character cut at the end of the sample is still text.
+        if error.start < len(head) - 4:
+            return False
+    return True
+
+
+def sniff_content_type(head: bytes, file_name: str) -> str:
+    """The content type from the file's first bytes; the name only chooses among text formats.
+    Raise ValidationError for anything outside the allow-list (HTML, SVG, executables, …)."""
+    extension = file_extension(file_name)
+    allowed = ", ".join(sorted({*TEXT_TYPES, *(e for es in BINARY_TYPES.values() for e in es)}))
+    if head.startswith(PARQUET_MAGIC):
+        if extension == "parquet":
+            return PARQUET_TYPE
+        raise ValidationError("A Parquet file must end in .parquet.", code="file_type_mismatch")
+    kind = filetype.guess(head)
+    if kind is not None:
+        extensions = BINARY_TYPES.get(kind.mime)
+        if extensions is None:
+            raise ValidationError(
+                f"Files of this type ({kind.mime}) are not accepted. Accepted formats: {allowed}.",
+                code="file_type_refused",
+            )
+        if extension not in extensions:
+            raise ValidationError(
+                f"The file's content is {kind.mime}, which does not match its name. "
+                f"Rename it to end in .{extensions[0]}.",
+                code="file_type_mismatch",
+            )
+        return kind.mime
+    if _looks_like_text(head) and extension in TEXT_TYPES:
+        if ACTIVE_TEXT.search(head):
+            raise ValidationError(
+                "HTML, SVG and script content is not accepted.", code="file_type_refused"
+            )
+        return TEXT_TYPES[extension]
+    raise ValidationError(
+        f"This file's format is not accepted. Accepted formats: {allowed}.",
+        code="file_type_refused",
+    )
+
+
+# --- Streaming upload handler ------------------------------------------------------------------
+class StreamingUploadHandler(FileUploadHandler):
+    """Streams each file to a temporary file on disk while hashing it; stops at the size limit.
+
+    Install it before the body is read (see `use_streaming_uploads`). After parsing, `refusal`
+    holds an UploadRefused when the upload was stopped; the temporary file is already gone.
+    """
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.max_bytes = settings.STRATUM_UPLOAD_MAX_BYTES
+        self.refusal: UploadRefused | None = None
+        self.file: TemporaryUploadedFile | None = None
+        self.hasher = None
+
+    def _too_large(self) -> UploadRefused:
+        return UploadRefused(
+            f"The file is larger than the {upload_limit_text()} limit.", status=413
+        )
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        # A declared body far past the limit is refused before a single byte is read.
+        if content_length and content_length > self.max_bytes + MULTIPART_OVERHEAD:
+            self.refusal = self._too_large()
+            return QueryDict(encoding=encoding), MultiValueDict()
+        return None
+
+    def new_file(self, field_name, file_name, *args, **kwargs):
+        super().new_file(field_name, file_name, *args, **kwargs)
+        self.file = TemporaryUploadedFile(file_name, "application/octet-stream", 0, None)
+        self.hasher = hashlib.sha256()
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > self.max_bytes:
+            self.refusal = self._too_large()
+            self.upload_interrupted()
+            # connection_reset: do not read (and discard) the rest of an oversized body.
+            raise StopUpload(connection_reset=True)
+        self.hasher.update(raw_data)
+        self.file.write(raw_data)
+        return None
+
+    def file_complete(self, file_size):
+        self.file.seek(0)
+        self.file.size = file_size
+        self.file.stratum_sha256 = self.hasher.hexdigest()
+        completed, self.file = self.file, None
+        return completed
+
+    def upload_interrupted(self):
+        if self.file is not None:
+            path = self.file.temporary_file_path()
+            self.file.close()  # NamedTemporaryFile deletes itself on close
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+            self.file = None
+
+
+def use_streaming_uploads(request) -> StreamingUploadHandler:
+    """Make `request` stream its uploads through a StreamingUploadHandler. Call before anything
+    reads request.POST or request.FILES (so from a csrf_exempt view that then applies
+    csrf_protect itself)."""
+    handler = StreamingUploadHandler(request)
+    request.upload_handlers = [handler]
+    return handler
+
+
+def parse_upload(request, handler: StreamingUploadHandler) -> None:
+    """Read the request body now. Raise UploadRefused when it was over the limit or the client
+    went away mid-body; every temporary file is removed first either way."""
+    try:
+        request.POST  # noqa: B018  (parsing is the side effect wanted here)
+    except (UnreadablePostError, MultiPartParserError, OSError) as error:
+        handler.upload_interrupted()
+        raise UploadRefused(
+            "The upload was interrupted before the whole file arrived. Please try again."
+        ) from error
+    if handler.refusal is not None:
+        for uploads in request.FILES.lists():
+            for upload in uploads[1]:
+                upload.close()
+        raise handler.refusal
+
+
+# --- Inspection and storage -------------------------------------------------------------------
+@dataclass(frozen=True)
+class InspectedFile:
+    name: str
+    sha256: str
+    size: int
+    content_type: str
+
+
+def _sha256_of(upload) -> str:
+    precomputed = getattr(upload, "stratum_sha256", None)
+    if precomputed:
+        return precomputed
+    hasher = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks(HASH_CHUNK):
+        hasher.update(chunk)
+    upload.seek(0)
+    return hasher.hexdigest()
+
+
+def inspect_upload(upload) -> InspectedFile:
+    """Validate an uploaded (or programmatically built) file: name, size, type and checksum."""
+    name = sanitise_file_name(getattr(upload, "name", "") or "")
+    size = upload.size
+    if size is None or size <= 0:
+        raise ValidationError("The file is empty.", code="file_empty")
+    if size > settings.STRATUM_UPLOAD_MAX_BYTES:
+        raise ValidationError(
+            f"The file is larger than the {upload_limit_text()} limit.", code="file_too_large"
+        )
+    upload.seek(0)
+    head = upload.read(SNIFF_BYTES)
+    upload.seek(0)
+    content_type = sniff_content_type(head, name)
+    return InspectedFile(name=name, sha256=_sha256_of(upload), size=size, content_type=content_type)
+
+
+@contextlib.contextmanager
+def stored_file_rollback(instance):
+    """Delete what `instance.file` stored if the block fails, so a failed save leaves no file.
+
+    Use around the whole write (file then row, in one transaction): the storage write cannot
+    be rolled back by the database, so any exception, including one raised by the commit,
+    deletes it."""
+    try:
+        yield
+    except BaseException:
+        field_file = instance.file
+        if field_file.name:
+            with contextlib.suppress(Exception):
+                field_file.storage.delete(field_file.name)
+        raise
+
+
+def store_protected_file(instance, upload, inspected: InspectedFile) -> None:
+    """Write `upload` to the instance's protected storage path (`protected/<label>/<row id>`)
+    and fill the StoredFileFields. Does not save the row."""
+    instance.file_name = inspected.name
+    instance.sha256 = inspected.sha256
+    instance.size = inspected.size
+    instance.content_type = inspected.content_type
+    upload.seek(0)
+    instance.file.save(inspected.name, upload, save=False)
+
+
+def delete_stored_file_on_commit(field_file) -> None:
+    """Remove a stored file once the row deletion that orphans it has committed."""
+    from django.db import transaction
+
+    storage, name = field_file.storage, field_file.name
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- Downloads ---------------------------------------------------------------------------------
+def _digest_header(sha256_hex: str) -> str:
+    return "sha-256=" + base64.b64encode(bytes.fromhex(sha256_hex)).decode("ascii")
+
+
+def protected_file_response(stored) -> HttpResponse:
+    """Serve a StoredFileFields row as an attachment, after the caller checked the policy.
+
+    With `settings.STRATUM_X_ACCEL_PREFIX` set, nginx serves the bytes from its internal
+    location (`deploy/nginx`); otherwise Django streams them with FileResponse."""
+    prefix = settings.STRATUM_X_ACCEL_PREFIX
+    if prefix:
+        response = HttpResponse(content_type=stored.content_type)
+        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + stored.file.name.lstrip("/")
+        response["Content-Disposition"] = _attachment(stored.file_name)
+    else:
+        response = FileResponse(
+            stored.file.open("rb"),
+            as_attachment=True,
+            filename=stored.file_name,
+            content_type=stored.content_type,
+        )
+        response["Content-Length"] = str(stored.size)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["ETag"] = f'"{stored.sha256}"'
+    response["Digest"] = _digest_header(stored.sha256)
+    response["Repr-Digest"] = f"sha-256=:{_digest_header(stored.sha256)[8:]}:"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _attachment(file_name: str) -> str:
+    from django.utils.http import content_disposition_header
+
+    return content_disposition_header(as_attachment=True, filename=file_name)

@@ -1,0 +1,70 @@
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from apps.core.models import AccessTier
+from apps.core.uploads import inspect_upload, upload_limit_text
+from apps.datasets.selectors import project_partner_organisations
+
+
+class DatasetForm(forms.Form):
+    title = forms.CharField(max_length=300)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        help_text="What the data are, how they were collected, and what they can be used for.",
+    )
+    steward_organisation = forms.ModelChoiceField(
+        queryset=None,
+        help_text="The partner organisation responsible for the data.",
+        empty_label="Choose an organisation",
+    )
+    access_tier = forms.ChoiceField(
+        choices=AccessTier.choices,
+        initial=AccessTier.CONSORTIUM,
+        help_text="Who may see the description and who may download the files.",
+    )
+    allowed_organisations = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Named organisations",
+        help_text="Only for the named-organisations tier: whose members may download.",
+    )
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        partners = project_partner_organisations(project)
+        self.fields["steward_organisation"].queryset = partners
+        self.fields["allowed_organisations"].queryset = partners
+
+
+class DatasetRetireForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown in the audit log: why the dataset leaves the catalogue.",
+    )
+
+
+class UploadForm(forms.Form):
+    """One file; the content is checked here (name, size, type) and again by the service."""
+
+    file = forms.FileField(label="File")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = (
+            f"Up to {upload_limit_text()}. Accepted: CSV, TSV, TXT, JSON, VCF, FASTA/FASTQ, "
+            "PDF, DOCX, XLSX, PPTX, ZIP, GZ, BZ2, XZ, Parquet, PNG, JPEG, TIFF."
+        )
+        self.fields["file"].widget.attrs["data-upload-max-bytes"] = str(
+            settings.STRATUM_UPLOAD_MAX_BYTES
+        )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            self.inspected = inspect_upload(upload)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from error
+        return upload

@@ -1,0 +1,149 @@
+"""Reads for datasets. Visibility always comes from the policy module, as one SQL filter."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from apps.access.policy import Action, get_for_user, visible
+from apps.core.models import AccessTier
+from apps.datasets.models import Dataset, DatasetFile
+from apps.organisations.models import Affiliation, OrganisationStatus
+from apps.projects.models import Membership, Partner, PartnerStatus, Project
+
+SORTABLE = {
+    "title": ("title",),
+    "project": ("project__acronym", "title"),
+    "tier": ("access_tier", "title"),
+    "published": ("published_at", "title"),
+    "steward": ("steward_organisation__name", "title"),
+}
+
+
+def dataset_list_queryset() -> QuerySet:
+    return Dataset.objects.select_related("project", "steward_organisation")
+
+
+def datasets_visible_to(
+    user,
+    *,
+    project=None,
+    disease_area=None,
+    tier: str = "",
+    search: str = "",
+    sort: str = "title",
+) -> QuerySet:
+    """Datasets `user` may see, filtered; one statement (visibility is embedded subqueries)."""
+    datasets = visible(user, dataset_list_queryset())
+    if project is not None:
+        datasets = datasets.filter(project=project)
+    if disease_area is not None:
+        # A subquery, not a join through the M2M: a project in two areas must not list twice.
+        datasets = datasets.filter(
+            project__in=Project.objects.filter(disease_areas=disease_area).values("pk")
+        )
+    if tier:
+        datasets = datasets.filter(access_tier=tier)
+    if search:
+        datasets = datasets.filter(Q(title__icontains=search) | Q(description__icontains=search))
+    descending = sort.startswith("-")
+    fields = SORTABLE.get(sort.lstrip("-"), SORTABLE["title"])
+    ordering = [f"-{field}" if descending else field for field in fields]
+    return datasets.order_by(*ordering, "pk")
+
+
+def dataset_get_for_user(user, pk, *, action: str = Action.VIEW) -> Dataset:
+    """404 when not visible; 403 when visible but `action` is refused."""
+    return get_for_user(
+        user,
+        Dataset.objects.select_related("project", "steward_organisation", "created_by"),
+        action=action,
+        pk=pk,
+    )
+
+
+def dataset_file_get_for_download(user, *, dataset_pk, file_pk) -> DatasetFile:
+    """The file when `user` may download it; otherwise 404 whatever the reason, so a download
+    URL never reveals that a file exists."""
+    files = DatasetFile.objects.select_related("dataset").filter(pk=file_pk, dataset_id=dataset_pk)
+    file = visible(user, files, Action.DOWNLOAD).first()
+    if file is None:
+        raise Http404("Not found")
+    return file
+
+
+def dataset_files(dataset) -> QuerySet:
+    return dataset.files.select_related("uploaded_by").order_by("file_name", "created_at")
+
+
+def dataset_current_policy(dataset):
+    """The newest data-use policy version, or None; `policy.rows` lists its conditions with
+    their values as display text (permission first)."""
+    policy = dataset.policies.order_by("-version").first()
+    if policy is None:
+        return None
+    conditions = policy.conditions.select_related("term").order_by("-term__kind", "term__shorthand")
+    policy.rows = [
+        {"term": condition.term, "value": condition_value_text(condition.value)}
+        for condition in conditions
+    ]
+    return policy
+
+
+def condition_value_text(value) -> str:
+    if value in (None, "", [], {}):
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {item}" for key, item in value.items())
+    return str(value)
+
+
+def dataset_named_organisations(dataset) -> list:
+    if dataset.access_tier != AccessTier.ORGANISATIONS:
+        return []
+    return list(dataset.allowed_organisations.order_by("name"))
+
+
+def project_partner_organisations(project) -> QuerySet:
+    """Organisations that may steward or be named: the project's active, approved partners."""
+    from apps.organisations.models import Organisation
+
+    return (
+        Organisation.objects.filter(
+            status=OrganisationStatus.APPROVED,
+            partnerships__project=project,
+            partnerships__status=PartnerStatus.ACTIVE,
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def dataset_publication_audience(dataset) -> QuerySet:
+    """People told about a publication: the project's current members and everyone affiliated
+    to its active partner organisations. The notifications service filters by the policy."""
+    partner_orgs = Partner.objects.filter(
+        project_id=dataset.project_id, status=PartnerStatus.ACTIVE
+    ).values("organisation_id")
+    affiliated = Affiliation.objects.filter(
+        ended_at__isnull=True, organisation_id__in=partner_orgs
+    ).values("user_id")
+    members = Membership.objects.current().filter(project_id=dataset.project_id).values("user_id")
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(pk__in=affiliated) | Q(pk__in=members))
+        .order_by("pk")
+    )
+
+
+def project_dataset_counts(user, project) -> dict:
+    """Counts by status of the project's datasets that `user` may see (one query)."""
+    rows = (
+        visible(user, Dataset.objects.filter(project=project))
+        .values("status")
+        .annotate(total=Count("pk"))
+        .order_by()
+    )
+    return {row["status"]: row["total"] for row in rows}

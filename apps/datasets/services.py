@@ -1,0 +1,232 @@
+"""Writes for datasets and their files. Every function is one transition, audited inside it."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.audit.services import audit_record
+from apps.core.models import AccessTier
+from apps.core.uploads import (
+    delete_stored_file_on_commit,
+    inspect_upload,
+    store_protected_file,
+    stored_file_rollback,
+)
+from apps.datasets.models import Dataset, DatasetFile, DatasetStatus
+from apps.datasets.selectors import dataset_publication_audience
+from apps.notifications.models import EventType
+from apps.notifications.services import notification_emit
+from apps.projects.models import Partner, PartnerStatus
+
+EDITABLE_FIELDS = ("title", "description", "steward_organisation", "access_tier")
+
+
+def active_partner_organisation_ids(project) -> set:
+    return set(
+        Partner.objects.filter(project=project, status=PartnerStatus.ACTIVE).values_list(
+            "organisation_id", flat=True
+        )
+    )
+
+
+def _validate_organisations(*, project, steward_organisation, access_tier, allowed_organisations):
+    """The steward and any named organisations must be active partners of the project."""
+    partners = active_partner_organisation_ids(project)
+    errors = {}
+    if steward_organisation is not None and steward_organisation.pk not in partners:
+        errors["steward_organisation"] = "The steward must be an active partner of the project."
+    named = list(allowed_organisations or [])
+    if access_tier == AccessTier.ORGANISATIONS:
+        if not named:
+            errors["allowed_organisations"] = "Name at least one organisation for this tier."
+        elif any(organisation.pk not in partners for organisation in named):
+            errors["allowed_organisations"] = "Named organisations must be active partners."
+    if errors:
+        raise ValidationError(errors)
+    # Names only mean something for the organisations tier; other tiers keep none.
+    return named if access_tier == AccessTier.ORGANISATIONS else []
+
+
+def _dataset_audit(dataset, action: str, *, actor, request=None, **extra):
+    return audit_record(
+        actor=actor,
+        action=action,
+        target=dataset,
+        request=request,
+        project_id=dataset.project_id,
+        organisation_id=dataset.steward_organisation_id,
+        **extra,
+    )
+
+
+@transaction.atomic
+def dataset_create(
+    *,
+    project,
+    actor,
+    title: str,
+    steward_organisation,
+    access_tier: str = AccessTier.CONSORTIUM,
+    description: str = "",
+    allowed_organisations=(),
+    request=None,
+) -> Dataset:
+    """A draft dataset in `project`; the caller checked Action.CONTRIBUTE on the project."""
+    named = _validate_organisations(
+        project=project,
+        steward_organisation=steward_organisation,
+        access_tier=access_tier,
+        allowed_organisations=allowed_organisations,
+    )
+    dataset = Dataset(
+        project=project,
+        title=title,
+        description=description,
+        steward_organisation=steward_organisation,
+        access_tier=access_tier,
+        status=DatasetStatus.DRAFT,
+        created_by=actor,
+    )
+    dataset.full_clean()
+    dataset.save()
+    dataset.allowed_organisations.set(named)
+    _dataset_audit(dataset, "dataset.create", actor=actor, request=request, to_state="draft")
+    return dataset
+
+
+@transaction.atomic
+def dataset_update(*, dataset, actor, allowed_organisations=(), request=None, **changes) -> Dataset:
+    """Change the metadata, steward or tier; the caller checked Action.EDIT on the dataset."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"dataset_update cannot change {', '.join(sorted(unknown))}")
+    dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    before = {field: str(getattr(dataset, field)) for field in changes}
+    for field, value in changes.items():
+        setattr(dataset, field, value)
+    named = _validate_organisations(
+        project=dataset.project,
+        steward_organisation=dataset.steward_organisation,
+        access_tier=dataset.access_tier,
+        allowed_organisations=allowed_organisations,
+    )
+    dataset.full_clean()
+    dataset.save()
+    dataset.allowed_organisations.set(named)
+    changed = {
+        f: [before[f], str(getattr(dataset, f))]
+        for f in changes
+        if before[f] != str(getattr(dataset, f))
+    }
+    _dataset_audit(
+        dataset, "dataset.update", actor=actor, request=request, details={"changed": changed}
+    )
+    return dataset
+
+
+@transaction.atomic
+def dataset_publish(*, dataset, actor, request=None) -> Dataset:
+    """Draft → published; tells the consortium (the notifications filter by the policy)."""
+    dataset = Dataset.objects.select_for_update().select_related("project").get(pk=dataset.pk)
+    if dataset.status != DatasetStatus.DRAFT:
+        raise ValidationError("Only a draft dataset can be published.")
+    dataset.status = DatasetStatus.PUBLISHED
+    dataset.published_at = timezone.now()
+    dataset.full_clean()
+    dataset.save(update_fields=["status", "published_at", "updated_at"])
+    _dataset_audit(
+        dataset,
+        "dataset.publish",
+        actor=actor,
+        request=request,
+        from_state=DatasetStatus.DRAFT,
+        to_state=DatasetStatus.PUBLISHED,
+    )
+    notification_emit(
+        event_type=EventType.DATASET_PUBLISHED,
+        recipients=[user for user in dataset_publication_audience(dataset) if user.pk != actor.pk],
+        subject=f"Dataset published in {dataset.project.acronym}: {dataset.title}",
+        body=f"{dataset.title} is now published ({dataset.get_access_tier_display()}).",
+        url=reverse("datasets:detail", kwargs={"pk": dataset.pk}),
+        target=dataset,
+        project=dataset.project,
+    )
+    return dataset
+
+
+@transaction.atomic
+def dataset_retire(*, dataset, actor, reason: str, request=None) -> Dataset:
+    """Draft or published → retired: it leaves the catalogue; editors still see it."""
+    dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    if dataset.status == DatasetStatus.RETIRED:
+        raise ValidationError("This dataset is already retired.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the dataset is retired."})
+    from_state = dataset.status
+    dataset.status = DatasetStatus.RETIRED
+    dataset.save(update_fields=["status", "updated_at"])
+    _dataset_audit(
+        dataset,
+        "dataset.retire",
+        actor=actor,
+        request=request,
+        from_state=from_state,
+        to_state=DatasetStatus.RETIRED,
+        reason=reason.strip(),
+    )
+    return dataset
+
+
+def dataset_file_add(*, dataset, actor, upload, request=None) -> DatasetFile:
+    """Validate, store and record one file. The storage write and the row share one transaction,
+    and the stored file is deleted if anything fails (including the commit), so a failed upload
+    leaves neither row nor file. Raises ValidationError for a refused file."""
+    inspected = inspect_upload(upload)
+    row = DatasetFile(dataset=dataset, uploaded_by=actor)
+    with stored_file_rollback(row), transaction.atomic():
+        store_protected_file(row, upload, inspected)
+        row.full_clean()
+        row.save()
+        audit_record(
+            actor=actor,
+            action="dataset.file.upload",
+            target=row,
+            request=request,
+            project_id=dataset.project_id,
+            organisation_id=dataset.steward_organisation_id,
+            details={"dataset_id": str(dataset.pk), "sha256": row.sha256, "size": row.size},
+        )
+    return row
+
+
+@transaction.atomic
+def dataset_file_delete(*, file, actor, request=None) -> None:
+    """Remove a file; its bytes go once the deletion has committed."""
+    dataset = file.dataset
+    audit_record(
+        actor=actor,
+        action="dataset.file.delete",
+        target=file,
+        request=request,
+        project_id=dataset.project_id,
+        organisation_id=dataset.steward_organisation_id,
+        details={"dataset_id": str(dataset.pk), "sha256": file.sha256, "file_name": file.file_name},
+    )
+    delete_stored_file_on_commit(file.file)
+    file.delete()
+
+
+@transaction.atomic
+def dataset_file_record_download(*, file, actor, request=None) -> None:
+    """The audit event of one download, written before the body is sent."""
+    dataset = file.dataset
+    audit_record(
+        actor=actor,
+        action="dataset.file.download",
+        target=file,
+        request=request,
+        project_id=dataset.project_id,
+        organisation_id=dataset.steward_organisation_id,
+        details={"dataset_id": str(dataset.pk), "sha256": file.sha256, "size": file.size},
+    )

@@ -1,0 +1,303 @@
+"""Dataset pages: thin views that fetch through the policy and call services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.access.policy import Action, can, get_for_user
+from apps.core.models import AccessTier
+from apps.core.uploads import (
+    UploadRefused,
+    parse_upload,
+    protected_file_response,
+    use_streaming_uploads,
+)
+from apps.datasets import services
+from apps.datasets.forms import DatasetForm, DatasetRetireForm, UploadForm
+from apps.datasets.models import DatasetStatus
+from apps.datasets.navigation import dataset_policy_url, project_url, request_access_url
+from apps.datasets.selectors import (
+    dataset_current_policy,
+    dataset_file_get_for_download,
+    dataset_files,
+    dataset_get_for_user,
+    dataset_named_organisations,
+    datasets_visible_to,
+)
+from apps.diseases.models import DiseaseArea
+from apps.projects.models import Project
+
+PAGE_SIZE = 25
+
+
+def _project_for(user, project_pk, action=Action.VIEW_DETAILS):
+    return get_for_user(user, Project.objects.all(), action=action, pk=project_pk)
+
+
+def _list_filters(request, user):
+    """Parsed filters; unknown or invisible values are ignored rather than trusted."""
+    from apps.access.policy import visible
+
+    params = request.GET
+    project = disease_area = None
+    if params.get("project"):
+        try:
+            project = (
+                visible(user, Project.objects.all(), Action.VIEW_DETAILS)
+                .filter(pk=params["project"])
+                .first()
+            )
+        except ValidationError:
+            project = None
+    if params.get("disease_area"):
+        disease_area = DiseaseArea.objects.filter(slug=params["disease_area"]).first()
+    tier = params.get("tier", "")
+    return {
+        "project": project,
+        "disease_area": disease_area,
+        "tier": tier if tier in AccessTier.values else "",
+        "search": params.get("q", "").strip()[:200],
+        "sort": params.get("sort", "title"),
+    }
+
+
+def dataset_list(request):
+    """Every dataset the person may see, across projects."""
+    filters = _list_filters(request, request.user)
+    datasets = datasets_visible_to(request.user, **filters)
+    page_obj = Paginator(datasets, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "datasets/dataset_list.html",
+        {
+            "page_obj": page_obj,
+            "filters": filters,
+            "tiers": AccessTier.choices,
+            "disease_areas": DiseaseArea.objects.order_by("name").only("name", "slug"),
+        },
+    )
+
+
+def project_dataset_list(request, project_pk):
+    """A project's datasets (the project page's "Datasets" section links here)."""
+    project = _project_for(request.user, project_pk)
+    filters = {**_list_filters(request, request.user), "project": project}
+    datasets = datasets_visible_to(request.user, **filters)
+    page_obj = Paginator(datasets, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "datasets/project_dataset_list.html",
+        {
+            "project": project,
+            "project_url": project_url(project),
+            "page_obj": page_obj,
+            "filters": filters,
+            "tiers": AccessTier.choices,
+            "can_contribute": can(request.user, Action.CONTRIBUTE, project),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dataset_create(request, project_pk):
+    project = _project_for(request.user, project_pk, Action.CONTRIBUTE)
+    form = DatasetForm(request.POST or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dataset = services.dataset_create(
+                project=project, actor=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Dataset created as a draft. Add files, then publish it.")
+            return redirect("datasets:detail", pk=dataset.pk)
+    return render(
+        request,
+        "datasets/dataset_form.html",
+        {"form": form, "project": project, "project_url": project_url(project)},
+        status=400 if form.errors else 200,
+    )
+
+
+def dataset_detail(request, pk):
+    dataset = dataset_get_for_user(request.user, pk)
+    return render(request, "datasets/dataset_detail.html", _detail_context(request, dataset))
+
+
+def _detail_context(request, dataset) -> dict:
+    user = request.user
+    try:
+        may_request = can(user, "request_access", dataset)
+    except LookupError:  # the access engineer's rule is not registered yet
+        may_request = False
+    return {
+        "dataset": dataset,
+        "project": dataset.project,
+        "project_url": project_url(dataset.project),
+        "files": dataset_files(dataset),
+        "policy": dataset_current_policy(dataset),
+        "named_organisations": dataset_named_organisations(dataset),
+        "can_edit": can(user, Action.EDIT, dataset),
+        "can_download": can(user, Action.DOWNLOAD, dataset),
+        "can_request_access": may_request,
+        "policy_url": dataset_policy_url(dataset),
+        "request_access_url": request_access_url(dataset),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dataset_edit(request, pk):
+    dataset = dataset_get_for_user(request.user, pk, action=Action.EDIT)
+    initial = {
+        "title": dataset.title,
+        "description": dataset.description,
+        "steward_organisation": dataset.steward_organisation,
+        "access_tier": dataset.access_tier,
+        "allowed_organisations": list(dataset.allowed_organisations.all()),
+    }
+    form = DatasetForm(request.POST or None, initial=initial, project=dataset.project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dataset_update(
+                dataset=dataset, actor=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Dataset saved.")
+            return redirect("datasets:detail", pk=dataset.pk)
+    return render(
+        request,
+        "datasets/dataset_form.html",
+        {
+            "form": form,
+            "dataset": dataset,
+            "project": dataset.project,
+            "project_url": project_url(dataset.project),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def dataset_publish(request, pk):
+    dataset = dataset_get_for_user(request.user, pk, action=Action.EDIT)
+    try:
+        services.dataset_publish(dataset=dataset, actor=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("datasets:detail", pk=dataset.pk)
+    messages.success(request, "Dataset published.")
+    return redirect("datasets:detail", pk=dataset.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dataset_retire(request, pk):
+    dataset = dataset_get_for_user(request.user, pk, action=Action.EDIT)
+    form = DatasetRetireForm(request.POST or None)
+    if dataset.status == DatasetStatus.RETIRED:
+        messages.info(request, "This dataset is already retired.")
+        return redirect("datasets:detail", pk=dataset.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dataset_retire(
+                dataset=dataset, actor=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Dataset retired.")
+            return redirect("datasets:detail", pk=dataset.pk)
+    return render(
+        request,
+        "datasets/dataset_retire.html",
+        {
+            "form": form,
+            "dataset": dataset,
+            "project": dataset.project,
+            "project_url": project_url(dataset.project),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@csrf_exempt  # CSRF is checked by csrf_protect below, after the streaming handler is installed
+@login_required
+@require_http_methods(["GET", "POST"])
+def file_upload(request, pk):
+    # The access check runs before a byte of the body is read: strangers cannot make us store.
+    dataset = dataset_get_for_user(request.user, pk, action=Action.EDIT)
+    handler = use_streaming_uploads(request) if request.method == "POST" else None
+    return _file_upload(request, dataset, handler)
+
+
+@csrf_protect
+def _file_upload(request, dataset, handler):
+    context = {
+        "dataset": dataset,
+        "project": dataset.project,
+        "project_url": project_url(dataset.project),
+    }
+    if request.method != "POST":
+        return render(request, "datasets/file_upload.html", {**context, "form": UploadForm()})
+    try:
+        parse_upload(request, handler)
+    except UploadRefused as refusal:
+        form = UploadForm()
+        form.add_error(None, refusal.message)
+        return render(
+            request, "datasets/file_upload.html", {**context, "form": form}, status=refusal.status
+        )
+    form = UploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            file = services.dataset_file_add(
+                dataset=dataset,
+                actor=request.user,
+                upload=form.cleaned_data["file"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error("file", error.messages)
+        else:
+            messages.success(request, f"Uploaded {file.file_name} (SHA-256 {file.sha256}).")
+            return redirect("datasets:detail", pk=dataset.pk)
+    return render(request, "datasets/file_upload.html", {**context, "form": form}, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def file_delete(request, pk, file_pk):
+    dataset = dataset_get_for_user(request.user, pk, action=Action.EDIT)
+    file = get_for_user(request.user, dataset.files.all(), action=Action.EDIT, pk=file_pk)
+    if request.method == "POST":
+        services.dataset_file_delete(file=file, actor=request.user, request=request)
+        messages.success(request, f"Deleted {file.file_name}.")
+        return redirect("datasets:detail", pk=dataset.pk)
+    return render(
+        request,
+        "datasets/file_delete.html",
+        {
+            "dataset": dataset,
+            "file": file,
+            "project": dataset.project,
+            "project_url": project_url(dataset.project),
+        },
+    )
+
+
+@login_required
+def file_download(request, pk, file_pk):
+    """404 for anyone who may not download, whether or not the file exists."""
+    file = dataset_file_get_for_download(request.user, dataset_pk=pk, file_pk=file_pk)
+    services.dataset_file_record_download(file=file, actor=request.user, request=request)
+    return protected_file_response(file)
