@@ -1,7 +1,7 @@
 import pytest
 from django import forms
 from django.core.paginator import Paginator
-from django.template import Context, Template
+from django.template import Context, RequestContext, Template
 from django.test import RequestFactory
 
 
@@ -112,7 +112,7 @@ def test_pagination_keeps_the_query_and_marks_the_current_page():
     request = RequestFactory().get("/projects/?q=lung&page=2")
     page_obj = Paginator(list(range(95)), 10).page(2)
     html = Template('{% include "includes/pagination.html" with page_obj=page_obj %}').render(
-        Context({"page_obj": page_obj, "request": request})
+        RequestContext(request, {"page_obj": page_obj})
     )
     assert "Showing 11–20 of 95" in html
     assert 'href="?q=lung&amp;page=1" rel="prev"' in html
@@ -124,7 +124,7 @@ def test_pagination_keeps_the_query_and_marks_the_current_page():
 def test_a_single_page_shows_no_pagination_controls():
     page_obj = Paginator([1, 2, 3], 10).page(1)
     html = Template('{% include "includes/pagination.html" with page_obj=page_obj %}').render(
-        Context({"page_obj": page_obj, "request": RequestFactory().get("/")})
+        RequestContext(RequestFactory().get("/"), {"page_obj": page_obj})
     )
     assert "<nav" not in html
     assert "Showing 3 of 3" in html
