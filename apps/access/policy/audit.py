@@ -1,0 +1,26 @@
+"""Who reads the audit log. Staff read all of it; a project's coordinators read the events of
+their project; a dataset steward organisation's admins read the download log of its datasets."""
+
+from django.db.models import Q
+
+from apps.access.policy import NOTHING, Action, rule
+from apps.access.policy.requests import admin_organisation_ids
+from apps.access.policy.subjects import is_signed_in, is_staff, member_project_ids
+from apps.audit.models import AuditEvent
+from apps.projects.models import MembershipRole
+
+DOWNLOAD_ACTION = "dataset.file.download"
+
+
+@rule(AuditEvent, Action.VIEW)
+def audit_event_view(user) -> Q:
+    if is_staff(user):
+        return Q()
+    if not is_signed_in(user):
+        return NOTHING
+    coordinated = member_project_ids(user, roles=[MembershipRole.COORDINATOR])
+    # Download events carry the steward organisation as their organisation.
+    stewarded_downloads = Q(
+        action=DOWNLOAD_ACTION, organisation_id__in=admin_organisation_ids(user)
+    )
+    return Q(project_id__in=coordinated) | stewarded_downloads

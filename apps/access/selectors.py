@@ -1,0 +1,259 @@
+"""Reads for controlled access: policies as the check sees them, conflicts, queues, my lists.
+
+Lists run a fixed number of queries whatever their length (select_related / prefetch)."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from apps.access import duo
+from apps.access.models import (
+    OPEN_REQUEST_STATUSES,
+    AccessGrant,
+    AccessRequest,
+    CommitteeMember,
+    DataAccessCommittee,
+    GrantStatus,
+    RequestStatus,
+)
+from apps.access.policy import Action, visible
+from apps.accounts.models import User
+from apps.datasets.models import Dataset, DataUseCondition, DataUsePolicy
+from apps.diseases.models import DiseaseArea
+from apps.diseases.selectors import disease_area_ancestor_ids
+from apps.organisations.models import Affiliation, Organisation
+from apps.projects.models import Project
+
+# Values that are ids of rows, and the model that names them.
+ID_VALUED_TERMS = {"DS": DiseaseArea, "US": User, "IS": Organisation, "PS": Project}
+
+
+# --- Data-use policies ------------------------------------------------------------------------
+def dataset_current_policy(dataset: Dataset) -> DataUsePolicy | None:
+    return (
+        DataUsePolicy.objects.filter(dataset=dataset)
+        .prefetch_related(
+            Prefetch("conditions", queryset=DataUseCondition.objects.select_related("term"))
+        )
+        .order_by("-version")
+        .first()
+    )
+
+
+def policy_terms(policy: DataUsePolicy | None) -> dict:
+    """{shorthand: value} for a policy (prefetch `conditions__term` to avoid a query each)."""
+    if policy is None:
+        return {}
+    return {c.term.shorthand: c.value for c in policy.conditions.all()}
+
+
+def _names_for_ids(terms: dict) -> dict[str, str]:
+    """Display names for every id inside the policy's values (one query per model used)."""
+    names: dict[str, str] = {}
+    for shorthand, model in ID_VALUED_TERMS.items():
+        value = terms.get(shorthand)
+        if not value:
+            continue
+        ids = value if isinstance(value, list) else [value]
+        for row in model.objects.filter(pk__in=ids):
+            names[str(row.pk)] = str(row)
+    return names
+
+
+def check_policy(terms: dict) -> duo.Policy:
+    return duo.Policy(terms=terms, names=_names_for_ids(terms))
+
+
+@dataclass(frozen=True)
+class PolicyLine:
+    shorthand: str
+    label: str
+    kind: str
+    value: str
+
+
+def policy_lines(policy: DataUsePolicy | None) -> list[PolicyLine]:
+    """The policy as readable lines (permission first), with ids replaced by names."""
+    if policy is None:
+        return []
+    terms = policy_terms(policy)
+    names = _names_for_ids(terms)
+    lines = []
+    for condition in policy.conditions.all():
+        value = condition.value
+        if isinstance(value, list):
+            shown = ", ".join(names.get(str(v), str(v)) for v in value)
+        elif value is None:
+            shown = ""
+        else:
+            shown = names.get(str(value), str(value))
+        if condition.term.shorthand == "TS" and value is not None:
+            shown = f"{value} months"
+        lines.append(
+            PolicyLine(condition.term.shorthand, condition.term.label, condition.term.kind, shown)
+        )
+    return sorted(lines, key=lambda line: (line.kind != "permission", line.shorthand))
+
+
+# --- The request as the check sees it ---------------------------------------------------------
+def request_diseases(access_request: AccessRequest) -> tuple[duo.Disease, ...]:
+    """Each declared disease with its ancestor chain (DS matches children, not parents)."""
+    diseases = []
+    for area in access_request.diseases.all():
+        lineage = {str(area.pk)} | {str(i) for i in disease_area_ancestor_ids(area.pk)}
+        diseases.append(duo.Disease(id=str(area.pk), name=area.name, lineage=frozenset(lineage)))
+    return tuple(diseases)
+
+
+def request_declaration(access_request: AccessRequest) -> duo.Declaration:
+    r = access_request
+    return duo.Declaration(
+        requester_id=str(r.requester_id),
+        organisation_id=str(r.organisation_id),
+        organisation_is_for_profit=r.organisation.is_for_profit,
+        diseases=request_diseases(r),
+        is_commercial=r.is_commercial,
+        is_ancestry_research=r.is_ancestry_research,
+        is_methods_development=r.is_methods_development,
+        is_clinical_care=r.is_clinical_care,
+        is_general_research=r.is_general_research,
+        is_controls_only=r.is_controls_only,
+        involves_vulnerable_populations=r.involves_vulnerable_populations,
+        involves_stigmatising_conditions=r.involves_stigmatising_conditions,
+        is_genetic_study=r.is_genetic_study,
+        location=r.location,
+        ethics_reference=r.ethics_reference,
+        ethics_expires_on=r.ethics_expires_on,
+        attestations=frozenset(r.attestations or ()),
+    )
+
+
+# --- Conflicts of interest --------------------------------------------------------------------
+@dataclass
+class Seat:
+    """A current committee seat seen from one request: may this person decide it?"""
+
+    member: CommitteeMember
+    conflict_reasons: list[str] = field(default_factory=list)
+
+    @property
+    def conflicted(self) -> bool:
+        return bool(self.conflict_reasons)
+
+
+def committee_current_seats(committee: DataAccessCommittee | None) -> list[CommitteeMember]:
+    if committee is None:
+        return []
+    return list(
+        committee.members.filter(ended_at__isnull=True)
+        .select_related("user", "organisation")
+        .order_by("-is_chair", "user__last_name", "user__first_name")
+    )
+
+
+def request_seats(access_request: AccessRequest) -> list[Seat]:
+    """Every current seat of the dataset's committee with its conflict reasons. Mirrors
+    `policy.requests.request_conflict_q`, which is what actually refuses a decision; this one
+    explains it (tests assert they agree)."""
+    committee = DataAccessCommittee.objects.filter(
+        project_id=access_request.dataset.project_id
+    ).first()
+    members = committee_current_seats(committee)
+    user_ids = [m.user_id for m in members] + [access_request.requester_id]
+    orgs_by_user: dict = {}
+    for affiliation in Affiliation.objects.filter(
+        user_id__in=user_ids, ended_at__isnull=True
+    ).select_related("organisation"):
+        orgs_by_user.setdefault(affiliation.user_id, {})[affiliation.organisation_id] = (
+            affiliation.organisation
+        )
+    requester_orgs = dict(orgs_by_user.get(access_request.requester_id, {}))
+    requester_orgs[access_request.organisation_id] = access_request.organisation
+    declared = {d.user_id: d.reason for d in access_request.declared_conflicts.all()}
+    seats = []
+    for member in members:
+        reasons = []
+        if member.user_id == access_request.requester_id:
+            reasons.append("is the requester")
+        shared = set(orgs_by_user.get(member.user_id, {})) & set(requester_orgs)
+        reasons += [
+            f"shares an organisation ({requester_orgs[o]})" for o in sorted(shared, key=str)
+        ]
+        if member.user_id in declared:
+            reasons.append(f"declared a conflict: {declared[member.user_id] or 'no reason given'}")
+        seats.append(Seat(member=member, conflict_reasons=reasons))
+    return seats
+
+
+def request_deciders(access_request: AccessRequest) -> list[User]:
+    """The non-conflicted current seat holders: the people asked to decide."""
+    return [seat.member.user for seat in request_seats(access_request) if not seat.conflicted]
+
+
+# --- Lists ------------------------------------------------------------------------------------
+def _request_list(qs: QuerySet) -> QuerySet:
+    return qs.select_related(
+        "dataset", "dataset__project", "requester", "organisation", "decided_by"
+    )
+
+
+def my_requests(user) -> QuerySet:
+    return _request_list(AccessRequest.objects.filter(requester_id=user.pk)).order_by("-created_at")
+
+
+def my_grants(user) -> QuerySet:
+    return (
+        AccessGrant.objects.filter(user_id=user.pk)
+        .select_related("dataset", "dataset__project", "organisation", "request")
+        .order_by("-valid_from")
+    )
+
+
+def grant_is_live(grant: AccessGrant, now: datetime.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return grant.status == GrantStatus.ACTIVE and grant.valid_from <= now < grant.valid_until
+
+
+def committee_queue(committee: DataAccessCommittee, user) -> QuerySet:
+    """Requests for the committee's project that the user may see, open ones first."""
+    qs = visible(user, AccessRequest.objects.filter(dataset__project_id=committee.project_id))
+    return _request_list(qs.exclude(status=RequestStatus.DRAFT)).order_by("submitted_at")
+
+
+def requests_awaiting_decision_by(user) -> QuerySet:
+    return _request_list(
+        visible(user, AccessRequest.objects.all(), Action.DECIDE).order_by("submitted_at")
+    )
+
+
+def earlier_requests(access_request: AccessRequest) -> QuerySet:
+    """The same person's other requests for datasets of the same project."""
+    return (
+        AccessRequest.objects.filter(
+            requester_id=access_request.requester_id,
+            dataset__project_id=access_request.dataset.project_id,
+        )
+        .exclude(pk=access_request.pk)
+        .exclude(status=RequestStatus.DRAFT)
+        .select_related("dataset")
+        .order_by("-created_at")
+    )
+
+
+def open_request_for(user, dataset: Dataset) -> AccessRequest | None:
+    return AccessRequest.objects.filter(
+        requester_id=user.pk, dataset=dataset, status__in=OPEN_REQUEST_STATUSES
+    ).first()
+
+
+def live_grant_for(user, dataset: Dataset) -> AccessGrant | None:
+    return AccessGrant.objects.filter(
+        user_id=user.pk, dataset=dataset, status__in=[GrantStatus.ACTIVE, GrantStatus.SUSPENDED]
+    ).first()
+
+
+def default_grant_days() -> int:
+    return getattr(settings, "STRATUM_GRANT_DEFAULT_DAYS", 365)
