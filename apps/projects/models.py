@@ -1,7 +1,9 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.core.models import BaseModel
@@ -45,6 +47,9 @@ class Project(BaseModel):
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The names of the project's disease areas, kept by the services that change them, so that
+    # full-text search can weigh them inside one indexed expression (a GIN index cannot join).
+    disease_area_names = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["title"]
@@ -60,6 +65,21 @@ class Project(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.acronym} — {self.title}"
+
+    def clean(self) -> None:
+        """Say in words what the database constraints would otherwise refuse opaquely."""
+        super().clean()
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The end date must not be before the start date."})
+        if self.acronym:
+            clash = Project.objects.filter(acronym__iexact=self.acronym).exclude(pk=self.pk)
+            if clash.exists():
+                raise ValidationError(
+                    {"acronym": f"Another project already uses the acronym “{self.acronym}”."}
+                )
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:detail", kwargs={"slug": self.slug})
 
     @property
     def is_public(self) -> bool:

@@ -5,6 +5,7 @@ from django.utils.text import slugify
 
 from apps.diseases.models import DiseaseArea
 from apps.projects.models import (
+    Biomarker,
     Membership,
     MembershipRole,
     Partner,
@@ -12,6 +13,7 @@ from apps.projects.models import (
     PartnerStatus,
     Project,
     ProjectStatus,
+    WorkPackage,
 )
 from tests.accounts.factories import UserFactory
 from tests.organisations.factories import OrganisationFactory
@@ -59,3 +61,22 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     role = MembershipRole.CONTRIBUTOR
+
+
+class WorkPackageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkPackage
+
+    project = factory.SubFactory(ProjectFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Work package {n}")
+
+
+class BiomarkerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Biomarker
+
+    project = factory.SubFactory(ProjectFactory)
+    name = factory.Sequence(lambda n: f"Biomarker {n}")
+    kind = Biomarker.Kind.PROTEOMIC
+    stratum = "Patients with high blood eosinophils."

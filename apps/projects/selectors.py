@@ -1,0 +1,226 @@
+"""Reads for project pages. Every queryset starts from `apps.access.policy.visible`."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+
+from apps.access.policy import Action, rule_for, visible
+from apps.access.policy.projects import insider_q
+from apps.access.policy.subjects import active_organisation_ids, is_staff
+from apps.diseases.selectors import disease_area_descendant_ids
+from apps.organisations.models import Organisation, OrganisationStatus
+from apps.projects.models import (
+    Biomarker,
+    Membership,
+    MembershipRole,
+    Partner,
+    PartnerRole,
+    PartnerStatus,
+    Project,
+    ProjectStatus,
+    WorkPackage,
+)
+from apps.projects.search import project_search
+
+# Catalogue sort keys → ORDER BY; "relevance" only means something with a search text.
+SORTS = {
+    "title": ("title",),
+    "-title": ("-title",),
+    "acronym": ("acronym",),
+    "-acronym": ("-acronym",),
+    "status": ("status", "title"),
+    "-status": ("-status", "title"),
+    "start_date": ("start_date", "title"),
+    "-start_date": ("-start_date", "title"),
+    "newest": ("-created_at",),
+}
+
+
+@dataclass
+class CatalogueFilters:
+    q: str = ""
+    disease_areas: list = field(default_factory=list)  # DiseaseArea instances
+    organisation: Organisation | None = None
+    organisation_kind: str = ""
+    status: str = ""
+    sort: str = ""
+
+
+def _true_when(condition: Q) -> Case:
+    """A boolean column from a policy Q (which may be the match-all `Q()`)."""
+    return Case(
+        When(Q(pk__isnull=False) & condition, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def lead_partners_prefetch() -> Prefetch:
+    return Prefetch(
+        "partners",
+        queryset=Partner.objects.filter(role=PartnerRole.LEAD, status=PartnerStatus.ACTIVE)
+        .select_related("organisation")
+        .only("id", "project_id", "role", "status", "organisation__name", "organisation__slug"),
+        to_attr="lead_partners",
+    )
+
+
+def projects_with_card_data(user, queryset: QuerySet) -> QuerySet:
+    """Annotate `can_view_details` and prefetch what every project card shows."""
+    details = rule_for(Project, Action.VIEW_DETAILS)(user)
+    return queryset.annotate(can_view_details=_true_when(details)).prefetch_related(
+        "disease_areas", lead_partners_prefetch()
+    )
+
+
+def _partner_filter(user, organisation_q: Q) -> Q:
+    """Projects with a matching active partner. On a project whose details the user may not
+    see, only its lead organisation is public, so only the lead may match there."""
+    partners = Partner.objects.filter(organisation_q, project_id=OuterRef("pk"), status="active")
+    details = rule_for(Project, Action.VIEW_DETAILS)(user)
+    lead_only = partners.filter(role=PartnerRole.LEAD)
+    return Q(Exists(lead_only)) | (Q(pk__isnull=False) & details & Q(Exists(partners)))
+
+
+def catalogue(user, filters: CatalogueFilters) -> QuerySet:
+    """Projects `user` may find, filtered, searched and ordered — one SQL statement."""
+    projects = visible(user, Project.objects.all(), Action.VIEW)
+    if filters.disease_areas:
+        area_ids = disease_area_descendant_ids(area.pk for area in filters.disease_areas)
+        links = Project.disease_areas.through.objects.filter(
+            project_id=OuterRef("pk"), diseasearea_id__in=area_ids
+        )
+        projects = projects.filter(Exists(links))
+    if filters.organisation is not None:
+        projects = projects.filter(_partner_filter(user, Q(organisation=filters.organisation)))
+    if filters.organisation_kind:
+        projects = projects.filter(
+            _partner_filter(user, Q(organisation__kind=filters.organisation_kind))
+        )
+    if filters.status:
+        projects = projects.filter(status=filters.status)
+    projects = project_search(projects, filters.q)
+    return projects_with_card_data(user, projects).order_by(*catalogue_order(filters))
+
+
+def catalogue_order(filters: CatalogueFilters) -> tuple:
+    if filters.sort in SORTS:
+        return (*SORTS[filters.sort], "pk")
+    if filters.q:
+        return ("-rank", "title", "pk")
+    return ("title", "pk")
+
+
+def catalogue_partner_organisations() -> QuerySet:
+    """Organisations offered in the partner filter: approved ones that lead or join a project."""
+    return (
+        Organisation.objects.approved()
+        .filter(Exists(Partner.objects.filter(organisation=OuterRef("pk"), status="active")))
+        .only("id", "name", "slug")
+        .order_by("name")
+    )
+
+
+def insider_projects(user) -> QuerySet:
+    """Projects whose consortium the user belongs to (staff: all). Management pages look
+    projects up here, so that an outsider gets 404 — not even a hint the page exists."""
+    if is_staff(user):
+        return Project.objects.all()
+    return Project.objects.filter(insider_q(user))
+
+
+def my_memberships(user) -> QuerySet:
+    """The user's memberships, current first; ended ones stay for their history."""
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("project", "organisation")
+        .prefetch_related("project__disease_areas")
+        .order_by("ended_at", "project__title")
+    )
+
+
+def my_proposals(user) -> QuerySet:
+    return Project.objects.filter(
+        proposed_by=user, status__in=[ProjectStatus.PROPOSED, ProjectStatus.REJECTED]
+    ).order_by("-created_at")
+
+
+def pending_activation() -> QuerySet:
+    """The staff queue: proposed projects, oldest first, with their lead and proposer."""
+    return (
+        Project.objects.filter(status=ProjectStatus.PROPOSED)
+        .select_related("proposed_by")
+        .prefetch_related("disease_areas", lead_partners_prefetch())
+        .order_by("created_at")
+    )
+
+
+def invitations_for_admin(user) -> QuerySet:
+    """Open partner invitations addressed to organisations the user administers."""
+    partners = visible(user, Partner.objects.filter(status=PartnerStatus.INVITED), Action.MANAGE)
+    return partners.select_related("project", "organisation", "invited_by").order_by("created_at")
+
+
+def project_partners(user, project: Project) -> QuerySet:
+    return (
+        visible(user, project.partners.all())
+        .select_related("organisation")
+        .order_by("status", "role", "organisation__name")
+    )
+
+
+def project_memberships(user, project: Project, *, include_ended: bool = False) -> QuerySet:
+    rows = visible(user, project.memberships.all()).select_related("user", "organisation")
+    if not include_ended:
+        rows = rows.filter(ended_at__isnull=True)
+    return rows.order_by("ended_at", "role", "user__last_name", "user__first_name")
+
+
+def project_work_packages(user, project: Project) -> QuerySet:
+    return visible(user, WorkPackage.objects.filter(project=project)).prefetch_related(
+        "lead_organisations", "members"
+    )
+
+
+def project_biomarkers(user, project: Project) -> QuerySet:
+    return visible(user, Biomarker.objects.filter(project=project)).select_related(
+        "diagnostic_partner"
+    )
+
+
+def eligible_partner_organisations(project: Project) -> QuerySet:
+    """Active partners, for choosing a new member's organisation or a work-package lead."""
+    return Organisation.objects.filter(
+        partnerships__project=project, partnerships__status=PartnerStatus.ACTIVE
+    ).order_by("name")
+
+
+def invitable_organisations(project: Project) -> QuerySet:
+    """Approved organisations not already invited to or partnering in the project."""
+    current = project.partners.filter(
+        status__in=[PartnerStatus.INVITED, PartnerStatus.ACTIVE]
+    ).values("organisation_id")
+    return Organisation.objects.filter(status=OrganisationStatus.APPROVED).exclude(id__in=current)
+
+
+def proposing_organisations(user) -> QuerySet:
+    return Organisation.objects.filter(id__in=active_organisation_ids(user)).order_by("name")
+
+
+def coordinated_project_count(user) -> int:
+    return (
+        Membership.objects.current()
+        .filter(user=user, role=MembershipRole.COORDINATOR)
+        .values("project_id")
+        .count()
+    )

@@ -1,0 +1,73 @@
+"""The public catalogue, "my projects", and proposing a project."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from apps.projects import selectors
+from apps.projects.forms import CatalogueForm, ProjectProposeForm, apply_service_errors
+from apps.projects.selectors import CatalogueFilters
+from apps.projects.services import project_propose
+from apps.projects.views.common import done
+
+PAGE_SIZE = 25
+
+
+def _filters(form: CatalogueForm) -> CatalogueFilters:
+    if not form.is_valid():
+        return CatalogueFilters()
+    data = form.cleaned_data
+    area = data.get("disease_area")
+    return CatalogueFilters(
+        q=data.get("q", ""),
+        disease_areas=[area] if area else [],
+        organisation=data.get("organisation"),
+        organisation_kind=data.get("kind", ""),
+        status=data.get("status", ""),
+        sort=data.get("sort", ""),
+    )
+
+
+def catalogue(request):
+    form = CatalogueForm(
+        request.GET or None, organisations=selectors.catalogue_partner_organisations()
+    )
+    filters = _filters(form) if request.GET else CatalogueFilters()
+    projects = selectors.catalogue(request.user, filters)
+    page_obj = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page_obj": page_obj, "filters": filters}
+    return render(request, "projects/catalogue.html", context)
+
+
+@login_required
+def mine(request):
+    memberships = list(selectors.my_memberships(request.user))
+    context = {
+        "current": [m for m in memberships if m.ended_at is None],
+        "ended": [m for m in memberships if m.ended_at is not None],
+        "proposals": selectors.my_proposals(request.user),
+    }
+    return render(request, "projects/mine.html", context)
+
+
+@login_required
+def propose(request):
+    organisations = selectors.proposing_organisations(request.user)
+    if not organisations.exists():
+        raise PermissionDenied("Only members of an approved organisation can propose a project.")
+    form = ProjectProposeForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = project_propose(proposer=request.user, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            return done(
+                request,
+                f"{project.acronym} is proposed. Portal staff will review it; you are its "
+                "coordinator.",
+                project.get_absolute_url(),
+            )
+    status = 400 if form.errors else 200
+    return render(request, "projects/propose.html", {"form": form}, status=status)
