@@ -174,8 +174,9 @@ class StreamingUploadHandler(FileUploadHandler):
         super().__init__(request)
         self.max_bytes = settings.STRATUM_UPLOAD_MAX_BYTES
         self.refusal: UploadRefused | None = None
-        self.file: TemporaryUploadedFile | None = None
         self.hasher = None
+        # `self.file` exists only while a file is being received: Django's parser closes
+        # whatever `handler.file` it finds when it stops an upload.
 
     def _too_large(self) -> UploadRefused:
         return UploadRefused(
@@ -208,16 +209,18 @@ class StreamingUploadHandler(FileUploadHandler):
         self.file.seek(0)
         self.file.size = file_size
         self.file.stratum_sha256 = self.hasher.hexdigest()
-        completed, self.file = self.file, None
+        completed = self.file
+        del self.file
         return completed
 
     def upload_interrupted(self):
-        if self.file is not None:
-            path = self.file.temporary_file_path()
-            self.file.close()  # NamedTemporaryFile deletes itself on close
+        file = getattr(self, "file", None)
+        if file is not None:
+            path = file.temporary_file_path()
+            file.close()  # NamedTemporaryFile deletes itself on close
             with contextlib.suppress(FileNotFoundError):
                 os.remove(path)
-            self.file = None
+            del self.file
 
 
 def use_streaming_uploads(request) -> StreamingUploadHandler:

@@ -68,3 +68,12 @@ class UploadForm(forms.Form):
         except ValidationError as error:
             raise ValidationError(error.messages) from error
         return upload
+
+
+def with_upload_refusal(form, message: str):
+    """`form` validated as far as its other fields go, with the refusal as the file's error
+    (the file itself never arrived)."""
+    form.full_clean()
+    form.errors["file"] = form.error_class([message])
+    form.cleaned_data.pop("file", None)
+    return form

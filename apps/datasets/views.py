@@ -17,7 +17,7 @@ from apps.core.uploads import (
     use_streaming_uploads,
 )
 from apps.datasets import services
-from apps.datasets.forms import DatasetForm, DatasetRetireForm, UploadForm
+from apps.datasets.forms import DatasetForm, DatasetRetireForm, UploadForm, with_upload_refusal
 from apps.datasets.models import DatasetStatus
 from apps.datasets.navigation import dataset_policy_url, project_url, request_access_url
 from apps.datasets.selectors import (
@@ -252,8 +252,7 @@ def _file_upload(request, dataset, handler):
     try:
         parse_upload(request, handler)
     except UploadRefused as refusal:
-        form = UploadForm()
-        form.add_error(None, refusal.message)
+        form = with_upload_refusal(UploadForm(request.POST), refusal.message)
         return render(
             request, "datasets/file_upload.html", {**context, "form": form}, status=refusal.status
         )

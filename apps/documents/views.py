@@ -14,6 +14,7 @@ from apps.core.uploads import (
     protected_file_response,
     use_streaming_uploads,
 )
+from apps.datasets.forms import with_upload_refusal
 from apps.datasets.navigation import project_url
 from apps.documents import services
 from apps.documents.forms import (
@@ -88,8 +89,9 @@ def _protocol_create(request, project, handler):
     try:
         parse_upload(request, handler)
     except UploadRefused as refusal:
-        form = ProtocolCreateForm(request.POST, project=project)
-        form.add_error(None, refusal.message)
+        form = with_upload_refusal(
+            ProtocolCreateForm(request.POST, project=project), refusal.message
+        )
         return render(
             request, template, _context(project=project, form=form), status=refusal.status
         )
@@ -191,8 +193,7 @@ def _version_upload(request, protocol, handler):
     try:
         parse_upload(request, handler)
     except UploadRefused as refusal:
-        form = VersionUploadForm(request.POST)
-        form.add_error(None, refusal.message)
+        form = with_upload_refusal(VersionUploadForm(request.POST), refusal.message)
         return render(request, template, _context(protocol, form=form), status=refusal.status)
     form = VersionUploadForm(request.POST, request.FILES)
     if form.is_valid():
