@@ -34,26 +34,28 @@ libpq_url() {
   printf '%s' "$url"
 }
 
+PARTIAL=""  # global: the EXIT trap removes an unfinished backup after main has returned
+
 main() {
-  local db_url stamp target partial
+  local db_url stamp target
   db_url="$(libpq_url "$DATABASE_URL")"
   stamp="$(date -u +%Y%m%dT%H%M%SZ)"
   mkdir -p "$BACKUP_DIR"
   target="$BACKUP_DIR/stratum-$stamp"
-  partial="$target.partial"
-  rm -rf "$partial"
-  mkdir -p "$partial"
-  trap 'rm -rf "$partial"' EXIT
+  PARTIAL="$target.partial"
+  rm -rf "$PARTIAL"
+  mkdir -p "$PARTIAL"
+  trap 'rm -rf "$PARTIAL"' EXIT
 
   log "dumping the database to $target/database.dump"
   pg_dump --format=custom --compress=6 --no-owner --no-privileges \
-    --dbname="$db_url" --file="$partial/database.dump"
+    --dbname="$db_url" --file="$PARTIAL/database.dump"
   # A dump that pg_restore cannot list is not a backup.
-  pg_restore --list "$partial/database.dump" >/dev/null
+  pg_restore --list "$PARTIAL/database.dump" >/dev/null
 
   if [ -n "$MEDIA_ROOT" ] && [ -d "$MEDIA_ROOT" ]; then
     log "archiving media from $MEDIA_ROOT"
-    tar --create --gzip --file="$partial/media.tar.gz" --directory="$MEDIA_ROOT" .
+    tar --create --gzip --file="$PARTIAL/media.tar.gz" --directory="$MEDIA_ROOT" .
   else
     log "no MEDIA_ROOT directory: media not archived (S3 storage keeps its own versions)"
   fi
@@ -63,10 +65,10 @@ main() {
     echo "database=$(printf '%s' "$db_url" | sed -E 's#(://[^:/@]*):[^@]*@#\1:***@#')"
     echo "pg_dump=$(pg_dump --version)"
     echo "media_root=${MEDIA_ROOT:-none}"
-  } >"$partial/MANIFEST"
-  (cd "$partial" && sha256sum -- * >SHA256SUMS)
+  } >"$PARTIAL/MANIFEST"
+  (cd "$PARTIAL" && sha256sum -- * >SHA256SUMS)
 
-  mv "$partial" "$target"
+  mv "$PARTIAL" "$target"
   trap - EXIT
   log "complete: $target ($(du -sh "$target" | cut -f1))"
   prune

@@ -80,8 +80,9 @@ class JsonAccessLogger(Logger):
             "status": atoms["s"],
             "bytes": atoms["B"],
             "duration_ms": atoms["M"],
-            "referer": atoms["f"],
-            "user_agent": atoms["a"],
+            # Raw values: gunicorn's atoms escape quotes for the text format; json.dumps escapes.
+            "referer": environ.get("HTTP_REFERER", ""),
+            "user_agent": environ.get("HTTP_USER_AGENT", ""),
         }
         try:
             self.access_log.info(json.dumps(entry, default=str))

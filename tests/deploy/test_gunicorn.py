@@ -1,0 +1,77 @@
+"""deploy/gunicorn.conf.py: workers from the CPU count, sane timeouts, JSON access log."""
+
+import json
+import logging
+import multiprocessing
+import runpy
+from types import SimpleNamespace
+
+from gunicorn.config import Config
+
+from tests.deploy.conftest import DEPLOY
+
+CONFIG = str(DEPLOY / "gunicorn.conf.py")
+
+
+def load(monkeypatch, **env) -> dict:
+    for name in ("GUNICORN_WORKERS", "GUNICORN_MAX_WORKERS", "GUNICORN_TIMEOUT", "LOG_FORMAT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(CONFIG)
+
+
+def test_workers_follow_the_cpu_count_with_a_cap(monkeypatch):
+    monkeypatch.setattr(multiprocessing, "cpu_count", lambda: 2)
+    assert load(monkeypatch)["workers"] == 5
+    monkeypatch.setattr(multiprocessing, "cpu_count", lambda: 64)
+    assert load(monkeypatch)["workers"] == 12
+    assert load(monkeypatch, GUNICORN_WORKERS="3")["workers"] == 3
+
+
+def test_timeouts_leave_room_for_a_graceful_stop(monkeypatch):
+    config = load(monkeypatch)
+    assert config["timeout"] == 60
+    assert config["graceful_timeout"] < 45  # the pods' terminationGracePeriodSeconds
+    assert config["worker_class"] == "gthread"
+    assert config["max_requests"] > 0 and config["max_requests_jitter"] > 0
+    assert load(monkeypatch, GUNICORN_TIMEOUT="120")["timeout"] == 120
+
+
+def test_text_access_log_format_carries_the_request_id(monkeypatch):
+    config = load(monkeypatch, LOG_FORMAT="text")
+    assert "logger_class" not in config
+    assert "request_id=%({x-request-id}o)s" in config["access_log_format"]
+
+
+def test_json_access_log_is_one_parseable_object_with_the_request_id(monkeypatch):
+    config = load(monkeypatch, LOG_FORMAT="json")
+    cfg = Config()
+    cfg.set("accesslog", "-")
+    logger = config["logger_class"](cfg)
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger.access_log.addHandler(handler)
+    response = SimpleNamespace(status="200 OK", headers=[("X-Request-ID", "abc123")], sent=42)
+    environ = {
+        "REMOTE_ADDR": "203.0.113.9",
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/healthz",
+        "PATH_INFO": "/healthz",
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_USER_AGENT": 'agent "with quotes"',
+    }
+    logger.access(
+        response,
+        SimpleNamespace(headers=[]),
+        environ,
+        SimpleNamespace(seconds=0, microseconds=1500),
+    )
+    line = json.loads(records[-1].getMessage())
+    assert line["request_id"] == "abc123"
+    assert line["remote_addr"] == "203.0.113.9"
+    assert line["status"] == "200"
+    assert line["user_agent"] == 'agent "with quotes"'
+    assert line["duration_ms"] == 1
