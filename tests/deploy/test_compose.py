@@ -81,7 +81,7 @@ def test_secrets_are_required_from_the_environment_never_defaulted(compose):
     assert env["ALLOWED_HOSTS"].startswith("${ALLOWED_HOSTS:?")
     assert "${POSTGRES_PASSWORD:?" in env["DATABASE_URL"]
     assert env["DJANGO_SETTINGS_MODULE"] == "portal.settings.production"
-    assert env["X_ACCEL_REDIRECT_PREFIX"] == "/protected/"
+    assert env["X_ACCEL_REDIRECT_PREFIX"] == "${X_ACCEL_REDIRECT_PREFIX-/protected/}"
 
 
 def test_nginx_fronts_web_with_tls_and_reads_media_read_only(compose):
