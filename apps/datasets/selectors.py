@@ -147,3 +147,9 @@ def project_dataset_counts(user, project) -> dict:
         .order_by()
     )
     return {row["status"]: row["total"] for row in rows}
+
+
+def project_get_for_user(user, project_pk, action=Action.VIEW_DETAILS):
+    """The project when `user` may see its details (else 404), and may `action` (else 403)."""
+    detailed = visible(user, Project.objects.all(), Action.VIEW_DETAILS)
+    return get_for_user(user, detailed, action=action, pk=project_pk)

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.access.policy import Action, can, get_for_user
+from apps.access.policy import Action, can, get_for_user, visible
 from apps.core.models import AccessTier
 from apps.core.uploads import (
     UploadRefused,
@@ -27,6 +27,7 @@ from apps.datasets.selectors import (
     dataset_get_for_user,
     dataset_named_organisations,
     datasets_visible_to,
+    project_get_for_user,
 )
 from apps.diseases.models import DiseaseArea
 from apps.projects.models import Project
@@ -34,14 +35,8 @@ from apps.projects.models import Project
 PAGE_SIZE = 25
 
 
-def _project_for(user, project_pk, action=Action.VIEW_DETAILS):
-    return get_for_user(user, Project.objects.all(), action=action, pk=project_pk)
-
-
 def _list_filters(request, user):
     """Parsed filters; unknown or invisible values are ignored rather than trusted."""
-    from apps.access.policy import visible
-
     params = request.GET
     project = disease_area = None
     if params.get("project"):
@@ -84,7 +79,7 @@ def dataset_list(request):
 
 def project_dataset_list(request, project_pk):
     """A project's datasets (the project page's "Datasets" section links here)."""
-    project = _project_for(request.user, project_pk)
+    project = project_get_for_user(request.user, project_pk)
     filters = {**_list_filters(request, request.user), "project": project}
     datasets = datasets_visible_to(request.user, **filters)
     page_obj = Paginator(datasets, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -105,7 +100,7 @@ def project_dataset_list(request, project_pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def dataset_create(request, project_pk):
-    project = _project_for(request.user, project_pk, Action.CONTRIBUTE)
+    project = project_get_for_user(request.user, project_pk, Action.CONTRIBUTE)
     form = DatasetForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
         try:

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.access.policy import Action, can, get_for_user
+from apps.access.policy import Action, can
 from apps.core.uploads import (
     UploadRefused,
     parse_upload,
@@ -16,6 +16,7 @@ from apps.core.uploads import (
 )
 from apps.datasets.forms import with_upload_refusal
 from apps.datasets.navigation import project_url
+from apps.datasets.selectors import project_get_for_user
 from apps.documents import services
 from apps.documents.forms import (
     ProtocolCreateForm,
@@ -34,7 +35,6 @@ from apps.documents.selectors import (
     protocol_versions_for,
     protocols_visible_in_project,
 )
-from apps.projects.models import Project
 
 
 def _context(protocol=None, project=None, **extra) -> dict:
@@ -50,9 +50,7 @@ def _add_errors(form, error: ValidationError, default_field=None) -> None:
 
 
 def project_protocol_list(request, project_pk):
-    project = get_for_user(
-        request.user, Project.objects.all(), action=Action.VIEW_DETAILS, pk=project_pk
-    )
+    project = project_get_for_user(request.user, project_pk)
     protocols = list(protocols_visible_in_project(request.user, project))
     approved = approved_version_numbers([protocol.pk for protocol in protocols])
     for protocol in protocols:
@@ -72,9 +70,7 @@ def project_protocol_list(request, project_pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def protocol_create(request, project_pk):
-    project = get_for_user(
-        request.user, Project.objects.all(), action=Action.CONTRIBUTE, pk=project_pk
-    )
+    project = project_get_for_user(request.user, project_pk, Action.CONTRIBUTE)
     handler = use_streaming_uploads(request) if request.method == "POST" else None
     return _protocol_create(request, project, handler)
 
