@@ -106,6 +106,7 @@ class OrganisationProposeForm(forms.Form):
 
 class OrganisationProfileForm(forms.ModelForm):
     ror_id = RorField()
+    website = forms.URLField(required=False, assume_scheme="https")
 
     class Meta:
         model = Organisation

@@ -65,6 +65,15 @@ def _form_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+def _data(request):
+    """Bind forms on every POST, even an empty one (`request.POST or None` would not)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _files(request):
+    return request.FILES if request.method == "POST" else None
+
+
 def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -104,7 +113,7 @@ def profile(request, slug):
 @login_required
 @GET_POST
 def propose(request):
-    form = OrganisationProposeForm(request.POST or None)
+    form = OrganisationProposeForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             organisation = services.organisation_propose(
@@ -135,7 +144,7 @@ def mine(request):
 @GET_POST
 def join(request, slug):
     organisation = organisation_get_for_user(request.user, slug)
-    form = JoinRequestForm(request.POST or None)
+    form = JoinRequestForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.join_request_create(
@@ -242,9 +251,7 @@ def _manage_context(organisation, tab: str, **extra) -> dict:
 @GET_POST
 def manage_profile(request, slug):
     organisation = organisation_get_for_admin(request.user, slug)
-    form = OrganisationProfileForm(
-        request.POST or None, request.FILES or None, instance=organisation
-    )
+    form = OrganisationProfileForm(_data(request), _files(request), instance=organisation)
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
@@ -324,7 +331,7 @@ def member_action(request, slug, pk, action):
 @GET_POST
 def manage_invitations(request, slug):
     organisation = organisation_get_for_admin(request.user, slug)
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             invitation, _token = services.invitation_create(
@@ -391,7 +398,7 @@ def join_request_decide(request, slug, pk, decision):
     if decision not in ("approve", "reject"):
         raise Http404
     join_request = get_object_or_404(selectors.organisation_join_requests(organisation), pk=pk)
-    form = OptionalReasonForm(request.POST or None)
+    form = OptionalReasonForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             if decision == "approve":
@@ -434,7 +441,7 @@ def join_request_decide(request, slug, pk, decision):
 @GET_POST
 def manage_domains(request, slug):
     organisation = organisation_get_for_admin(request.user, slug)
-    form = DomainForm(request.POST or None)
+    form = DomainForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.organisation_domain_add(
@@ -520,7 +527,7 @@ def staff_decide(request, slug, decision):
     if decision not in STAFF_DECISIONS:
         raise Http404
     service, form_class, verb, done = STAFF_DECISIONS[decision]
-    form = form_class(request.POST or None) if form_class else None
+    form = form_class(_data(request)) if form_class else None
     if request.method == "POST" and (form is None or form.is_valid()):
         kwargs = {"reason": form.cleaned_data["reason"]} if form else {}
         try:
@@ -543,7 +550,7 @@ def staff_decide(request, slug, decision):
 @staff_required
 @GET_POST
 def staff_import(request):
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(_data(request), _files(request))
     report = None
     if request.method == "POST" and form.is_valid():
         report = services.organisations_import(

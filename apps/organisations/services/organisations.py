@@ -262,7 +262,9 @@ def organisation_update(
     unknown = set(data) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"Not profile fields: {sorted(unknown)}")
-    before = {field: _plain(getattr(organisation, field)) for field in data}
+    # Read the stored values: a ModelForm has already copied its input onto `organisation`.
+    stored = Organisation.objects.get(pk=organisation.pk)
+    before = {field: _plain(getattr(stored, field)) for field in data}
     for field, value in data.items():
         setattr(organisation, field, value)
     _clean_identifiers(organisation)
