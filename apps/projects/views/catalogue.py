@@ -9,7 +9,7 @@ from apps.projects import selectors
 from apps.projects.forms import CatalogueForm, ProjectProposeForm, apply_service_errors
 from apps.projects.selectors import CatalogueFilters
 from apps.projects.services import project_propose
-from apps.projects.views.common import done
+from apps.projects.views.common import done, posted
 
 PAGE_SIZE = 25
 
@@ -56,7 +56,7 @@ def propose(request):
     organisations = selectors.proposing_organisations(request.user)
     if not organisations.exists():
         raise PermissionDenied("Only members of an approved organisation can propose a project.")
-    form = ProjectProposeForm(request.POST or None, organisations=organisations)
+    form = ProjectProposeForm(posted(request), organisations=organisations)
     if request.method == "POST" and form.is_valid():
         try:
             project = project_propose(proposer=request.user, request=request, **form.cleaned_data)

@@ -22,3 +22,12 @@ def project_for_manager(request, slug: str) -> Project:
 def done(request, message: str, to: str):
     messages.success(request, message)
     return redirect(to)
+
+
+def posted(request):
+    """Bind forms on every POST, even an empty one: a bare confirmation still validates."""
+    return request.POST if request.method == "POST" else None
+
+
+def files(request):
+    return request.FILES if request.method == "POST" else None

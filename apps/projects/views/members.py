@@ -15,14 +15,14 @@ from apps.projects.forms import (
 )
 from apps.projects.models import Membership
 from apps.projects.services import membership_add, membership_change_role, membership_end
-from apps.projects.views.common import done, insider_projects, project_for_manager
+from apps.projects.views.common import done, insider_projects, posted, project_for_manager
 
 
 @login_required
 def members(request, slug):
     project = project_for_manager(request, slug)
     form = MembershipAddForm(
-        request.POST or None, organisations=selectors.eligible_partner_organisations(project)
+        posted(request), organisations=selectors.eligible_partner_organisations(project)
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -65,7 +65,7 @@ def member_role(request, slug, pk):
     project = project_for_manager(request, slug)
     membership = _membership(request, project, pk)
     form = MembershipRoleForm(
-        request.POST or None, initial={"role": membership.role, "ends_on": membership.ends_on}
+        posted(request), initial={"role": membership.role, "ends_on": membership.ends_on}
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -102,7 +102,7 @@ def leave(request, slug):
 
 
 def _end(request, project, membership, next_url: str):
-    form = ReasonForm(request.POST or None)
+    form = ReasonForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             membership_end(

@@ -14,14 +14,14 @@ from apps.projects import selectors
 from apps.projects.forms import PartnerInviteForm, ReasonForm, apply_service_errors
 from apps.projects.models import Partner, PartnerStatus
 from apps.projects.services import partner_accept, partner_decline, partner_invite, partner_leave
-from apps.projects.views.common import done, insider_projects, project_for_manager
+from apps.projects.views.common import done, insider_projects, posted, project_for_manager
 
 
 @login_required
 def partners(request, slug):
     project = project_for_manager(request, slug)
     form = PartnerInviteForm(
-        request.POST or None, organisations=selectors.invitable_organisations(project)
+        posted(request), organisations=selectors.invitable_organisations(project)
     )
     if request.method == "POST":
         # Any organisation may be named in the POST; the service explains why it cannot be
@@ -95,7 +95,7 @@ def partner_leave_view(request, slug, pk):
     )
     if not (can(request.user, Action.MANAGE, partner) or can(request.user, Action.MANAGE, project)):
         raise PermissionDenied
-    form = ReasonForm(request.POST or None)
+    form = ReasonForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             partner_leave(

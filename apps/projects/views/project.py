@@ -18,7 +18,14 @@ from apps.projects.services import (
     project_update,
 )
 from apps.projects.services.projects import TRANSITIONS
-from apps.projects.views.common import done, insider_projects, project_for, project_for_manager
+from apps.projects.views.common import (
+    done,
+    files,
+    insider_projects,
+    posted,
+    project_for,
+    project_for_manager,
+)
 
 
 def detail(request, slug):
@@ -46,7 +53,7 @@ def detail(request, slug):
 @login_required
 def edit(request, slug):
     project = project_for_manager(request, slug)
-    form = ProjectEditForm(request.POST or None, request.FILES or None, instance=project)
+    form = ProjectEditForm(posted(request), files(request), instance=project)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         disease_areas = data.pop("disease_areas")
@@ -82,7 +89,7 @@ def transition(request, slug, name):
             f"A {project.get_status_display().lower()} project cannot be {edge.past_tense}.",
         )
         return redirect(project)
-    form = ReasonForm(request.POST or None, required=edge.needs_reason)
+    form = ReasonForm(posted(request), required=edge.needs_reason)
     if request.method == "POST" and form.is_valid():
         try:
             project_transition(
@@ -106,7 +113,7 @@ def transition(request, slug, name):
 @login_required
 def funders(request, slug):
     project = project_for_manager(request, slug)
-    form = FunderForm(request.POST or None)
+    form = FunderForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             project_funder_add(

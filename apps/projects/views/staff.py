@@ -11,7 +11,7 @@ from apps.projects import selectors
 from apps.projects.forms import ReasonForm, apply_service_errors
 from apps.projects.models import Project, ProjectStatus
 from apps.projects.services import project_activate, project_reject
-from apps.projects.views.common import done
+from apps.projects.views.common import done, posted
 
 
 @login_required
@@ -35,7 +35,7 @@ def decide(request, slug, decision):
         slug=slug,
         action=Action.MODERATE,
     )
-    form = ReasonForm(request.POST or None, required=decision == "reject")
+    form = ReasonForm(posted(request), required=decision == "reject")
     if request.method == "POST" and form.is_valid():
         try:
             if decision == "activate":

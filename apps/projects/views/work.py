@@ -17,7 +17,7 @@ from apps.projects.services import (
     work_package_delete,
     work_package_update,
 )
-from apps.projects.views.common import done, project_for_manager
+from apps.projects.views.common import done, posted, project_for_manager
 
 
 def _work_package_form(request, project, instance: WorkPackage | None = None):
@@ -38,7 +38,7 @@ def _work_package_form(request, project, instance: WorkPackage | None = None):
             "members": list(instance.members.all()),
         }
     return WorkPackageForm(
-        request.POST or None,
+        posted(request),
         initial=initial,
         organisations=selectors.eligible_partner_organisations(project),
         people=people,
@@ -109,7 +109,7 @@ def work_package_remove(request, slug, pk):
 @login_required
 def biomarkers(request, slug):
     project = project_for_manager(request, slug)
-    form = BiomarkerForm(request.POST or None)
+    form = BiomarkerForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             biomarker_create(
@@ -136,7 +136,7 @@ def _biomarker(request, project, pk) -> Biomarker:
 def biomarker_edit(request, slug, pk):
     project = project_for_manager(request, slug)
     biomarker = _biomarker(request, project, pk)
-    form = BiomarkerForm(request.POST or None, instance=biomarker)
+    form = BiomarkerForm(posted(request), instance=biomarker)
     if request.method == "POST" and form.is_valid():
         try:
             biomarker_update(
