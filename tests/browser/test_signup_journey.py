@@ -29,7 +29,7 @@ def test_a_new_person_signs_up_verifies_signs_out_and_signs_in_again(page, trans
     page.get_by_label("Email", exact=True).fill(EMAIL)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Verify Your Email Address")
 
     page.goto(confirmation_link(EMAIL))
@@ -45,7 +45,7 @@ def test_a_new_person_signs_up_verifies_signs_out_and_signs_in_again(page, trans
     page.get_by_role("link", name="Sign in").first.click()
     page.get_by_label("Email", exact=True).fill(EMAIL)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
 
     # Bootstrap, htmx and site.js all ran under the strict CSP without a single violation.
@@ -60,7 +60,7 @@ def test_a_wrong_password_is_announced_and_focus_moves_to_the_error_summary(page
     page.goto("/accounts/login/")
     page.get_by_label("Email", exact=True).fill("known@example.org")
     page.get_by_label("Password", exact=True).fill("not-the-password")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("not correct")

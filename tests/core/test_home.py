@@ -128,3 +128,17 @@ def test_home_page_query_count_is_bounded(client, partner_member, django_assert_
     with django_assert_max_num_queries(40):
         response = client.get(reverse("home"))
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_home_page_itself_adds_no_queries_beyond_its_sections(
+    client, partner_member, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr(dashboard, "_providers", [])
+    monkeypatch.setattr(dashboard, "_discovered", True)
+    client.force_login(partner_member)
+    # Session and user, the header's unread count, and the session save (SESSION_SAVE_EVERY_
+    # REQUEST) wrapped in a savepoint: nothing for the page itself.
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("home"))
+    assert "Nothing needs you right now." in response.content.decode()

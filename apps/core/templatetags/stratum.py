@@ -150,11 +150,16 @@ def aria_sort(context, field: str) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def nav_current(context, prefix: str) -> SafeString:
-    """`aria-current="page"` plus the `active` class for navigation links under `prefix`."""
+def nav_current(context, prefix: str, exclude: str = "") -> SafeString:
+    """`aria-current="page"` plus the `active` class for navigation links under `prefix`.
+
+    `exclude` names a sub-path that has its own navigation link (e.g. the staff console).
+    """
     request = context.get("request")
     path = request.path if request else ""
     is_current = path == prefix if prefix == "/" else path.startswith(prefix)
+    if exclude and path.startswith(exclude):
+        is_current = False
     if is_current:
         return SafeString('aria-current="page" class="nav-link active"')
     return SafeString('class="nav-link"')
