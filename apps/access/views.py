@@ -32,7 +32,7 @@ from apps.access.models import (
     DataAccessCommittee,
     RequestStatus,
 )
-from apps.access.policy import Action, can, get_for_user
+from apps.access.policy import Action, can, get_for_user, visible
 from apps.access.policy.requests import STEWARD_APPROVE
 from apps.datasets.models import Dataset
 from apps.projects.models import Project
@@ -485,26 +485,18 @@ def policy_edit(request, pk):
 
 
 # --- The committee ----------------------------------------------------------------------------
-def _project_and_committee(request, slug):
-    project = get_for_user(
-        request.user, Project.objects.all(), action=Action.VIEW_DETAILS, slug=slug
-    )
-    committee = DataAccessCommittee.objects.filter(project=project).first()
-    return project, committee
+COMMITTEE_QS = DataAccessCommittee.objects.select_related("project")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def committee_queue(request, slug):
-    project, committee = _project_and_committee(request, slug)
-    if committee is None:
-        return _committee_setup(request, project)
+    if not DataAccessCommittee.objects.filter(project__slug=slug).exists():
+        return _committee_setup(request, slug)
     committee = get_for_user(
-        request.user,
-        DataAccessCommittee.objects.select_related("project"),
-        action=Action.VIEW_DETAILS,
-        pk=committee.pk,
+        request.user, COMMITTEE_QS, action=Action.VIEW_DETAILS, project__slug=slug
     )
+    project = committee.project
     status = request.GET.get("status", "open")
     queue = selectors.committee_queue(committee, request.user)
     if status == "open":
@@ -529,8 +521,10 @@ def committee_queue(request, slug):
     )
 
 
-def _committee_setup(request, project) -> HttpResponse:
-    if not can(request.user, Action.MANAGE, project):
+def _committee_setup(request, slug) -> HttpResponse:
+    """No committee yet: its coordinators may set it up; to everyone else it does not exist."""
+    project = visible(request.user, Project.objects.filter(slug=slug), Action.MANAGE).first()
+    if project is None:
         raise Http404("No committee")
     form = CommitteeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -545,12 +539,8 @@ def _committee_setup(request, project) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def committee_members(request, slug):
-    project, committee = _project_and_committee(request, slug)
-    if committee is None:
-        raise Http404("No committee")
-    committee = get_for_user(
-        request.user, DataAccessCommittee.objects.all(), action=Action.MANAGE, pk=committee.pk
-    )
+    committee = get_for_user(request.user, COMMITTEE_QS, action=Action.MANAGE, project__slug=slug)
+    project = committee.project
     form = CommitteeMemberForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
         try:
@@ -574,12 +564,7 @@ def committee_members(request, slug):
 
 
 def _member_for_manager(request, slug, member_pk) -> CommitteeMember:
-    _project, committee = _project_and_committee(request, slug)
-    if committee is None:
-        raise Http404("No committee")
-    get_for_user(
-        request.user, DataAccessCommittee.objects.all(), action=Action.MANAGE, pk=committee.pk
-    )
+    committee = get_for_user(request.user, COMMITTEE_QS, action=Action.MANAGE, project__slug=slug)
     member = committee.members.filter(pk=member_pk).select_related("user").first()
     if member is None:
         raise Http404("No such member")

@@ -7,6 +7,7 @@ from apps.access.policy import NOTHING, Action, rule
 from apps.access.policy.requests import admin_organisation_ids
 from apps.access.policy.subjects import is_signed_in, is_staff, member_project_ids
 from apps.audit.models import AuditEvent
+from apps.datasets.models import Dataset
 from apps.projects.models import MembershipRole
 
 DOWNLOAD_ACTION = "dataset.file.download"
@@ -24,3 +25,20 @@ def audit_event_view(user) -> Q:
         action=DOWNLOAD_ACTION, organisation_id__in=admin_organisation_ids(user)
     )
     return Q(project_id__in=coordinated) | stewarded_downloads
+
+
+# Not in the lead's Action enum: read a dataset's download log and who-had-access export.
+AUDIT = "audit"
+
+
+@rule(Dataset, AUDIT)
+def dataset_audit(user) -> Q:
+    """The steward organisation's admins, the project's coordinators, staff."""
+    if is_staff(user):
+        return Q()
+    if not is_signed_in(user):
+        return NOTHING
+    coordinated = member_project_ids(user, roles=[MembershipRole.COORDINATOR])
+    return Q(steward_organisation_id__in=admin_organisation_ids(user)) | Q(
+        project_id__in=coordinated
+    )

@@ -1,0 +1,89 @@
+"""Admin views of controlled access: read-only. Every change goes through the services (which
+audit it), so the admin never becomes a side door; lists are filtered by the policy too."""
+
+from django.contrib import admin
+
+from apps.access.models import (
+    AccessGrant,
+    AccessRequest,
+    CommitteeMember,
+    DataAccessCommittee,
+    DeclaredConflict,
+)
+from apps.access.policy import visible
+
+
+class ReadOnlyPolicyAdmin(admin.ModelAdmin):
+    def get_queryset(self, request):
+        return visible(request.user, super().get_queryset(request))
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields] + [
+            f.name for f in self.model._meta.many_to_many
+        ]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class CommitteeMemberInline(admin.TabularInline):
+    model = CommitteeMember
+    extra = 0
+    fields = ("user", "organisation", "is_chair", "created_at", "ended_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DataAccessCommittee)
+class DataAccessCommitteeAdmin(ReadOnlyPolicyAdmin):
+    list_display = ("name", "project", "created_at")
+    search_fields = ("name", "project__acronym", "project__title")
+    list_select_related = ("project",)
+    inlines = [CommitteeMemberInline]
+
+
+class DeclaredConflictInline(admin.TabularInline):
+    model = DeclaredConflict
+    extra = 0
+    fields = ("user", "reason", "created_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(ReadOnlyPolicyAdmin):
+    list_display = (
+        "dataset",
+        "requester",
+        "organisation",
+        "status",
+        "check_outcome",
+        "submitted_at",
+        "decided_at",
+    )
+    list_filter = ("status", "check_outcome", "escalated_to_staff")
+    search_fields = ("requester__email", "dataset__title", "organisation__name")
+    list_select_related = ("dataset", "requester", "organisation")
+    date_hierarchy = "created_at"
+    inlines = [DeclaredConflictInline]
+
+
+@admin.register(AccessGrant)
+class AccessGrantAdmin(ReadOnlyPolicyAdmin):
+    list_display = ("dataset", "user", "organisation", "status", "valid_from", "valid_until")
+    list_filter = ("status",)
+    search_fields = ("user__email", "dataset__title", "organisation__name")
+    list_select_related = ("dataset", "user", "organisation")
+    date_hierarchy = "valid_from"
