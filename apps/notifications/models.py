@@ -78,6 +78,7 @@ class OutboxEmail(BaseModel):
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     delivery_key = models.CharField(max_length=200, unique=True)
     recipient = models.ForeignKey(
@@ -93,6 +94,11 @@ class OutboxEmail(BaseModel):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Who holds the claim: marking `sent` is conditional on it, so a worker whose claim was
+    # taken over (it looked dead) can never complete a second delivery.
+    claim_token = models.UUIDField(null=True, blank=True)
+    # Backoff after an SMTP error: neither the task nor the sweep claims the row before this.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 

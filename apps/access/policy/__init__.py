@@ -84,4 +84,4 @@ def get_for_user(user, queryset: models.QuerySet, *, action: str = Action.VIEW, 
     return obj
 
 
-from apps.access.policy import audit, items, projects, requests  # noqa: E402,F401  (rules register on import)
+from apps.access.policy import audit, items, milestones, projects, requests  # noqa: E402,F401  (rules register on import)

@@ -1,0 +1,50 @@
+"""Celery adapters: take ids, call a service, decide about retries. No logic of their own."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+
+from apps.notifications import outbox
+from apps.notifications.digest import digest_send_all
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="notifications.send_email",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=outbox.MAX_ATTEMPTS,
+)
+def send_email(self, outbox_id: str) -> str:
+    """Deliver one outbox row (idempotent: the row is claimed before anything is sent).
+
+    SMTP errors come back as a "retry" outcome with the exponential backoff already written
+    to the row; the task re-publishes itself with that countdown. A worker killed mid-task
+    leaves the message unacknowledged (acks_late, reject_on_worker_lost) and the row claimed;
+    either the broker's redelivery or the sweep brings it back, and the claim decides.
+    """
+    result = outbox.outbox_deliver(outbox_id=outbox_id)
+    if result.status == "retry":
+        if self.request.retries >= self.max_retries:
+            outbox.outbox_fail(outbox_id=outbox_id, error="Gave up after retries")
+            return "failed"
+        raise self.retry(countdown=result.retry_in)
+    return result.status
+
+
+@shared_task(name="notifications.sweep_outbox", acks_late=True)
+def sweep_outbox(stale_after_seconds: int | None = None) -> int:
+    """Every few minutes: queue again any e-mail the broker lost or a dead worker abandoned."""
+    stale_after = (
+        timedelta(seconds=stale_after_seconds) if stale_after_seconds else outbox.STALE_AFTER
+    )
+    return outbox.outbox_sweep(stale_after=stale_after)
+
+
+@shared_task(name="notifications.send_digests", acks_late=True)
+def send_digests() -> int:
+    """Daily: one digest e-mail per person with digest notifications waiting."""
+    return digest_send_all()

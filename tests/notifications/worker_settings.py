@@ -1,0 +1,18 @@
+"""Settings for a Celery worker started by a test: the test settings, but real SMTP.
+
+portal.settings.test keeps mail in memory (locmem), which another process cannot share, so the
+worker sends to the SMTP sink the test starts on SMTP_SINK_PORT.
+"""
+
+import os
+
+from portal.settings.test import *  # noqa: F403
+
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = "127.0.0.1"
+EMAIL_PORT = int(os.environ["SMTP_SINK_PORT"])
+EMAIL_USE_TLS = False
+EMAIL_USE_SSL = False
+EMAIL_HOST_USER = ""
+EMAIL_HOST_PASSWORD = ""
+EMAIL_TIMEOUT = 10
