@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "apps.core.context_processors.portal",
+                "apps.notifications.context_processors.unread",
             ],
         },
     },
@@ -172,6 +173,22 @@ if REDIS_URL:
     # second worker; short enough that a killed worker's tasks come back within minutes.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_BEAT_SCHEDULE: dict = {}
+# Notifications and milestones (docs/celery.md): the outbox sweep re-queues what the broker lost;
+# the daily jobs run on Europe/London wall-clock time (CELERY_TIMEZONE), so 06:00 stays 06:00.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["notifications-sweep-outbox"] = {
+    "task": "notifications.sweep_outbox",
+    "schedule": timedelta(minutes=5),
+}
+CELERY_BEAT_SCHEDULE["milestones-daily-sweep"] = {
+    "task": "milestones.daily_sweep",
+    "schedule": crontab(hour=6, minute=0),
+}
+CELERY_BEAT_SCHEDULE["notifications-daily-digests"] = {
+    "task": "notifications.send_digests",
+    "schedule": crontab(hour=7, minute=0),
+}
 
 # --- Auth and allauth -----------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
