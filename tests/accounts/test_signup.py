@@ -84,3 +84,13 @@ def test_signup_with_mismatched_passwords_says_so(client):
     response = signup(client, "typo@example.org", STRONG_PASSWORD, STRONG_PASSWORD + "x")
     assert "You must type the same password each time." in response.content.decode()
     assert not User.objects.filter(email="typo@example.org").exists()
+
+
+@pytest.mark.django_db
+def test_the_verification_email_names_stratum_and_carries_the_link(client, mailoutbox):
+    signup(client, "new.person@example.org")
+    message = mailoutbox[0]
+    assert message.subject == "[Stratum] Confirm your e-mail address"
+    assert message.body.startswith("Hello from Stratum,")
+    assert "example.com" not in message.body
+    assert "http://testserver/accounts/confirm-email/" in message.body
