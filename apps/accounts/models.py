@@ -77,7 +77,13 @@ class User(AbstractUser):
 
 
 class ApiToken(models.Model):
-    """A partner-system credential. Only a SHA-256 of the secret is kept; it is shown once."""
+    """A partner-system credential. Only a SHA-256 of the secret is kept; it is shown once.
+
+    A personal token acts as its owner. An organisation service token belongs to the
+    organisation: `user` is the organisation's dedicated service account (affiliated to it as
+    a plain member, never a project member), so the token carries exactly the organisation's
+    rights and keeps working when the admin who created it (`created_by`) leaves.
+    """
 
     class Scope(models.TextChoices):
         READ = "read", "Read"
@@ -93,6 +99,14 @@ class ApiToken(models.Model):
         related_name="service_tokens",
         help_text="Set for organisation service tokens, bound to that organisation's rights.",
     )
+    created_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who made the token (an organisation admin for a service token).",
+    )
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=24, unique=True)
     token_hash = models.CharField(max_length=64, unique=True)
@@ -100,6 +114,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     last_used_at = models.DateTimeField(null=True, blank=True)
     last_used_ip = models.GenericIPAddressField(null=True, blank=True)
 
@@ -115,3 +132,16 @@ class ApiToken(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
+
+    @property
+    def is_service_token(self) -> bool:
+        return self.organisation_id is not None
+
+    @property
+    def state(self) -> str:
+        """One word for lists and badges: revoked, expired or active."""
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "active"

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ApiConfig(AppConfig):
     name = "apps.api"
     label = "api"
+
+    def ready(self) -> None:
+        from apps.api import changes, rules, schema  # noqa: F401 (schema registers itself)
+
+        rules.register_missing()
+        changes.connect()

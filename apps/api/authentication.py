@@ -1,18 +1,14 @@
 """Bearer-token authentication for partner systems (DESIGN.md §4)."""
 
-import hashlib
-
-from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from apps.accounts.models import ApiToken
-
-
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+from apps.api.tokens import api_token_touch, token_find
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer strat_…`. Every request reads the token row, so a revocation or
+    an expiry takes effect on the very next request (nothing is cached)."""
+
     keyword = "Bearer"
 
     def authenticate(self, request):
@@ -20,17 +16,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if not header:
             return None
         parts = header.split()
-        if len(parts) != 2 or parts[0] != self.keyword:
+        if len(parts) != 2 or parts[0].lower() != self.keyword.lower():
             raise exceptions.AuthenticationFailed("Use the header 'Authorization: Bearer <token>'.")
-        token = (
-            ApiToken.objects.select_related("user").filter(token_hash=hash_token(parts[1])).first()
-        )
+        token = token_find(parts[1])
         if token is None or not token.is_usable() or not token.user.is_active:
             raise exceptions.AuthenticationFailed("The token is invalid, expired or revoked.")
-        ApiToken.objects.filter(pk=token.pk).update(
-            last_used_at=timezone.now(), last_used_ip=request.META.get("REMOTE_ADDR")
-        )
+        api_token_touch(token=token, ip=request.META.get("REMOTE_ADDR"))
         return token.user, token
 
     def authenticate_header(self, request) -> str:
-        return self.keyword
+        return f'{self.keyword} realm="api"'

@@ -1,5 +1,35 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from apps.api.views.access import AccessGrantViewSet, AccessRequestViewSet
+from apps.api.views.activity import AuditEventViewSet, MilestoneViewSet, NotificationViewSet
+from apps.api.views.changes import ChangeFeedView
+from apps.api.views.items import (
+    DatasetFileViewSet,
+    DatasetViewSet,
+    ProtocolVersionViewSet,
+    ProtocolViewSet,
+)
+from apps.api.views.organisations import DiseaseAreaViewSet, OrganisationViewSet
+from apps.api.views.projects import ProjectViewSet
 
 app_name = "api"
 
-urlpatterns: list = []
+router = SimpleRouter()
+router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("disease-areas", DiseaseAreaViewSet, basename="disease-area")
+router.register("projects", ProjectViewSet, basename="project")
+router.register("datasets", DatasetViewSet, basename="dataset")
+router.register("dataset-files", DatasetFileViewSet, basename="dataset-file")
+router.register("protocols", ProtocolViewSet, basename="protocol")
+router.register("protocol-versions", ProtocolVersionViewSet, basename="protocol-version")
+router.register("milestones", MilestoneViewSet, basename="milestone")
+router.register("access-requests", AccessRequestViewSet, basename="access-request")
+router.register("grants", AccessGrantViewSet, basename="grant")
+router.register("notifications", NotificationViewSet, basename="notification")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
+
+urlpatterns = [
+    path("changes/", ChangeFeedView.as_view(), name="changes"),
+    path("", include(router.urls)),
+]

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.RequestIdMiddleware",
+    "apps.api.problems.ApiProblemMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -189,6 +190,15 @@ CELERY_BEAT_SCHEDULE["notifications-daily-digests"] = {
     "task": "notifications.send_digests",
     "schedule": crontab(hour=7, minute=0),
 }
+# Access grants: access already stops at valid_until; these record expiry and send notices.
+CELERY_BEAT_SCHEDULE["access-grants-expire"] = {
+    "task": "access.grants_expire",
+    "schedule": timedelta(hours=1),
+}
+CELERY_BEAT_SCHEDULE["access-grants-expiry-notices"] = {
+    "task": "access.grants_send_expiry_notices",
+    "schedule": crontab(hour=6, minute=30),
+}
 
 # --- Auth and allauth -----------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -300,6 +310,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "apps.organisations.models.OrganisationKind",
+        "BiomarkerKindEnum": "apps.projects.models.Biomarker.Kind",
+    },
 }
 
 # --- Security headers -----------------------------------------------------------------------

@@ -1,0 +1,144 @@
+"""Access requests and grants. A request's confidential purpose is shown only to those the
+policy lets read it (`view_purpose`): a conflicted committee member sees that it exists."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.access.models import AccessGrant, AccessRequest
+from apps.api.serializers.common import BASE_FIELDS, ResourceOutput, UserRef
+
+PURPOSE_FIELDS = (
+    "purpose",
+    "is_commercial",
+    "is_ancestry_research",
+    "is_methods_development",
+    "is_clinical_care",
+    "is_general_research",
+    "is_controls_only",
+    "involves_vulnerable_populations",
+    "involves_stigmatising_conditions",
+    "is_genetic_study",
+    "location",
+    "ethics_reference",
+    "ethics_expires_on",
+    "attestations",
+    "requested_until",
+)
+
+
+class DeclaredUse(serializers.Serializer):
+    purpose = serializers.CharField()
+    diseases = serializers.ListField(child=serializers.UUIDField())
+    is_commercial = serializers.BooleanField()
+    is_ancestry_research = serializers.BooleanField()
+    is_methods_development = serializers.BooleanField()
+    is_clinical_care = serializers.BooleanField()
+    is_general_research = serializers.BooleanField()
+    is_controls_only = serializers.BooleanField()
+    involves_vulnerable_populations = serializers.BooleanField()
+    involves_stigmatising_conditions = serializers.BooleanField()
+    is_genetic_study = serializers.BooleanField()
+    location = serializers.CharField()
+    ethics_reference = serializers.CharField()
+    ethics_expires_on = serializers.DateField(allow_null=True)
+    attestations = serializers.ListField(child=serializers.CharField())
+    requested_until = serializers.DateField(allow_null=True)
+
+
+class AccessRequestOutput(ResourceOutput):
+    api_basename = "access-request"
+    dataset = serializers.UUIDField(source="dataset_id")
+    organisation = serializers.UUIDField(source="organisation_id")
+    requester = UserRef()
+    declared_use = serializers.SerializerMethodField(
+        help_text="The purpose and declared use; null when you may not read them (conflict)."
+    )
+
+    class Meta:
+        model = AccessRequest
+        fields = (
+            *BASE_FIELDS,
+            "dataset",
+            "requester",
+            "organisation",
+            "status",
+            "declared_use",
+            "check_outcome",
+            "submitted_at",
+            "escalated_to_staff",
+            "decided_at",
+            "decision_reason",
+            "approved_until",
+        )
+
+    @extend_schema_field(DeclaredUse(allow_null=True))
+    def get_declared_use(self, obj):
+        if obj.pk not in self.context.get("purpose_ids", set()):
+            return None
+        data = {name: getattr(obj, name) for name in PURPOSE_FIELDS}
+        data["diseases"] = [area.pk for area in obj.diseases.all()]
+        return DeclaredUse(data).data
+
+
+class AccessRequestCreateInput(serializers.Serializer):
+    dataset = serializers.UUIDField(help_text="A controlled dataset you may request.")
+    organisation = serializers.UUIDField(help_text="Your organisation for this request.")
+    purpose = serializers.CharField(max_length=20000)
+    diseases = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=50)
+    is_commercial = serializers.BooleanField(required=False)
+    is_ancestry_research = serializers.BooleanField(required=False)
+    is_methods_development = serializers.BooleanField(required=False)
+    is_clinical_care = serializers.BooleanField(required=False)
+    is_general_research = serializers.BooleanField(required=False)
+    is_controls_only = serializers.BooleanField(required=False)
+    involves_vulnerable_populations = serializers.BooleanField(required=False)
+    involves_stigmatising_conditions = serializers.BooleanField(required=False)
+    is_genetic_study = serializers.BooleanField(required=False)
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    ethics_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    ethics_expires_on = serializers.DateField(required=False, allow_null=True)
+    attestations = serializers.ListField(
+        child=serializers.CharField(max_length=10), required=False, max_length=20
+    )
+    requested_until = serializers.DateField(required=False, allow_null=True)
+    submit = serializers.BooleanField(
+        default=False, help_text="Submit at once (runs the automatic check)."
+    )
+
+
+class WithdrawInput(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, help_text="Needed once submitted."
+    )
+
+
+class DecisionInput(serializers.Serializer):
+    decision = serializers.ChoiceField(
+        choices=[("approve", "Approve"), ("reject", "Reject"), ("return", "Return for changes")]
+    )
+    reason = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    approved_until = serializers.DateField(required=False, allow_null=True)
+
+
+class AccessGrantOutput(ResourceOutput):
+    api_basename = "grant"
+    dataset = serializers.UUIDField(source="dataset_id")
+    organisation = serializers.UUIDField(source="organisation_id")
+    request = serializers.UUIDField(source="request_id")
+    user = UserRef()
+
+    class Meta:
+        model = AccessGrant
+        fields = (
+            *BASE_FIELDS,
+            "dataset",
+            "user",
+            "organisation",
+            "request",
+            "status",
+            "valid_from",
+            "valid_until",
+            "obligations",
+            "status_reason",
+            "status_changed_at",
+        )

@@ -1,0 +1,147 @@
+"""Datasets, protocols and their files."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.api.serializers.common import BASE_FIELDS, ResourceOutput, api_url
+from apps.core.models import AccessTier
+from apps.datasets.models import Dataset, DatasetFile
+from apps.documents.models import Protocol, ProtocolVersion
+
+FILE_FIELDS = ("file_name", "sha256", "size", "content_type")
+
+
+class DatasetFileOutput(ResourceOutput):
+    api_basename = "dataset-file"
+    dataset = serializers.UUIDField(source="dataset_id")
+    download_url = serializers.SerializerMethodField(
+        help_text="GET it with the same credentials; 404 unless you may download."
+    )
+
+    class Meta:
+        model = DatasetFile
+        fields = (*BASE_FIELDS, "dataset", *FILE_FIELDS, "download_url")
+
+    def get_download_url(self, obj) -> str:
+        return api_url(self.context, self.api_basename, obj.pk) + "download/"
+
+
+class DatasetOutput(ResourceOutput):
+    api_basename = "dataset"
+    project = serializers.UUIDField(source="project_id")
+    steward_organisation = serializers.UUIDField(source="steward_organisation_id")
+    allowed_organisations = serializers.SerializerMethodField()
+    files = DatasetFileOutput(many=True, read_only=True)
+    can_download = serializers.SerializerMethodField(
+        help_text="Whether the caller may download this dataset's files."
+    )
+
+    class Meta:
+        model = Dataset
+        fields = (
+            *BASE_FIELDS,
+            "project",
+            "title",
+            "description",
+            "steward_organisation",
+            "access_tier",
+            "allowed_organisations",
+            "status",
+            "published_at",
+            "requires_steward_approval",
+            "files",
+            "can_download",
+        )
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+    def get_allowed_organisations(self, obj):
+        return [organisation.pk for organisation in obj.allowed_organisations.all()]
+
+    def get_can_download(self, obj) -> bool:
+        return obj.pk in self.context.get("downloadable_ids", set())
+
+
+class ItemInputMixin(serializers.Serializer):
+    title = serializers.CharField(max_length=300)
+    description = serializers.CharField(allow_blank=True, required=False, max_length=20000)
+    access_tier = serializers.ChoiceField(choices=AccessTier.choices, required=False)
+    allowed_organisations = serializers.ListField(
+        child=serializers.UUIDField(), required=False, max_length=200
+    )
+
+
+class DatasetCreateInput(ItemInputMixin):
+    project = serializers.UUIDField(help_text="A project where you may contribute.")
+    steward_organisation = serializers.UUIDField(
+        help_text="An active partner organisation of the project."
+    )
+
+
+class DatasetUpdateInput(ItemInputMixin):
+    steward_organisation = serializers.UUIDField(required=False)
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000, help_text="Why (kept in the audit log).")
+
+
+class ProtocolVersionOutput(ResourceOutput):
+    api_basename = "protocol-version"
+    protocol = serializers.UUIDField(source="protocol_id")
+    approved_at = serializers.DateTimeField(allow_null=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProtocolVersion
+        fields = (
+            *BASE_FIELDS,
+            "protocol",
+            "number",
+            "status",
+            "change_note",
+            *FILE_FIELDS,
+            "approved_at",
+            "download_url",
+        )
+
+    def get_download_url(self, obj) -> str:
+        return api_url(self.context, self.api_basename, obj.pk) + "download/"
+
+
+class ProtocolOutput(ResourceOutput):
+    api_basename = "protocol"
+    project = serializers.UUIDField(source="project_id")
+    allowed_organisations = serializers.SerializerMethodField()
+    versions = serializers.SerializerMethodField(
+        help_text="The versions you may see, newest first (drafts only for editors)."
+    )
+
+    class Meta:
+        model = Protocol
+        fields = (
+            *BASE_FIELDS,
+            "project",
+            "title",
+            "description",
+            "access_tier",
+            "allowed_organisations",
+            "versions",
+        )
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+    def get_allowed_organisations(self, obj):
+        return [organisation.pk for organisation in obj.allowed_organisations.all()]
+
+    @extend_schema_field(ProtocolVersionOutput(many=True))
+    def get_versions(self, obj):
+        visible_ids = self.context.get("visible_version_ids", set())
+        rows = [version for version in obj.versions.all() if version.pk in visible_ids]
+        return ProtocolVersionOutput(rows, many=True, context=self.context).data
+
+
+class ProtocolCreateInput(ItemInputMixin):
+    project = serializers.UUIDField(help_text="A project where you may contribute.")
+
+
+class ProtocolUpdateInput(ItemInputMixin):
+    pass

@@ -1,0 +1,153 @@
+import django_filters
+from django.utils.timezone import now as timezone_now
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from apps.api import changes
+from apps.api.filters import SyncFilterSet, search_filter, uuid_filter
+from apps.api.permissions import TokenScopePermission
+from apps.api.serializers.activity import AuditEventOutput, MilestoneOutput, NotificationOutput
+from apps.api.views.base import (
+    ETAG_HEADER,
+    IF_NONE_MATCH,
+    NOT_MODIFIED,
+    ResourceViewSet,
+    problems,
+)
+from apps.audit.models import AuditEvent
+from apps.milestones.models import Milestone, MilestoneStatus
+from apps.notifications.models import EventType, Notification
+from apps.notifications.services import notification_mark_all_read, notification_mark_read
+
+
+class MilestoneFilter(SyncFilterSet):
+    status = django_filters.ChoiceFilter(choices=MilestoneStatus.choices)
+    project = uuid_filter("project_id", "Milestones of this project.")
+    organisation = uuid_filter("owner_organisation_id", "Milestones this organisation owns.")
+    search = search_filter("Matches the title or description.")
+    search_fields = ("title", "description")
+
+    class Meta:
+        model = Milestone
+        fields = ["status", "project", "organisation", "updated_since"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List milestones", responses={200: MilestoneOutput(many=True), **problems(400)}
+    ),
+    retrieve=extend_schema(
+        summary="Get a milestone",
+        parameters=[IF_NONE_MATCH, ETAG_HEADER],
+        responses={200: MilestoneOutput, **NOT_MODIFIED, **problems(404)},
+    ),
+)
+class MilestoneViewSet(ResourceViewSet):
+    model = Milestone
+    output_serializer = MilestoneOutput
+    filterset_class = MilestoneFilter
+    http_method_names = ["get", "head", "options"]
+    select = ("owner",)
+
+
+class NotificationFilter(SyncFilterSet):
+    event_type = django_filters.ChoiceFilter(choices=EventType.choices)
+    project = uuid_filter("project_id", "Notifications about this project.")
+    unread = django_filters.BooleanFilter(
+        field_name="read_at", lookup_expr="isnull", help_text="true: only unread ones."
+    )
+
+    class Meta:
+        model = Notification
+        fields = ["event_type", "project", "unread", "updated_since"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List your notifications",
+        responses={200: NotificationOutput(many=True), **problems(400)},
+    ),
+    retrieve=extend_schema(
+        summary="Get one of your notifications",
+        parameters=[IF_NONE_MATCH, ETAG_HEADER],
+        responses={200: NotificationOutput, **NOT_MODIFIED, **problems(404)},
+    ),
+    read=extend_schema(
+        summary="Mark a notification read",
+        request=None,
+        responses={200: NotificationOutput, **problems(403, 404)},
+    ),
+    read_all=extend_schema(
+        summary="Mark all your notifications read",
+        request=None,
+        responses={
+            200: {"type": "object", "properties": {"marked": {"type": "integer"}}},
+            **problems(403),
+        },
+    ),
+)
+class NotificationViewSet(ResourceViewSet):
+    model = Notification
+    output_serializer = NotificationOutput
+    filterset_class = NotificationFilter
+    http_method_names = ["get", "post", "head", "options"]
+    permission_classes = [IsAuthenticated, TokenScopePermission]
+
+    @action(detail=True, methods=["post"])
+    def read(self, request, *args, **kwargs):
+        notification = self.get_object()
+        notification_mark_read(notification=notification)
+        # The service marks read with a queryset update (no save signal, no updated_at):
+        # record the change for syncing clients here.
+        Notification.objects.filter(pk=notification.pk).update(updated_at=notification.read_at)
+        changes.record_upserts(Notification, [notification.pk])
+        return self.respond_with_etag(self.fresh(notification))
+
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request, *args, **kwargs):
+        unread = list(self.get_queryset().filter(read_at__isnull=True).values_list("pk", flat=True))
+        marked = notification_mark_all_read(user=request.user)
+        Notification.objects.filter(pk__in=unread).update(updated_at=timezone_now())
+        changes.record_upserts(Notification, unread)
+        return Response({"marked": marked})
+
+
+class AuditEventFilter(SyncFilterSet):
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="occurred_at", lookup_expr="gte", help_text="Events at or after this time."
+    )
+    project = uuid_filter("project_id", "Events of this project.")
+    organisation = uuid_filter("organisation_id", "Events about this organisation.")
+    action = django_filters.CharFilter(
+        max_length=80, help_text="Exact action, e.g. dataset.publish."
+    )
+    search = search_filter("Matches the action or target description.")
+    search_fields = ("action", "target_repr")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["project", "organisation", "action", "updated_since"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List audit events",
+        description="Staff see every event; coordinators those of their projects; steward "
+        "organisation admins the download log of their datasets. Oldest first.",
+        responses={200: AuditEventOutput(many=True), **problems(400)},
+    ),
+    retrieve=extend_schema(
+        summary="Get an audit event",
+        parameters=[IF_NONE_MATCH, ETAG_HEADER],
+        responses={200: AuditEventOutput, **NOT_MODIFIED, **problems(404)},
+    ),
+)
+class AuditEventViewSet(ResourceViewSet):
+    model = AuditEvent
+    output_serializer = AuditEventOutput
+    filterset_class = AuditEventFilter
+    http_method_names = ["get", "head", "options"]
+    lookup_value_regex = r"[0-9]{1,18}"
+    sync_field = "occurred_at"

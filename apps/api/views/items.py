@@ -1,0 +1,407 @@
+"""Datasets, protocols, their files and versions: metadata, writes through the domain
+services, and downloads through the same policy check as the site (404 unless allowed)."""
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+
+from apps.access.policy import Action, visible
+from apps.api.filters import SyncFilterSet, search_filter, uuid_filter
+from apps.api.serializers.items import (
+    DatasetCreateInput,
+    DatasetFileOutput,
+    DatasetOutput,
+    DatasetUpdateInput,
+    ProtocolCreateInput,
+    ProtocolOutput,
+    ProtocolUpdateInput,
+    ProtocolVersionOutput,
+    ReasonInput,
+)
+from apps.api.views.base import (
+    ETAG_HEADER,
+    IF_MATCH,
+    IF_NONE_MATCH,
+    NOT_MODIFIED,
+    ResourceViewSet,
+    ids_where,
+    problems,
+)
+from apps.core.models import AccessTier
+from apps.core.uploads import protected_file_response
+from apps.datasets import services as dataset_services
+from apps.datasets.models import Dataset, DatasetFile, DatasetStatus
+from apps.documents import services as protocol_services
+from apps.documents.models import Protocol, ProtocolVersion
+from apps.organisations.models import Organisation
+from apps.projects.models import Project
+
+
+class AnyFileRenderer(BaseRenderer):
+    """Lets a download negotiate any Accept header; the body is a FileResponse, never
+    rendered by DRF."""
+
+    media_type = "*/*"
+    format = "file"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+DOWNLOAD_RESPONSES = {
+    (200, "*/*"): OpenApiResponse(
+        OpenApiTypes.BINARY,
+        description="The file, as an attachment. `ETag` is its SHA-256 in quotes; `Digest` "
+        "and `Repr-Digest` carry the same checksum for verification.",
+    ),
+    **problems(404),
+}
+
+
+def _project_for_contribution(user, pk) -> Project:
+    project = visible(user, Project.objects.filter(pk=pk), Action.CONTRIBUTE).first()
+    if project is None:
+        raise ValidationError({"project": "No project you may contribute to has this id."})
+    return project
+
+
+def _organisations(user, pks, field: str) -> list[Organisation]:
+    found = list(visible(user, Organisation.objects.filter(pk__in=set(pks))))
+    if len(found) != len(set(pks)):
+        raise ValidationError({field: "Some of these organisations do not exist."})
+    return found
+
+
+def _item_changes(user, data: dict) -> tuple[dict, list]:
+    """Split validated input into service keyword arguments and named organisations."""
+    data = dict(data)
+    named = _organisations(user, data.pop("allowed_organisations", []), "allowed_organisations")
+    if "steward_organisation" in data:
+        data["steward_organisation"] = _organisations(
+            user, [data["steward_organisation"]], "steward_organisation"
+        )[0]
+    return data, named
+
+
+# --- Datasets -----------------------------------------------------------------------------------
+class DatasetFilter(SyncFilterSet):
+    status = django_filters.ChoiceFilter(choices=DatasetStatus.choices)
+    access_tier = django_filters.ChoiceFilter(choices=AccessTier.choices)
+    project = uuid_filter("project_id", "Datasets of this project.")
+    organisation = uuid_filter("steward_organisation_id", "Datasets this organisation stewards.")
+    disease_area = django_filters.UUIDFilter(
+        method="filter_disease_area", help_text="Datasets of projects tagged with this area."
+    )
+    search = search_filter("Matches the title or description.")
+    search_fields = ("title", "description")
+
+    class Meta:
+        model = Dataset
+        fields = ["status", "access_tier", "project", "organisation", "updated_since"]
+
+    def filter_disease_area(self, queryset, name, value):
+        tagged = Project.disease_areas.through.objects.filter(diseasearea_id=value)
+        return queryset.filter(project_id__in=tagged.values("project_id"))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List datasets",
+        responses={200: DatasetOutput(many=True), **problems(400)},
+    ),
+    retrieve=extend_schema(
+        summary="Get a dataset with its files and their checksums",
+        parameters=[IF_NONE_MATCH, ETAG_HEADER],
+        responses={200: DatasetOutput, **NOT_MODIFIED, **problems(404)},
+    ),
+    create=extend_schema(
+        summary="Create a draft dataset (contributors of the project)",
+        request=DatasetCreateInput,
+        responses={201: DatasetOutput, **problems(400, 403, 413, 415)},
+    ),
+    partial_update=extend_schema(
+        summary="Update a dataset's metadata or tier",
+        parameters=[IF_MATCH, ETAG_HEADER],
+        request=DatasetUpdateInput,
+        responses={200: DatasetOutput, **problems(400, 403, 404, 412, 413, 415)},
+    ),
+    publish=extend_schema(
+        summary="Publish a draft dataset",
+        request=None,
+        parameters=[IF_MATCH, ETAG_HEADER],
+        responses={200: DatasetOutput, **problems(400, 403, 404, 412)},
+    ),
+    retire=extend_schema(
+        summary="Retire a dataset",
+        request=ReasonInput,
+        parameters=[IF_MATCH, ETAG_HEADER],
+        responses={200: DatasetOutput, **problems(400, 403, 404, 412, 413, 415)},
+    ),
+)
+class DatasetViewSet(ResourceViewSet):
+    model = Dataset
+    output_serializer = DatasetOutput
+    filterset_class = DatasetFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def base_queryset(self):
+        return Dataset.objects.prefetch_related(
+            "allowed_organisations",
+            Prefetch("files", queryset=DatasetFile.objects.order_by("file_name", "id")),
+        )
+
+    def extra_context(self, objects) -> dict:
+        return {"downloadable_ids": ids_where(self.request.user, Dataset, objects, Action.DOWNLOAD)}
+
+    def create(self, request, *args, **kwargs):
+        def write():
+            data, named = _item_changes(request.user, self.validated_input(DatasetCreateInput))
+            project = _project_for_contribution(request.user, data.pop("project"))
+            return dataset_services.dataset_create(
+                project=project,
+                actor=request.user,
+                allowed_organisations=named,
+                request=request,
+                **data,
+            )
+
+        return self.run_write(write, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        def write():
+            dataset = self.locked_object(Action.EDIT)
+            raw = self.validated_input(DatasetUpdateInput, partial=True)
+            data, named = _item_changes(request.user, raw)
+            if "allowed_organisations" not in raw:
+                named = list(dataset.allowed_organisations.all())
+            return dataset_services.dataset_update(
+                dataset=dataset,
+                actor=request.user,
+                allowed_organisations=named,
+                request=request,
+                **data,
+            )
+
+        return self.run_write(write)
+
+    @action(detail=True, methods=["post"])
+    def publish(self, request, *args, **kwargs):
+        def write():
+            dataset = self.locked_object(Action.EDIT)
+            return dataset_services.dataset_publish(
+                dataset=dataset, actor=request.user, request=request
+            )
+
+        return self.run_write(write)
+
+    @action(detail=True, methods=["post"])
+    def retire(self, request, *args, **kwargs):
+        def write():
+            dataset = self.locked_object(Action.EDIT)
+            reason = self.validated_input(ReasonInput)["reason"]
+            return dataset_services.dataset_retire(
+                dataset=dataset, actor=request.user, reason=reason, request=request
+            )
+
+        return self.run_write(write)
+
+
+class DatasetFileFilter(SyncFilterSet):
+    dataset = uuid_filter("dataset_id", "Files of this dataset.")
+    project = uuid_filter("dataset__project_id", "Files of this project's datasets.")
+    search = search_filter("Matches the file name.")
+    search_fields = ("file_name",)
+
+    class Meta:
+        model = DatasetFile
+        fields = ["dataset", "project", "updated_since"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List dataset files", responses={200: DatasetFileOutput(many=True), **problems(400)}
+    ),
+    retrieve=extend_schema(
+        summary="Get a dataset file's metadata and SHA-256",
+        parameters=[IF_NONE_MATCH, ETAG_HEADER],
+        responses={200: DatasetFileOutput, **NOT_MODIFIED, **problems(404)},
+    ),
+    download=extend_schema(summary="Download a dataset file", responses=DOWNLOAD_RESPONSES),
+)
+class DatasetFileViewSet(ResourceViewSet):
+    model = DatasetFile
+    output_serializer = DatasetFileOutput
+    filterset_class = DatasetFileFilter
+    http_method_names = ["get", "head", "options"]
+
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, AnyFileRenderer])
+    def download(self, request, *args, **kwargs):
+        files = DatasetFile.objects.select_related("dataset").filter(pk=kwargs["id"])
+        file = visible(request.user, files, Action.DOWNLOAD).first()
+        if file is None:
+            raise Http404
+        dataset_services.dataset_file_record_download(
+            file=file, actor=request.user, request=request
+        )
+        return protected_file_response(file)
+
+
+# --- Protocols ----------------------------------------------------------------------------------
+class ProtocolFilter(SyncFilterSet):
+    access_tier = django_filters.ChoiceFilter(choices=AccessTier.choices)
+    project = uuid_filter("project_id", "Protocols of this project.")
+    disease_area = django_filters.UUIDFilter(
+        method="filter_disease_area", help_text="Protocols of projects tagged with this area."
+    )
+    search = search_filter("Matches the title or description.")
+    search_fields = ("title", "description")
+
+    class Meta:
+        model = Protocol
+        fields = ["access_tier", "project", "updated_since"]
+
+    filter_disease_area = DatasetFilter.filter_disease_area
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List protocols", responses={200: ProtocolOutput(many=True), **problems(400)}
+    ),
+    retrieve=extend_schema(
+        summary="Get a protocol with its versions",
+        parameters=[IF_NONE_MATCH, ETAG_HEADER],
+        responses={200: ProtocolOutput, **NOT_MODIFIED, **problems(404)},
+    ),
+    create=extend_schema(
+        summary="Create a protocol (contributors of the project)",
+        request=ProtocolCreateInput,
+        responses={201: ProtocolOutput, **problems(400, 403, 413, 415)},
+    ),
+    partial_update=extend_schema(
+        summary="Update a protocol's metadata or tier",
+        parameters=[IF_MATCH, ETAG_HEADER],
+        request=ProtocolUpdateInput,
+        responses={200: ProtocolOutput, **problems(400, 403, 404, 412, 413, 415)},
+    ),
+)
+class ProtocolViewSet(ResourceViewSet):
+    model = Protocol
+    output_serializer = ProtocolOutput
+    filterset_class = ProtocolFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def base_queryset(self):
+        return Protocol.objects.prefetch_related(
+            "allowed_organisations",
+            Prefetch("versions", queryset=ProtocolVersion.objects.order_by("-number")),
+        )
+
+    def extra_context(self, objects) -> dict:
+        versions = ProtocolVersion.objects.filter(protocol_id__in=[obj.pk for obj in objects])
+        return {
+            "visible_version_ids": set(
+                visible(self.request.user, versions).values_list("pk", flat=True)
+            )
+            if objects
+            else set()
+        }
+
+    def create(self, request, *args, **kwargs):
+        def write():
+            data, named = _item_changes(request.user, self.validated_input(ProtocolCreateInput))
+            project = _project_for_contribution(request.user, data.pop("project"))
+            return protocol_services.protocol_create(
+                project=project,
+                actor=request.user,
+                allowed_organisations=named,
+                request=request,
+                **data,
+            )
+
+        return self.run_write(write, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        def write():
+            protocol = self.locked_object(Action.EDIT)
+            raw = self.validated_input(ProtocolUpdateInput, partial=True)
+            data, named = _item_changes(request.user, raw)
+            if "allowed_organisations" not in raw:
+                named = list(protocol.allowed_organisations.all())
+            return protocol_services.protocol_update(
+                protocol=protocol,
+                actor=request.user,
+                allowed_organisations=named,
+                request=request,
+                **data,
+            )
+
+        return self.run_write(write)
+
+
+class ProtocolVersionFilter(SyncFilterSet):
+    status = django_filters.ChoiceFilter(choices=ProtocolVersion.Status.choices)
+    protocol = uuid_filter("protocol_id", "Versions of this protocol.")
+    project = uuid_filter("protocol__project_id", "Versions of this project's protocols.")
+    search = search_filter("Matches the change note or file name.")
+    search_fields = ("change_note", "file_name")
+
+    class Meta:
+        model = ProtocolVersion
+        fields = ["status", "protocol", "project", "updated_since"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List protocol versions",
+        responses={200: ProtocolVersionOutput(many=True), **problems(400)},
+    ),
+    retrieve=extend_schema(
+        summary="Get a protocol version",
+        parameters=[IF_NONE_MATCH, ETAG_HEADER],
+        responses={200: ProtocolVersionOutput, **NOT_MODIFIED, **problems(404)},
+    ),
+    download=extend_schema(summary="Download a protocol version", responses=DOWNLOAD_RESPONSES),
+    approve=extend_schema(
+        summary="Approve a draft version (coordinators); the previous one is superseded",
+        request=None,
+        parameters=[IF_MATCH, ETAG_HEADER],
+        responses={200: ProtocolVersionOutput, **problems(400, 403, 404, 412)},
+    ),
+)
+class ProtocolVersionViewSet(ResourceViewSet):
+    model = ProtocolVersion
+    output_serializer = ProtocolVersionOutput
+    filterset_class = ProtocolVersionFilter
+    http_method_names = ["get", "post", "head", "options"]
+
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, AnyFileRenderer])
+    def download(self, request, *args, **kwargs):
+        versions = ProtocolVersion.objects.select_related("protocol").filter(pk=kwargs["id"])
+        version = visible(request.user, versions, Action.DOWNLOAD).first()
+        if version is None:
+            raise Http404
+        protocol_services.protocol_version_record_download(
+            version=version, actor=request.user, request=request
+        )
+        return protected_file_response(version)
+
+    @action(detail=True, methods=["post"])
+    def approve(self, request, *args, **kwargs):
+        def write():
+            version = self.locked_object(Action.VIEW)
+            project = version.protocol.project
+            managed = Project.objects.filter(pk=project.pk)
+            if not visible(request.user, managed, Action.MANAGE).exists():
+                raise PermissionDenied("Only the project's coordinators approve versions.")
+            return protocol_services.protocol_version_approve(
+                version=version, actor=request.user, request=request
+            )
+
+        return self.run_write(write)

@@ -1,0 +1,111 @@
+import django_filters
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
+
+from apps.access.policy import Action
+from apps.api.filters import SyncFilterSet, search_filter, uuid_filter
+from apps.api.serializers.projects import ProjectOutput
+from apps.api.views.base import (
+    ETAG_HEADER,
+    IF_MATCH,
+    IF_NONE_MATCH,
+    NOT_MODIFIED,
+    ResourceViewSet,
+    ids_where,
+    problems,
+)
+from apps.diseases.models import DiseaseArea
+from apps.projects.models import Membership, Partner, Project, ProjectStatus, SummaryVisibility
+from apps.projects.services.projects import project_update
+
+
+class ProjectFilter(SyncFilterSet):
+    status = django_filters.ChoiceFilter(choices=ProjectStatus.choices)
+    disease_area = uuid_filter("disease_areas", "Projects tagged with this disease area.")
+    organisation = django_filters.UUIDFilter(
+        method="filter_organisation", help_text="Projects where this organisation is a partner."
+    )
+    search = search_filter("Matches the title or acronym.")
+    search_fields = ("title", "acronym")
+
+    class Meta:
+        model = Project
+        fields = ["status", "disease_area", "organisation", "updated_since", "search"]
+
+    def filter_organisation(self, queryset, name, value):
+        # A subquery, not a join: a join would repeat projects and break keyset paging.
+        return queryset.filter(
+            id__in=Partner.objects.filter(organisation_id=value).values("project_id")
+        )
+
+
+class ProjectUpdateInput(serializers.Serializer):
+    """Coordinator-editable fields (PATCH: any subset)."""
+
+    title = serializers.CharField(max_length=300)
+    acronym = serializers.CharField(max_length=40)
+    summary = serializers.CharField(max_length=20000)
+    start_date = serializers.DateField(allow_null=True)
+    end_date = serializers.DateField(allow_null=True)
+    summary_visibility = serializers.ChoiceField(choices=SummaryVisibility.choices)
+    rec_reference = serializers.CharField(allow_blank=True, max_length=40)
+    iras_id = serializers.CharField(allow_blank=True, max_length=20)
+    disease_areas = serializers.ListField(child=serializers.UUIDField(), max_length=100)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List projects",
+        description="Live projects for everyone (members-only ones as a card without summary "
+        "or people), plus your own proposed or closed ones.",
+        responses={200: ProjectOutput(many=True), **problems(400)},
+    ),
+    retrieve=extend_schema(
+        summary="Get a project with its partners, members and biomarkers",
+        parameters=[IF_NONE_MATCH, ETAG_HEADER],
+        responses={200: ProjectOutput, **NOT_MODIFIED, **problems(404)},
+    ),
+    partial_update=extend_schema(
+        summary="Update a project (coordinators)",
+        parameters=[IF_MATCH, ETAG_HEADER],
+        request=ProjectUpdateInput,
+        responses={200: ProjectOutput, **problems(400, 403, 404, 412, 413, 415)},
+    ),
+)
+class ProjectViewSet(ResourceViewSet):
+    model = Project
+    output_serializer = ProjectOutput
+    filterset_class = ProjectFilter
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def base_queryset(self):
+        return Project.objects.prefetch_related(
+            "disease_areas",
+            "partners__organisation",
+            "biomarkers",
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.current().select_related("user"),
+                to_attr="current_memberships",
+            ),
+        )
+
+    def extra_context(self, objects) -> dict:
+        return {
+            "details_ids": ids_where(self.request.user, Project, objects, Action.VIEW_DETAILS),
+            "signed_in": self.request.user.is_authenticated,
+        }
+
+    def partial_update(self, request, *args, **kwargs):
+        def write():
+            project = self.locked_object(Action.EDIT)
+            data = dict(self.validated_input(ProjectUpdateInput, partial=True))
+            areas = data.pop("disease_areas", None)
+            if areas is not None:
+                areas = list(DiseaseArea.objects.filter(pk__in=areas))
+            return project_update(
+                actor=request.user, project=project, disease_areas=areas, request=request, **data
+            )
+
+        return self.run_write(write)
