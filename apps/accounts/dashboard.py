@@ -7,7 +7,8 @@ from apps.core.dashboard import DashboardSection, register_section
 def join_an_organisation(user) -> DashboardSection | None:
     # Without a current affiliation to an approved organisation a person can join no project,
     # so the home page says why and where to go; everyone else never sees this section.
-    if user.affiliations.active().exists():
+    # Portal staff act for the portal, not for an organisation.
+    if user.is_staff or user.affiliations.active().exists():
         return None
     return DashboardSection(
         title="Join your organisation",

@@ -65,3 +65,34 @@ def test_a_wrong_password_is_announced_and_focus_moves_to_the_error_summary(page
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("not correct")
     expect(summary).to_be_focused()
+
+
+@pytest.mark.browser
+def test_htmx_requests_carry_the_csrf_token_from_the_page(page, transactional_db):
+    seen: dict[str, str] = {}
+
+    def answer(route):
+        seen.update(route.request.headers)
+        route.fulfill(status=200, body="<p id='swapped'>done</p>", content_type="text/html")
+
+    page.route("**/htmx-probe/", answer)
+    page.goto("/")
+    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    # Playwright's evaluate runs outside the page's CSP; the page itself has no inline script.
+    page.evaluate(
+        """() => {
+            const button = document.createElement("button");
+            button.id = "probe";
+            button.setAttribute("hx-post", "/htmx-probe/");
+            button.setAttribute("hx-swap", "outerHTML");
+            button.textContent = "Probe";
+            document.querySelector("main").appendChild(button);
+            htmx.process(button);
+        }"""
+    )
+    page.get_by_role("button", name="Probe").click()
+    expect(page.locator("#swapped")).to_have_text("done")
+    assert token
+    assert seen["x-csrftoken"] == token
+    assert seen["hx-request"] == "true"
+    assert page.evaluate("htmx.config.includeIndicatorStyles") is False

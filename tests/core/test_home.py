@@ -142,3 +142,9 @@ def test_the_home_page_itself_adds_no_queries_beyond_its_sections(
     with django_assert_max_num_queries(6):
         response = client.get(reverse("home"))
     assert "Nothing needs you right now." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_are_not_asked_to_join_an_organisation(client, staff):
+    client.force_login(staff)
+    assert "Join your organisation" not in client.get(reverse("home")).content.decode()
