@@ -94,8 +94,13 @@ def _protocol_create(request, project, handler):
     form = ProtocolCreateForm(request.POST, request.FILES, project=project)
     if form.is_valid():
         try:
+            fields = dict(form.cleaned_data)
             protocol = services.protocol_create_with_first_version(
-                project=project, actor=request.user, request=request, **form.cleaned_data
+                project=project,
+                actor=request.user,
+                request=request,
+                upload=fields.pop("file"),
+                **fields,
             )
         except ValidationError as error:
             _add_errors(form, error, "file")
