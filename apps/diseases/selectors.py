@@ -99,8 +99,11 @@ def disease_areas_covering(code: str) -> QuerySet:
 def disease_area_tree() -> list[tuple[DiseaseArea, int]]:
     """Every area with its depth, parents before their children, siblings by name (one query)."""
     areas = list(DiseaseArea.objects.order_by("name"))
+    by_id = {area.pk: area for area in areas}
     children = defaultdict(list)
     for area in areas:
+        if area.parent_id is not None:
+            area.parent = by_id[area.parent_id]  # fills the cache: no query per row
         children[area.parent_id].append(area)
     ordered: list[tuple[DiseaseArea, int]] = []
 

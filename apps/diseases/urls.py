@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from apps.diseases import views
 
 app_name = "diseases"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.area_list, name="list"),
+    path("new/", views.area_create, name="create"),
+    path("<slug:slug>/edit/", views.area_edit, name="edit"),
+]

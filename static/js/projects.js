@@ -1,8 +1,10 @@
-// Project pages: ask before destructive one-click forms (those marked data-confirm).
-// Pages with a separate confirmation step need nothing from here.
-document.addEventListener("submit", (event) => {
-  const form = event.target.closest("form[data-confirm]");
-  if (form && !window.confirm(form.dataset.confirm)) {
-    event.preventDefault();
-  }
+// Project pages. Progressive enhancement only: every rule here is enforced on the server too.
+//
+// On "add a member" and "change role" forms, an observer must have an end date: mark the date
+// field required as soon as "Observer" is chosen, so the need is visible before submitting.
+document.addEventListener("change", (event) => {
+  const role = event.target.closest("select[name='role']");
+  if (!role || !role.form) return;
+  const endsOn = role.form.querySelector("input[name='ends_on']");
+  if (endsOn) endsOn.required = role.value === "observer";
 });

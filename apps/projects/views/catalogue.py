@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import timezone
 
 from apps.projects import selectors
 from apps.projects.forms import CatalogueForm, ProjectProposeForm, apply_service_errors
@@ -43,9 +44,11 @@ def catalogue(request):
 @login_required
 def mine(request):
     memberships = list(selectors.my_memberships(request.user))
+    today = timezone.localdate()
+    current = [m for m in memberships if m.ended_at is None and (m.ends_on or today) >= today]
     context = {
-        "current": [m for m in memberships if m.ended_at is None],
-        "ended": [m for m in memberships if m.ended_at is not None],
+        "current": current,
+        "ended": [m for m in memberships if m not in current],
         "proposals": selectors.my_proposals(request.user),
     }
     return render(request, "projects/mine.html", context)
