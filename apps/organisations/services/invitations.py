@@ -43,8 +43,10 @@ def invitation_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invitation_url(token: str) -> str:
-    return settings.SITE_URL + reverse("organisations:invitation_accept", args=[token])
+def invitation_url(token: str, request=None) -> str:
+    """The absolute link for the e-mail: the host the admin used, else the configured site."""
+    path = reverse("organisations:invitation_accept", args=[token])
+    return request.build_absolute_uri(path) if request is not None else settings.SITE_URL + path
 
 
 @transaction.atomic
@@ -87,7 +89,7 @@ def invitation_create(
         to_state="open",
         details={"email": email, "role": role},
     )
-    _notify_invitee(invitation, token)
+    _notify_invitee(invitation, token, request)
     return invitation, token
 
 
@@ -104,8 +106,8 @@ def _revoke_open_for(organisation: Organisation, email: str, *, actor, request) 
         _revoke(earlier, actor=actor, request=request, reason="Replaced by a new invitation")
 
 
-def _notify_invitee(invitation: Invitation, token: str) -> None:
-    url = invitation_url(token)
+def _notify_invitee(invitation: Invitation, token: str, request) -> None:
+    url = invitation_url(token, request)
     context = {"invitation": invitation, "url": url, "days": INVITATION_VALID_DAYS}
     subject = (
         f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Join {invitation.organisation.name} on Stratum"
