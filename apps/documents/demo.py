@@ -1,0 +1,109 @@
+"""Demo protocols: two per demo consortium, each with two versions (the first superseded).
+Idempotent: protocols are found by project and title, versions by number."""
+
+from django.core.files.base import ContentFile
+
+from apps.core.models import AccessTier
+from apps.documents import services
+from apps.documents.models import Protocol, ProtocolVersion
+from apps.projects.models import Membership, MembershipRole, Project, ProjectStatus
+
+DEMO_PROJECT_LIMIT = 3
+
+# title, tier, [(file name, text, change note, approve?)]
+DEMO_PROTOCOLS = [
+    (
+        "Sample collection and handling SOP",
+        AccessTier.CONSORTIUM,
+        [
+            (
+                "sample-handling-v1.md",
+                "# Sample collection and handling\n\nInduced sputum: 3% hypertonic saline, "
+                "three 5-minute inhalations. Process within 2 hours; store at -80 °C.\n",
+                "First issue agreed at the kick-off meeting.",
+                True,
+            ),
+            (
+                "sample-handling-v2.md",
+                "# Sample collection and handling\n\nInduced sputum: 4.5% hypertonic saline, "
+                "three 5-minute inhalations. Process within 2 hours; store at -80 °C.\n"
+                "Record the time from collection to freezing on the sample form.\n",
+                "Saline raised to 4.5% after the pilot; time-to-freeze now recorded.",
+                True,
+            ),
+        ],
+    ),
+    (
+        "Statistical analysis plan",
+        AccessTier.PUBLIC,
+        [
+            (
+                "analysis-plan-v1.md",
+                "# Statistical analysis plan\n\nPrimary endpoint: exacerbation rate at 52 "
+                "weeks, compared between strata by negative binomial regression.\n",
+                "First issue.",
+                True,
+            ),
+            (
+                "analysis-plan-v2.md",
+                "# Statistical analysis plan\n\nPrimary endpoint: exacerbation rate at 52 "
+                "weeks, compared between strata by negative binomial regression, adjusted "
+                "for baseline blood eosinophils.\n",
+                "Adjust for baseline blood eosinophils (steering committee, month 6).",
+                False,
+            ),
+        ],
+    ),
+]
+
+
+def demo_projects() -> list[Project]:
+    """The demo consortia: the active projects seeded by apps.projects.demo."""
+    return list(
+        Project.objects.filter(status=ProjectStatus.ACTIVE).order_by("acronym")[:DEMO_PROJECT_LIMIT]
+    )
+
+
+def project_people(project):
+    """(contributor, coordinator) for the project, either may be None."""
+    memberships = Membership.objects.current().filter(project=project).select_related("user")
+    coordinator = next((m.user for m in memberships if m.role == MembershipRole.COORDINATOR), None)
+    contributor = next(
+        (m.user for m in memberships if m.role == MembershipRole.CONTRIBUTOR), coordinator
+    )
+    return contributor, coordinator
+
+
+def seed(stdout) -> None:
+    projects = demo_projects()
+    if not projects:
+        stdout.write("  documents: no active demo projects yet; skipped.")
+        return
+    for project in projects:
+        contributor, coordinator = project_people(project)
+        if contributor is None or coordinator is None:
+            stdout.write(f"  documents: {project.acronym} has no coordinator; skipped.")
+            continue
+        for title, tier, versions in DEMO_PROTOCOLS:
+            seed_protocol(project, title, tier, versions, contributor, coordinator)
+        stdout.write(f"  documents: protocols for {project.acronym} ready.")
+
+
+def seed_protocol(project, title, tier, versions, contributor, coordinator) -> Protocol:
+    protocol = Protocol.objects.filter(project=project, title=title).first()
+    if protocol is None:
+        protocol = services.protocol_create(
+            project=project, actor=contributor, title=title, access_tier=tier
+        )
+    for number, (file_name, text, note, approve) in enumerate(versions, start=1):
+        version = protocol.versions.filter(number=number).first()
+        if version is None:
+            version = services.protocol_version_add(
+                protocol=protocol,
+                actor=contributor,
+                upload=ContentFile(text.encode(), name=file_name),
+                change_note=note,
+            )
+        if approve and version.status == ProtocolVersion.Status.DRAFT:
+            services.protocol_version_approve(version=version, actor=coordinator)
+    return protocol
