@@ -13,7 +13,8 @@ role="${1:-web}"
 
 case "$role" in
   web)
-    exec gunicorn --config deploy/gunicorn.conf.py --bind "0.0.0.0:${PORT:-8000}" "$@" portal.wsgi:application
+    # Binds GUNICORN_BIND, else 0.0.0.0:$PORT (deploy/gunicorn.conf.py).
+    exec gunicorn --config deploy/gunicorn.conf.py "$@" portal.wsgi:application
     ;;
   worker)
     exec celery --app portal worker \

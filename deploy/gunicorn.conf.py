@@ -27,7 +27,7 @@ def default_workers() -> int:
     return min(multiprocessing.cpu_count() * 2 + 1, _env_int("GUNICORN_MAX_WORKERS", 12))
 
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 workers = _env_int("GUNICORN_WORKERS", default_workers())
 # gthread: a slow client or a long download does not pin a whole process; nginx buffers anyway.
 worker_class = "gthread"
