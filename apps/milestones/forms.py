@@ -77,7 +77,7 @@ class MilestoneForm(ProjectScopedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
+        if not self.instance._state.adding:
             # Dates move only by deferral, so that the history keeps them.
             del self.fields["due_date"]
 
@@ -144,7 +144,7 @@ class DeliverableForm(ProjectScopedForm):
         # `project` is not a form field, so check the code's uniqueness in the project here.
         code = self.cleaned_data.get("code")
         clash = Deliverable.objects.filter(project=self.project, code__iexact=code or "")
-        if self.instance.pk:
+        if not self.instance._state.adding:
             clash = clash.exclude(pk=self.instance.pk)
         if code and clash.exists():
             self.add_error("code", f"{code} is already used in this project.")

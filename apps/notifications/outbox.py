@@ -120,9 +120,9 @@ def _mark_sent(outbox_id, token) -> None:
 
 def _release(row: OutboxEmail, token, error: str, *, permanent: bool = False) -> Outcome:
     """Give the row back after an error that delivered nothing: pending with backoff, or
-    failed once attempts run out or the server refused for good. `row.attempts` is the value
-    before this claim, so the claim itself counts as one more."""
-    attempt = row.attempts + 1
+    failed once attempts run out or the server refused for good. `row.attempts` was read after
+    the claim, so it already counts this attempt."""
+    attempt = row.attempts
     if permanent or attempt >= MAX_ATTEMPTS:
         OutboxEmail.objects.filter(pk=row.pk, claim_token=token).update(
             status=OutboxEmail.Status.FAILED, last_error=error[:2000]

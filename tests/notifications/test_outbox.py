@@ -1,0 +1,189 @@
+"""Delivering one outbox row over real SMTP (an in-process aiosmtpd sink): once, never twice."""
+
+import smtplib
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+
+from apps.notifications import outbox
+from apps.notifications.models import Delivery, EventType, NotificationPreference, OutboxEmail
+from apps.notifications.services import notification_emit
+from apps.projects.models import SummaryVisibility
+from tests.notifications.factories import DatasetFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def smtp_settings(settings, smtp_sink):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_sink.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield smtp_sink
+    outbox._drop_smtp()
+
+
+@pytest.fixture
+def row(partner_member, project, queued):
+    notification_emit(
+        event_type=EventType.REQUEST_DECIDED,
+        recipients=[partner_member],
+        subject="Your request was approved",
+        body="You may now download the files.",
+        url="/access/",
+        target=project,
+    )
+    return OutboxEmail.objects.get()
+
+
+def test_sends_text_and_html_with_one_click_unsubscribe(smtp_settings, row):
+    assert outbox.outbox_deliver(outbox_id=row.pk).status == "sent"
+    ((rcpts, message),) = smtp_settings.messages
+    assert rcpts == [row.to_address]
+    assert message["Subject"] == "[Stratum] Your request was approved"
+    assert (
+        message["List-Unsubscribe"].strip().startswith("<http")
+        and "/notifications/unsubscribe/" in message["List-Unsubscribe"]
+    )
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["Message-ID"] == f"<{row.pk}@127.0.0.1>"
+    parts = {part.get_content_type() for part in message.walk()}
+    assert {"text/plain", "text/html"} <= parts
+    row.refresh_from_db()
+    assert row.status == OutboxEmail.Status.SENT and row.attempts == 1
+
+
+def test_a_second_or_concurrent_delivery_sends_nothing(smtp_settings, row):
+    outbox.outbox_deliver(outbox_id=row.pk)
+    assert outbox.outbox_deliver(outbox_id=row.pk).status == "skipped"
+    assert len(smtp_settings.messages) == 1
+
+
+def test_a_live_claim_is_not_taken_over(smtp_settings, row):
+    assert outbox.outbox_claim(outbox_id=row.pk) is not None
+    assert outbox.outbox_deliver(outbox_id=row.pk).status == "skipped"
+    assert smtp_settings.messages == []
+
+
+def test_a_worker_whose_claim_was_taken_over_never_finishes_its_message(
+    smtp_settings, row, monkeypatch
+):
+    """The slow worker has sent the body; meanwhile its claim went to another worker. Its
+    conditional commit fails, it drops the connection before the final dot, and the server
+    discards the half-message."""
+    real_mark = outbox._mark_sent
+
+    def taken_over(outbox_id, token):
+        OutboxEmail.objects.filter(pk=outbox_id).update(claim_token=None)
+        real_mark(outbox_id, token)
+
+    monkeypatch.setattr(outbox, "_mark_sent", taken_over)
+    assert outbox.outbox_deliver(outbox_id=row.pk).status == "skipped"
+    assert smtp_settings.messages == []
+
+
+def test_a_crash_before_the_commit_loses_nothing_and_the_sweep_sends_it_once(
+    smtp_settings, row, monkeypatch
+):
+    class Crash(BaseException):
+        """Stands in for SIGKILL between the body and the commit."""
+
+    def crash(outbox_id, token):
+        raise Crash
+
+    monkeypatch.setattr(outbox, "_mark_sent", crash)
+    with pytest.raises(Crash):
+        outbox.outbox_deliver(outbox_id=row.pk)
+    outbox._drop_smtp()  # the dead process's socket closes without the final dot
+    monkeypatch.undo()
+    row.refresh_from_db()
+    assert row.status == OutboxEmail.Status.SENDING
+    assert smtp_settings.messages == []
+
+    assert outbox.outbox_release_abandoned(stale_after=timedelta(0)) == 1
+    assert outbox.outbox_deliver(outbox_id=row.pk).status == "sent"
+    assert len(smtp_settings.messages) == 1
+
+
+def test_a_temporary_smtp_refusal_backs_off_and_retries(smtp_settings, row, monkeypatch):
+    def refuse(self, sender, options=()):
+        return 451, b"Try again later"
+
+    monkeypatch.setattr(smtplib.SMTP, "mail", refuse)
+    result = outbox.outbox_deliver(outbox_id=row.pk)
+    assert result.status == "retry" and result.retry_in == 30
+    row.refresh_from_db()
+    assert row.status == OutboxEmail.Status.PENDING and row.next_attempt_at is not None
+    assert "451" in row.last_error
+    # Not claimable before its backoff has passed.
+    assert outbox.outbox_deliver(outbox_id=row.pk).status == "skipped"
+
+
+def test_a_permanent_refusal_fails_the_row(smtp_settings, row, monkeypatch):
+    monkeypatch.setattr(
+        smtplib.SMTP, "mail", lambda self, sender, options=(): (550, b"No such user")
+    )
+    assert outbox.outbox_deliver(outbox_id=row.pk).status == "failed"
+    row.refresh_from_db()
+    assert row.status == OutboxEmail.Status.FAILED
+
+
+def test_an_unreachable_server_is_retried(settings, row):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # discard port: refused
+    settings.EMAIL_TIMEOUT = 2
+    assert outbox.outbox_deliver(outbox_id=row.pk).status == "retry"
+
+
+def test_backoff_grows_and_stays_below_the_visibility_timeout():
+    assert [outbox.backoff_seconds(n) for n in range(1, 7)] == [30, 60, 120, 240, 480, 540]
+
+
+def test_email_is_cancelled_if_the_recipient_lost_sight_of_the_item(
+    project, lead_org, partner_member, queued
+):
+    project.summary_visibility = SummaryVisibility.MEMBERS
+    project.save()
+    dataset = DatasetFactory(project=project, steward_organisation=lead_org)
+    NotificationPreference.objects.create(
+        user=partner_member, event_type=EventType.DATASET_PUBLISHED, delivery=Delivery.IMMEDIATE
+    )
+    notification_emit(
+        event_type=EventType.DATASET_PUBLISHED,
+        recipients=[partner_member],
+        subject="New",
+        target=dataset,
+    )
+    partner_member.affiliations.update(ended_at="2026-01-01T00:00:00Z")
+    partner_member.memberships.update(ended_at="2026-01-01T00:00:00Z")
+    row = OutboxEmail.objects.get()
+    assert outbox.outbox_deliver(outbox_id=row.pk).status == "cancelled"
+    assert mail.outbox == []
+
+
+def test_sweep_requeues_pending_past_grace_and_abandoned_claims(row, queued):
+    queued.clear()
+    assert outbox.outbox_sweep(grace=timedelta(hours=1)) == 0
+    assert outbox.outbox_sweep(grace=timedelta(0)) == 1
+    assert queued == [str(row.pk)]
+    outbox.outbox_claim(outbox_id=row.pk)
+    queued.clear()
+    assert outbox.outbox_sweep(grace=timedelta(0)) == 0  # a fresh claim is left alone
+    assert outbox.outbox_sweep(stale_after=timedelta(0), grace=timedelta(0)) == 1
+
+
+def test_locmem_backend_delivers_once(row):
+    assert outbox.outbox_deliver(outbox_id=row.pk).status == "sent"
+    assert outbox.outbox_deliver(outbox_id=row.pk).status == "skipped"
+    assert len(mail.outbox) == 1
+    assert "Open in Stratum: http" in mail.outbox[0].body
+
+
+def test_send_email_task_is_late_acking_and_rejects_on_worker_loss():
+    from apps.notifications.tasks import send_email
+
+    assert send_email.acks_late is True
+    assert send_email.reject_on_worker_lost is True
+    assert send_email.name == "notifications.send_email"
