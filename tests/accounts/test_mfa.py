@@ -94,3 +94,29 @@ def test_activating_totp_with_the_right_code_turns_it_on(client, password):
 
     assert response.status_code == 302
     assert user.authenticator_set.filter(type="totp").exists()
+
+
+@pytest.mark.django_db
+def test_the_second_step_explains_where_the_code_comes_from_and_offers_a_way_back(
+    client, totp_user, password
+):
+    user, _secret = totp_user
+    start_sign_in(client, user, password)
+    html = client.get(reverse("mfa_authenticate")).content.decode()
+    assert "6-digit code your authenticator app shows now" in html
+    assert 'autocomplete="one-time-code"' in html
+    assert 'form="logout-from-stage"' in html
+
+
+@pytest.mark.django_db
+def test_a_recovery_code_is_accepted_at_the_second_step(client, totp_user, password):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    user, _secret = totp_user
+    codes = RecoveryCodes.activate(user).generate_codes()
+    start_sign_in(client, user, password)
+
+    response = client.post(reverse("mfa_authenticate"), {"code": codes[0]})
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
