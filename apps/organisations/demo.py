@@ -2,6 +2,8 @@
 
 from datetime import date
 
+from django.utils import timezone
+
 from apps.accounts.demo import demo_user
 from apps.organisations.models import (
     Affiliation,
@@ -147,6 +149,7 @@ def _organisation(row) -> Organisation:
             "ods_code": ods_code,
             "website": f"https://www.{domain}/",
             "status": OrganisationStatus.APPROVED,
+            "status_changed_at": timezone.now(),
             "dspt_status": dspt_status,
             "dspt_date": dspt_date,
             "description": f"Demo {OrganisationKind(kind).label.lower()} for the Stratum demo.",

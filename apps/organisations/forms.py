@@ -54,7 +54,9 @@ class RorField(forms.CharField):
 
 class OrganisationProposeForm(forms.Form):
     name = forms.CharField(max_length=200, label="Organisation name")
-    kind = forms.ChoiceField(choices=OrganisationKind.choices, label="Kind of organisation")
+    kind = forms.ChoiceField(
+        choices=[("", "Choose a kind"), *OrganisationKind.choices], label="Kind of organisation"
+    )
     country = forms.ChoiceField(choices=country_choices)
     website = forms.URLField(required=False, assume_scheme="https")
     ror_id = RorField()
@@ -160,7 +162,12 @@ class DomainForm(forms.Form):
 class InvitationForm(forms.Form):
     email = forms.EmailField(label="E-mail address")
     role = forms.ChoiceField(
-        choices=AffiliationRole.choices, initial=AffiliationRole.MEMBER, widget=forms.RadioSelect
+        choices=[
+            (AffiliationRole.MEMBER, "Member"),
+            (AffiliationRole.ADMIN, "Organisation admin: manages members, invitations, profile"),
+        ],
+        initial=AffiliationRole.MEMBER,
+        widget=forms.RadioSelect,
     )
 
 

@@ -42,6 +42,7 @@ from apps.organisations.permissions import (
 )
 
 PAGE_SIZE = 25
+STAFF_QUEUE_SHOWN = 50
 GET_POST = require_http_methods(["GET", "POST"])
 
 
@@ -493,8 +494,11 @@ def domain_remove(request, slug, pk):
 @staff_required
 def staff_console(request):
     params = {key: request.GET.get(key, "").strip() for key in ("q", "status", "sort")}
+    queue = selectors.staff_queue()
     context = {
-        "queue": selectors.staff_queue(),
+        # The queue comes first but stays short; the full list below filters by status.
+        "queue": queue[:STAFF_QUEUE_SHOWN],
+        "queue_count": queue.count(),
         "page_obj": _page(request, selectors.staff_organisations(**params)),
         "params": params,
         "statuses": OrganisationStatus.choices,

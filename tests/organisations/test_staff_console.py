@@ -25,6 +25,7 @@ def test_the_console_shows_the_approval_queue_oldest_first(login, staff, pending
     response = login(staff).get(CONSOLE)
     assert response.status_code == 200
     assert list(response.context["queue"]) == [pending, newer]
+    assert response.context["queue_count"] == 2
     content = response.content.decode()
     assert content.index("Awaiting approval") < content.index("All organisations")
 
