@@ -137,3 +137,19 @@ def test_empty_state_says_what_to_do_next():
     ).render(Context())
     assert "No datasets yet." in html
     assert '<a class="btn btn-primary" href="/datasets/new/">Add a dataset</a>' in html
+
+
+def test_confirmation_include_posts_to_the_action_with_a_way_back():
+    class ReasonForm(forms.Form):
+        reason = forms.CharField()
+
+    form = ReasonForm(data={})
+    form.is_valid()
+    html = Template(
+        '{% include "includes/confirm.html" with question="Remove Pat?" action_url="/x/" '
+        'action_label="Remove" cancel_url="/back/" form=form %}'
+    ).render(Context({"form": form, "csrf_token": "token"}))
+    assert '<form method="post" action="/x/" novalidate>' in html
+    assert '<button type="submit" class="btn btn-danger">Remove</button>' in html
+    assert '<a class="btn btn-link" href="/back/">Cancel</a>' in html
+    assert '<a href="#id_reason" class="alert-link">This field is required.</a>' in html
