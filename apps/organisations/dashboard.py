@@ -6,6 +6,7 @@ from django.utils.formats import date_format
 
 from apps.core.dashboard import DashboardItem, DashboardSection, register_section
 from apps.organisations.models import Affiliation, AffiliationRole, JoinRequest, Organisation
+from apps.organisations.selectors import invitations_for_user
 
 SHOWN = 5
 
@@ -69,6 +70,26 @@ def join_requests_awaiting_me(user) -> DashboardSection | None:
             for request in requests
         ],
         empty="Nobody is waiting to join your organisations.",
+        more_url=reverse("organisations:mine"),
+        more_label="My organisations",
+    )
+
+
+@register_section(order=30)
+def invitations_for_me(user) -> DashboardSection | None:
+    invitations = list(invitations_for_user(user)[:SHOWN])
+    if not invitations:
+        return None
+    return DashboardSection(
+        title="Invitations to join an organisation",
+        items=[
+            DashboardItem(
+                label=f"Join {invitation.organisation.name} as {invitation.get_role_display().lower()}",
+                url=reverse("organisations:mine"),
+                meta=f"until {_day(invitation.expires_at)}",
+            )
+            for invitation in invitations
+        ],
         more_url=reverse("organisations:mine"),
         more_label="My organisations",
     )

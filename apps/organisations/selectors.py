@@ -147,3 +147,22 @@ def my_standing(user, organisation: Organisation) -> dict:
             user=user, organisation=organisation, status=JoinRequest.Status.PENDING
         ).first(),
     }
+
+
+def invitations_for_user(user) -> QuerySet:
+    """Open invitations addressed to one of the person's verified e-mail addresses."""
+    from allauth.account.models import EmailAddress
+    from django.db.models.functions import Lower
+
+    addresses = (
+        EmailAddress.objects.filter(user=user, verified=True)
+        .annotate(address=Lower("email"))
+        .values("address")
+    )
+    return (
+        Invitation.objects.open()
+        .filter(Q(email__in=addresses) | Q(email=user.email.lower()))
+        .filter(organisation__status=OrganisationStatus.APPROVED)
+        .select_related("organisation", "invited_by")
+        .order_by("expires_at")
+    )

@@ -5,13 +5,14 @@ Every organisation is reached through `apps.organisations.permissions`; rows bel
 an id from another organisation is simply not found.
 """
 
+import mimetypes
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -108,6 +109,18 @@ def profile(request, slug):
     return render(request, "organisations/profile.html", context)
 
 
+def logo(request, slug):
+    """The logo through the same visibility rule as the profile, whatever the storage backend."""
+    organisation = organisation_get_for_user(request.user, slug)
+    if not organisation.logo:
+        raise Http404("No logo.")
+    content_type = mimetypes.guess_type(organisation.logo.name)[0] or "application/octet-stream"
+    response = FileResponse(organisation.logo.open("rb"), content_type=content_type)
+    public = organisation.is_approved
+    response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
+    return response
+
+
 # --- A person's own organisations -----------------------------------------------------------
 
 
@@ -135,6 +148,7 @@ def propose(request):
 @login_required
 def mine(request):
     context = {
+        "invitations": selectors.invitations_for_user(request.user),
         "affiliations": selectors.my_affiliations(request.user),
         "join_requests": selectors.my_join_requests(request.user),
     }
@@ -208,6 +222,21 @@ def leave(request, slug):
 
 
 # --- Invitations ----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def invitation_accept_mine(request, pk):
+    invitation = get_object_or_404(selectors.invitations_for_user(request.user), pk=pk)
+    try:
+        services.invitation_accept_as_addressee(
+            invitation=invitation, user=request.user, request=request
+        )
+    except services.InvitationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("organisations:mine")
+    messages.success(request, f"Welcome to {invitation.organisation.name}.")
+    return redirect("organisations:profile", slug=invitation.organisation.slug)
 
 
 @GET_POST

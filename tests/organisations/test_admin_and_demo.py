@@ -131,3 +131,12 @@ def test_the_demo_has_every_kind_with_an_admin_each_and_is_idempotent():
     demo_member = Affiliation.objects.get(user__email="demo@stratum.test")
     assert demo_member.organisation.kind == OrganisationKind.UNIVERSITY
     assert Affiliation.objects.count() == 2 * len(demo.DEMO_ORGANISATIONS) + 1
+
+
+def test_people_see_invitations_addressed_to_them(unaffiliated, partner_org, org_admin):
+    from apps.organisations.services import invitation_create
+
+    assert "Invitations to join an organisation" not in _titles(unaffiliated)
+    invitation_create(organisation=partner_org, actor=org_admin, email=unaffiliated.email)
+    section = next(s for s in sections_for(unaffiliated) if s["title"].startswith("Invitations"))
+    assert section["items"][0]["label"] == "Join University of Example as member"

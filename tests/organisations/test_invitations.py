@@ -184,3 +184,18 @@ def test_the_page_explains_why_an_invitation_cannot_be_used(
     assert (
         Affiliation.objects.filter(user=outsider, organisation=invitation.organisation).count() == 0
     )
+
+
+def test_a_mail_server_failure_keeps_the_invitation_and_is_logged(
+    invite, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    from apps.organisations.services import invitations
+
+    def broken(*args, **kwargs):
+        raise ConnectionRefusedError("SMTP down")
+
+    monkeypatch.setattr(invitations, "send_mail", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation, _token = invite()
+    assert Invitation.objects.filter(pk=invitation.pk).exists()
+    assert "Could not e-mail an invitation" in caplog.text

@@ -194,3 +194,50 @@ def test_leaving_an_organisation_you_are_not_in_is_404(login, outsider, partner_
         login(outsider).post(reverse("organisations:leave", args=[partner_org.slug])).status_code
         == 404
     )
+
+
+# --- Logo and invitations on "My organisations" ---------------------------------------------
+
+
+def test_the_logo_is_served_with_the_profile_and_follows_its_visibility(client, login, staff):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), "red").save(buffer, format="PNG")
+    organisation = OrganisationFactory(name="Logo Lab")
+    organisation.logo = SimpleUploadedFile("logo.png", buffer.getvalue())
+    organisation.save()
+    url = reverse("organisations:logo", args=[organisation.slug])
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == buffer.getvalue()
+    assert url in client.get(_profile(organisation.slug)).content.decode()
+    organisation.status = OrganisationStatus.SUSPENDED
+    organisation.save()
+    assert client.get(url).status_code == 404
+    assert login(staff).get(url).status_code == 200
+
+
+def test_an_organisation_without_a_logo_answers_404(client, partner_org):
+    assert client.get(reverse("organisations:logo", args=[partner_org.slug])).status_code == 404
+
+
+def test_invitations_to_my_verified_address_are_listed_and_accepted(
+    login, partner_org, org_admin, unaffiliated, outsider
+):
+    from apps.organisations.services import invitation_create
+
+    invitation, _token = invitation_create(
+        organisation=partner_org, actor=org_admin, email=unaffiliated.email
+    )
+    response = login(unaffiliated).get(reverse("organisations:mine"))
+    assert list(response.context["invitations"]) == [invitation]
+    accept = reverse("organisations:invitation_accept_mine", args=[invitation.pk])
+    assert login(outsider).post(accept).status_code == 404
+    response = login(unaffiliated).post(accept)
+    assert response.status_code == 302
+    assert Affiliation.objects.active().get(user=unaffiliated).organisation == partner_org
+    assert login(unaffiliated).post(accept).status_code == 404  # used: no longer offered

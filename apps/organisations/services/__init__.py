@@ -21,6 +21,7 @@ from apps.organisations.services.imports import (
 from apps.organisations.services.invitations import (
     InvitationError,
     invitation_accept,
+    invitation_accept_as_addressee,
     invitation_create,
     invitation_for_token,
     invitation_problem,
@@ -48,6 +49,7 @@ __all__ = [
     "affiliation_promote",
     "affiliations_for_existing_addresses",
     "invitation_accept",
+    "invitation_accept_as_addressee",
     "invitation_create",
     "invitation_for_token",
     "invitation_problem",

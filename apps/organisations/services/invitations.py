@@ -2,6 +2,7 @@
 link in the e-mail is the one place the token exists, so a database leak invites nobody."""
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from apps.audit.services import audit_record
 from apps.notifications.models import EventType
@@ -26,6 +28,7 @@ from apps.organisations.models import (
 )
 
 INVITATION_VALID_DAYS = 14
+logger = logging.getLogger(__name__)
 
 
 class InvitationError(ValidationError):
@@ -113,9 +116,7 @@ def _notify_invitee(invitation: Invitation, token: str, request) -> None:
         f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Join {invitation.organisation.name} on Stratum"
     )
     body = render_to_string("organisations/email/invitation.txt", context)
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
-    )
+    transaction.on_commit(lambda: _send(subject, body, invitation.email))
     existing = get_user_model().objects.filter(email__iexact=invitation.email).first()
     if existing is not None:
         # The in-app record links to "my organisations", never to the token itself.
@@ -127,6 +128,16 @@ def _notify_invitee(invitation: Invitation, token: str, request) -> None:
             url=reverse("organisations:mine"),
             target=invitation.organisation,
         )
+
+
+def _send(subject: str, body: str, address: str) -> None:
+    """Runs after commit. The invitation already exists, so a mail-server failure must not
+    turn the admin's page into an error: it is logged, and the admin can send a new one.
+    (Not a Celery task on purpose: the token would sit in the broker in clear.)"""
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+    except Exception:
+        logger.exception("Could not e-mail an invitation to %s", address)
 
 
 def invitation_for_token(token: str) -> Invitation:
@@ -145,12 +156,16 @@ def invitation_for_token(token: str) -> Invitation:
     return invitation
 
 
+def _day(moment) -> str:
+    return date_format(timezone.localtime(moment))
+
+
 def invitation_problem(invitation: Invitation, user=None) -> InvitationError | None:
     """Why `user` cannot accept `invitation` now, or None when they can."""
     admin_hint = "Ask the organisation's admin to invite you again."
     if invitation.accepted_at is not None:
         return InvitationError(
-            f"This invitation was already used on {invitation.accepted_at:%d %b %Y}. "
+            f"This invitation was already used on {_day(invitation.accepted_at)}. "
             "Each invitation link works once.",
             code=InvitationError.USED,
         )
@@ -161,8 +176,7 @@ def invitation_problem(invitation: Invitation, user=None) -> InvitationError | N
         )
     if invitation.expires_at <= timezone.now():
         return InvitationError(
-            f"This invitation expired on {timezone.localtime(invitation.expires_at):%d %b %Y}. "
-            f"{admin_hint}",
+            f"This invitation expired on {_day(invitation.expires_at)}. {admin_hint}",
             code=InvitationError.EXPIRED,
         )
     if not invitation.organisation.is_approved:
@@ -187,8 +201,19 @@ def _owns_address(user, email: str) -> bool:
 
 @transaction.atomic
 def invitation_accept(*, token: str, user, request=None) -> Affiliation:
-    """Use the invitation once: the row is locked, so two clicks cannot both succeed."""
-    found = invitation_for_token(token)
+    """Use the invitation a link points at, once: the row is locked, so two clicks cannot both
+    succeed. Raises InvitationError saying why when it cannot be used."""
+    return _accept(invitation_for_token(token), user, request=request, via="link")
+
+
+@transaction.atomic
+def invitation_accept_as_addressee(*, invitation: Invitation, user, request=None) -> Affiliation:
+    """Accept from "My organisations": a verified address of the person's proves that the
+    invitation is theirs just as the e-mailed link does."""
+    return _accept(invitation, user, request=request, via="my_organisations")
+
+
+def _accept(found: Invitation, user, *, request, via: str) -> Affiliation:
     invitation = (
         Invitation.objects.select_for_update().select_related("organisation").get(pk=found.pk)
     )
@@ -206,6 +231,7 @@ def invitation_accept(*, token: str, user, request=None) -> Affiliation:
         organisation_id=invitation.organisation_id,
         from_state="open",
         to_state="accepted",
+        details={"via": via},
     )
     from apps.organisations.services.affiliations import affiliation_create
 
