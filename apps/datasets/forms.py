@@ -3,7 +3,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from apps.core.models import AccessTier
-from apps.core.uploads import inspect_upload, upload_limit_text
+from apps.core.uploads import ACCEPTED_FORMATS_TEXT, inspect_upload, upload_limit_text
 from apps.datasets.selectors import project_partner_organisations
 
 
@@ -53,10 +53,9 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = (
-            f"Up to {upload_limit_text()}. Accepted: CSV, TSV, TXT, JSON, VCF, FASTA/FASTQ, "
-            "PDF, DOCX, XLSX, PPTX, ZIP, GZ, BZ2, XZ, Parquet, PNG, JPEG, TIFF."
-        )
+        self.fields[
+            "file"
+        ].help_text = f"Up to {upload_limit_text()}. Accepted formats: {ACCEPTED_FORMATS_TEXT}."
         self.fields["file"].widget.attrs["data-upload-max-bytes"] = str(
             settings.STRATUM_UPLOAD_MAX_BYTES
         )

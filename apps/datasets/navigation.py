@@ -3,24 +3,30 @@
 from django.urls import NoReverseMatch, reverse
 
 
-def project_url(project) -> str:
-    for kwargs in ({"slug": project.slug}, {"pk": project.pk}):
+def _first_reverse(candidates, fallback: str) -> str:
+    for name, kwargs in candidates:
         try:
-            return reverse("projects:detail", kwargs=kwargs)
+            return reverse(name, kwargs=kwargs)
         except NoReverseMatch:
             continue
-    return "/projects/"
+    return fallback
+
+
+def project_url(project) -> str:
+    return _first_reverse(
+        [("projects:detail", {"slug": project.slug}), ("projects:detail", {"pk": project.pk})],
+        "/projects/",
+    )
 
 
 def dataset_policy_url(dataset) -> str:
     """The access engineer's DUO policy editor."""
-    return f"/access/datasets/{dataset.pk}/policy/"
+    return _first_reverse(
+        [("access:policy_edit", {"pk": dataset.pk})], f"/access/datasets/{dataset.pk}/policy/"
+    )
 
 
 def request_access_url(dataset) -> str:
-    for name in ("access:request_create", "access:request_new"):
-        try:
-            return reverse(name, kwargs={"dataset_pk": dataset.pk})
-        except NoReverseMatch:
-            continue
-    return f"/access/datasets/{dataset.pk}/request/"
+    return _first_reverse(
+        [("access:request_create", {"pk": dataset.pk})], f"/access/datasets/{dataset.pk}/request/"
+    )

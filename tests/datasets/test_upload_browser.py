@@ -1,0 +1,57 @@
+"""The upload form in a real browser: the progress bar script posts with XMLHttpRequest under
+the strict CSP, lands on the dataset page, and the SHA-256 shown matches the file."""
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from apps.datasets.models import DatasetFile
+from tests.accounts.factories import DEFAULT_PASSWORD
+from tests.datasets.conftest import CSV_BYTES
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+def _sign_in(page, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
+
+
+@pytest.mark.browser
+def test_upload_with_progress_then_refusal_shown_in_place(
+    page, transactional_db, partner_member, consortium_dataset, tmp_path, settings
+):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    _sign_in(page, partner_member.email)
+
+    page.goto(f"/datasets/{consortium_dataset.pk}/files/upload/")
+    source = tmp_path / "eosinophils.csv"
+    source.write_bytes(CSV_BYTES)
+    page.get_by_label("File").set_input_files(str(source))
+    with page.expect_request(lambda r: r.method == "POST" and "/files/upload/" in r.url) as sent:
+        page.get_by_role("button", name="Upload", exact=True).click()
+    assert sent.value.headers.get("x-requested-with") == "XMLHttpRequest"  # the script sent it
+    expect(page.get_by_role("heading", level=1)).to_have_text("RESPIRE sputum cohort")
+    page.screenshot(path=str(SCREENSHOTS / "dataset-detail.png"), full_page=True)
+    digest = hashlib.sha256(CSV_BYTES).hexdigest()
+    expect(page.locator("[data-sha256]").first).to_have_text(digest)
+    assert DatasetFile.objects.get().sha256 == digest
+
+    # A refused file: the form comes back in place with the error summary, nothing stored.
+    page.goto(f"/datasets/{consortium_dataset.pk}/files/upload/")
+    bad = tmp_path / "page.html"
+    bad.write_bytes(b"<!doctype html><script>alert(1)</script>")
+    page.get_by_label("File").set_input_files(str(bad))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.locator("[data-error-summary]")).to_contain_text("not accepted")
+    page.screenshot(path=str(SCREENSHOTS / "upload-refused.png"), full_page=True)
+    assert DatasetFile.objects.count() == 1
+    assert [p for p in problems if "status of 400" not in p] == []
