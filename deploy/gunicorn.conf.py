@@ -92,3 +92,14 @@ class JsonAccessLogger(Logger):
 
 if os.environ.get("LOG_FORMAT", "json") == "json":
     logger_class = JsonAccessLogger
+
+
+def when_ready(server):
+    """After preloading, before forking: drop any database connection or psycopg pool the
+    master opened while importing the app, so no worker inherits its sockets or pool threads."""
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()
+        connection.close()

@@ -75,3 +75,14 @@ def test_json_access_log_is_one_parseable_object_with_the_request_id(monkeypatch
     assert line["status"] == "200"
     assert line["user_agent"] == 'agent "with quotes"'
     assert line["duration_ms"] == 1
+
+
+def test_the_master_drops_its_database_connection_before_forking_workers(monkeypatch, db):
+    from django.db import connection
+
+    config = load(monkeypatch)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    assert connection.connection is not None
+    config["when_ready"](SimpleNamespace())
+    assert connection.connection is None or connection.connection.closed

@@ -185,3 +185,10 @@ def test_the_fallback_renderer_agrees_with_kustomize():
                 "containers"
             ][0].get("resources")
         kubernetes_validate.validate(resource, SCHEMA_VERSIONS[-1], strict=True)
+
+
+def test_the_sidecar_trusts_the_ingress_for_the_scheme_or_https_would_loop(example_overlay):
+    nginx_config = next(c for c in example_overlay if base_name(c) == "stratum-nginx")["data"]
+    assert nginx_config["NGINX_TRUSTED_PROXY_CIDR"] == "10.244.0.0/16"  # the overlay's merge
+    assert nginx_config["NGINX_TLS_INCLUDE"].endswith("no-tls.snippet")  # TLS ends at the ingress
+    assert nginx_config["NGINX_UPSTREAM"] == "127.0.0.1:8000"
