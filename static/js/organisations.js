@@ -1,18 +1,9 @@
-// Organisation pages: progressive enhancements only; every page works without this file.
+// Organisation pages: progressive enhancement only; every page works without this file.
 (function () {
   "use strict";
 
-  // Filter forms marked data-autosubmit apply a changed <select> at once.
-  document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
-    form.querySelectorAll("select").forEach(function (select) {
-      select.addEventListener("change", function () {
-        form.requestSubmit();
-      });
-    });
-  });
-
   // Buttons with data-busy-label show it while their form is being sent, and cannot be
-  // pressed twice (a large CSV takes a moment to check).
+  // pressed twice (checking a large CSV file takes a moment).
   document.querySelectorAll("button[data-busy-label]").forEach(function (button) {
     var form = button.form;
     if (!form) {

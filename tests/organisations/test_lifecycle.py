@@ -193,3 +193,27 @@ def test_two_organisations_cannot_share_a_ror_id(staff):
     other = OrganisationFactory(name="Elsewhere")
     with pytest.raises(ValidationError):
         organisation_update(organisation=other, actor=staff, data={"ror_id": "02jx3x895"})
+
+
+def test_a_person_may_have_three_proposals_waiting_at_most(unaffiliated):
+    for n in range(3):
+        _propose(unaffiliated, name=f"Lab {n}", ror_id="", domains=[])
+    with pytest.raises(ValidationError) as caught:
+        _propose(unaffiliated, name="Lab 4", ror_id="", domains=[])
+    assert "3 proposals awaiting approval" in caught.value.messages[0]
+
+
+def test_clearing_the_logo_leaves_no_logo(partner_org, staff):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.organisations.test_validators import _image
+
+    organisation_update(
+        organisation=partner_org,
+        actor=staff,
+        data={"logo": SimpleUploadedFile("logo.png", _image())},
+    )
+    assert partner_org.logo
+    organisation_update(organisation=partner_org, actor=staff, data={"logo": False})
+    partner_org.refresh_from_db()
+    assert not partner_org.logo and partner_org.logo.name == ""

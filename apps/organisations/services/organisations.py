@@ -24,6 +24,8 @@ from apps.organisations.validators import normalise_domain, normalise_ror
 
 # Path segments under /organisations/ that an organisation's slug must never shadow.
 RESERVED_SLUGS = frozenset({"staff", "propose", "mine", "invitations", "import", "new"})
+# Proposals wait for a person to read them: a few at a time is plenty for anyone.
+MAX_PENDING_PROPOSALS = 3
 PROFILE_FIELDS = (
     "name",
     "kind",
@@ -85,6 +87,7 @@ def organisation_propose(
     The admin affiliation carries no rights until staff approve (`Affiliation.objects.active()`
     only counts approved organisations); domains affiliate nobody until then either.
     """
+    _refuse_too_many_pending(proposer)
     organisation = Organisation(
         name=name,
         kind=kind,
@@ -126,6 +129,15 @@ def organisation_propose(
         target=organisation,
     )
     return organisation
+
+
+def _refuse_too_many_pending(proposer) -> None:
+    pending = Organisation.objects.pending().filter(proposed_by=proposer).count()
+    if pending >= MAX_PENDING_PROPOSALS:
+        raise ValidationError(
+            f"You already have {pending} proposals awaiting approval; portal staff will look "
+            "at them before you propose more."
+        )
 
 
 def _lock(organisation: Organisation) -> Organisation:
@@ -266,7 +278,8 @@ def organisation_update(
     stored = Organisation.objects.get(pk=organisation.pk)
     before = {field: _plain(getattr(stored, field)) for field in data}
     for field, value in data.items():
-        setattr(organisation, field, value)
+        # save_form_data, not setattr: a cleared logo arrives as False and must become "".
+        Organisation._meta.get_field(field).save_form_data(organisation, value)
     _clean_identifiers(organisation)
     organisation.full_clean()
     organisation.save()
