@@ -19,7 +19,7 @@ def _env_int(name: str, default: int) -> int:
 
 
 def default_workers() -> int:
-    """(2 x cores) + 1, capped: each worker holds a DB pool and ~150 MB, and uploads stream to disk.
+    """(2 x cores) + 1, capped: each worker holds a DB pool and ~110 MB resident, and uploads stream to disk.
 
     In a container the CPU count is the host's, not the pod's limit, so Kubernetes manifests set
     GUNICORN_WORKERS explicitly; the cap keeps a big host from starting dozens of workers.
@@ -45,7 +45,7 @@ max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 200)
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 # /dev/shm keeps the heartbeat off slow or read-only container filesystems.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
-# Only nginx / the ingress sets X-Forwarded-Proto; the pod network is not reachable otherwise.
+# Only the local nginx may vouch for https (X-Forwarded-Proto); a direct caller is not believed.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 limit_request_line = 8190
 limit_request_fields = 100
