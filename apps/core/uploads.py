@@ -363,3 +363,32 @@ def _attachment(file_name: str) -> str:
     from django.utils.http import content_disposition_header
 
     return content_disposition_header(as_attachment=True, filename=file_name)
+
+
+# --- Orphan sweep ------------------------------------------------------------------------------
+def sweep_orphaned_files(*, models, older_than, dry_run: bool = False) -> list[str]:
+    """Delete stored files under each model's `protected/<label>/` folder that no row points to.
+
+    The upload services already delete what they stored when anything fails; this catches the
+    one case they cannot: a process killed between the storage write and the commit. Files
+    younger than `older_than` are left alone, since their row may still be committing."""
+    from django.utils import timezone
+
+    removed = []
+    cutoff = timezone.now() - older_than
+    for model in models:
+        storage = model._meta.get_field("file").storage
+        folder = f"protected/{model._meta.label_lower}"
+        try:
+            _folders, names = storage.listdir(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        known = set(model._default_manager.values_list("file", flat=True))
+        for name in names:
+            path = f"{folder}/{name}"
+            if path in known or storage.get_modified_time(path) > cutoff:
+                continue
+            if not dry_run:
+                storage.delete(path)
+            removed.append(path)
+    return removed

@@ -365,3 +365,25 @@ def test_file_delete_for_personas(client, partner_org_colleague, outsider, conso
     client.force_login(partner_org_colleague)
     assert client.post(url).status_code == 403
     assert consortium_file.dataset.files.exists()
+
+
+def test_project_viewer_reads_but_gets_403_on_every_change(
+    client, project, partner_org, consortium_file
+):
+    from apps.projects.models import MembershipRole
+    from tests.accounts.factories import UserFactory
+    from tests.organisations.factories import AffiliationFactory
+    from tests.projects.factories import MembershipFactory
+
+    viewer = UserFactory(email="viewer@example.ac.uk")
+    AffiliationFactory(user=viewer, organisation=partner_org)
+    MembershipFactory(
+        project=project, user=viewer, organisation=partner_org, role=MembershipRole.VIEWER
+    )
+    client.force_login(viewer)
+    dataset = consortium_file.dataset
+    assert client.get(detail_url(dataset)).status_code == 200
+    for name in ("edit", "retire", "file_upload", "publish"):
+        url = reverse(f"datasets:{name}", kwargs={"pk": dataset.pk})
+        assert client.post(url, {"reason": "x", "title": "x"}).status_code == 403, name
+    assert client.get(create_url(project)).status_code == 403

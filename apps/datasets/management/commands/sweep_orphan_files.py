@@ -1,0 +1,31 @@
+"""Remove protected files that no dataset-file or protocol-version row points to."""
+
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+
+from apps.core.uploads import sweep_orphaned_files
+from apps.datasets.models import DatasetFile
+from apps.documents.models import ProtocolVersion
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete stored upload files with no database row (left by a process killed mid-upload). "
+        "Files younger than --older-than-hours are kept."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--older-than-hours", type=int, default=24)
+        parser.add_argument("--dry-run", action="store_true", help="List, delete nothing.")
+
+    def handle(self, *args, older_than_hours: int, dry_run: bool, **options):
+        removed = sweep_orphaned_files(
+            models=[DatasetFile, ProtocolVersion],
+            older_than=timedelta(hours=older_than_hours),
+            dry_run=dry_run,
+        )
+        verb = "Would delete" if dry_run else "Deleted"
+        for path in removed:
+            self.stdout.write(f"{verb} {path}")
+        self.stdout.write(self.style.SUCCESS(f"{verb} {len(removed)} orphaned file(s)."))

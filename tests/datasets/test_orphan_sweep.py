@@ -1,0 +1,35 @@
+import os
+import time
+from io import StringIO
+from pathlib import Path
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+
+
+def _age(path: str, hours: int) -> None:
+    full = Path(default_storage.path(path))
+    then = time.time() - hours * 3600
+    os.utime(full, (then, then))
+
+
+def test_sweep_removes_old_files_without_rows_and_keeps_the_rest(consortium_file):
+    stray = default_storage.save("protected/datasets.datasetfile/0000-stray", ContentFile(b"x"))
+    fresh = default_storage.save("protected/datasets.datasetfile/0000-fresh", ContentFile(b"y"))
+    _age(stray, 48)
+    _age(consortium_file.file.name, 48)
+    out = StringIO()
+    call_command("sweep_orphan_files", "--dry-run", stdout=out)
+    assert "Would delete protected/datasets.datasetfile/0000-stray" in out.getvalue()
+    assert default_storage.exists(stray)
+    call_command("sweep_orphan_files", stdout=StringIO())
+    assert not default_storage.exists(stray)
+    assert default_storage.exists(fresh)  # may still be committing
+    assert default_storage.exists(consortium_file.file.name)
+
+
+def test_sweep_with_no_uploads_yet_does_nothing(db):
+    out = StringIO()
+    call_command("sweep_orphan_files", stdout=out)
+    assert "Deleted 0 orphaned file(s)." in out.getvalue()
