@@ -529,3 +529,35 @@ def test_non_staff_cannot_see_the_queue_or_decide(partner_member, login, client)
     assert member.get("/projects/staff/").status_code == 403
     assert member.post("/projects/staff/wait/activate/").status_code == 404
     assert Project.objects.get(pk=proposed.pk).status == ProjectStatus.PROPOSED
+
+
+def _count_queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_project_page_query_count_does_not_grow_with_its_contents(
+    project, coordinator, partner_org, login
+):
+    from tests.accounts.factories import UserFactory
+    from tests.organisations.factories import AffiliationFactory, OrganisationFactory
+
+    client = login(coordinator)
+    BiomarkerFactory(project=project)
+    WorkPackageFactory(project=project, number=1)
+    before = _count_queries(client, page(project))
+    for n in range(6):
+        organisation = OrganisationFactory()
+        PartnerFactory(project=project, organisation=organisation)
+        person = UserFactory()
+        AffiliationFactory(user=person, organisation=organisation)
+        MembershipFactory(project=project, user=person, organisation=organisation)
+        BiomarkerFactory(project=project)
+        wp = WorkPackageFactory(project=project, number=n + 2)
+        wp.lead_organisations.add(organisation)
+        wp.members.add(person)
+    assert _count_queries(client, page(project)) == before

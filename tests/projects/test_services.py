@@ -334,3 +334,16 @@ def test_membership_past_its_end_date_gives_no_rights(project, partner_org):
 def test_partner_factory_still_builds_active_partners():
     partner = PartnerFactory()
     assert partner.status == PartnerStatus.ACTIVE
+
+
+def test_an_archived_project_is_a_record_that_no_longer_changes(project, coordinator):
+    from apps.projects.services import biomarker_create
+
+    project_complete(actor=coordinator, project=project)
+    project_archive(actor=coordinator, project=project)
+    project.refresh_from_db()
+    with pytest.raises(ValidationError):
+        project_update(actor=coordinator, project=project, title="Rewritten history")
+    with pytest.raises(ValidationError):
+        biomarker_create(actor=coordinator, project=project, name="X", kind="genomic", stratum="Y")
+    assert Project.objects.get(pk=project.pk).title == "Respiratory stratification"

@@ -1,7 +1,7 @@
 """Helpers shared by the project services: permission checks, audit and notification shapes."""
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from apps.access.policy import Action, can
@@ -12,6 +12,8 @@ from apps.projects.models import Membership, MembershipRole, Project, ProjectSta
 
 # Statuses in which a consortium is still being formed or run: partners and people may change.
 OPEN_STATUSES = (ProjectStatus.PROPOSED, ProjectStatus.ACTIVE)
+# Closed for good: the record stays as it was (completed projects may still tidy their record).
+FROZEN_STATUSES = (ProjectStatus.ARCHIVED, ProjectStatus.WITHDRAWN, ProjectStatus.REJECTED)
 
 # No event type names "a project awaits activation" yet; it is a staff-queue event like an
 # organisation awaiting approval, so it shares that type (and its preferences) until one exists.
@@ -31,6 +33,15 @@ def require(user, action: str, obj, *alternatives: str) -> None:
 
 def require_manager(user, project: Project) -> None:
     require(user, Action.MANAGE, project)
+
+
+def require_editable(project: Project) -> None:
+    """Archived, withdrawn and rejected projects are a record: nothing about them changes."""
+    if project.status in FROZEN_STATUSES:
+        raise ValidationError(
+            f"The project is {project.get_status_display().lower()}; its record can no longer "
+            "be changed."
+        )
 
 
 def project_url(project: Project, suffix: str = "") -> str:

@@ -35,6 +35,7 @@ from apps.projects.services.common import (
     current_coordinators,
     project_url,
     require,
+    require_editable,
     require_manager,
 )
 
@@ -306,6 +307,7 @@ def project_update(*, actor, project: Project, disease_areas=None, request=None,
     if unknown:
         raise TypeError(f"Not editable through project_update: {sorted(unknown)}")
     locked = Project.objects.select_for_update().get(pk=project.pk)
+    require_editable(locked)
     changed = [name for name, value in changes.items() if getattr(locked, name) != value]
     for name in changed:
         setattr(locked, name, changes[name])
@@ -327,6 +329,7 @@ def project_funder_add(
     *, actor, project: Project, organisation: Organisation, grant_reference: str = "", request=None
 ) -> ProjectFunder:
     require_manager(actor, project)
+    require_editable(project)
     if organisation.status != OrganisationStatus.APPROVED or organisation.kind not in FUNDER_KINDS:
         raise ValidationError(
             {"organisation": f"{organisation.name} is not an approved research funder or charity."}

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from apps.organisations.models import OrganisationStatus
 from apps.projects.models import Biomarker, Membership, PartnerStatus, Project, WorkPackage
-from apps.projects.services.common import audit, require_manager
+from apps.projects.services.common import audit, require_editable, require_manager
 
 BIOMARKER_FIELDS = (
     "name",
@@ -58,6 +58,7 @@ def work_package_create(
     request=None,
 ) -> WorkPackage:
     require_manager(actor, project)
+    require_editable(project)
     _check_number_free(project, number)
     _check_work_package_people(project, lead_organisations, members)
     work_package = WorkPackage(
@@ -85,6 +86,7 @@ def work_package_update(
 ) -> WorkPackage:
     project = work_package.project
     require_manager(actor, project)
+    require_editable(project)
     _check_number_free(project, number, exclude_pk=work_package.pk)
     _check_work_package_people(project, lead_organisations, members)
     work_package.number, work_package.title = number, title.strip()
@@ -102,6 +104,7 @@ def work_package_delete(*, actor, work_package: WorkPackage, request=None) -> No
     """Delete an empty work package; one that milestones or deliverables hang on is kept."""
     project = work_package.project
     require_manager(actor, project)
+    require_editable(project)
     if work_package.milestones.exists() or work_package.deliverables.exists():
         raise ValidationError(
             f"WP{work_package.number} still has milestones or deliverables; move or delete "
@@ -121,6 +124,7 @@ def _check_diagnostic_partner(organisation) -> None:
 @transaction.atomic
 def biomarker_create(*, actor, project: Project, request=None, **fields) -> Biomarker:
     require_manager(actor, project)
+    require_editable(project)
     _check_diagnostic_partner(fields.get("diagnostic_partner"))
     biomarker = Biomarker(project=project, **_biomarker_fields(fields))
     biomarker.full_clean()
@@ -132,6 +136,7 @@ def biomarker_create(*, actor, project: Project, request=None, **fields) -> Biom
 @transaction.atomic
 def biomarker_update(*, actor, biomarker: Biomarker, request=None, **fields) -> Biomarker:
     require_manager(actor, biomarker.project)
+    require_editable(biomarker.project)
     _check_diagnostic_partner(fields.get("diagnostic_partner"))
     for name, value in _biomarker_fields(fields).items():
         setattr(biomarker, name, value)
@@ -144,6 +149,7 @@ def biomarker_update(*, actor, biomarker: Biomarker, request=None, **fields) -> 
 @transaction.atomic
 def biomarker_delete(*, actor, biomarker: Biomarker, request=None) -> None:
     require_manager(actor, biomarker.project)
+    require_editable(biomarker.project)
     audit(actor, "biomarker.delete", biomarker, biomarker.project, request)
     biomarker.delete()
 

@@ -155,8 +155,13 @@ def biomarker_edit(request, slug, pk):
 def biomarker_remove(request, slug, pk):
     project = project_for_manager(request, slug)
     biomarker = _biomarker(request, project, pk)
+    errors = []
     if request.method == "POST":
-        biomarker_delete(actor=request.user, biomarker=biomarker, request=request)
-        return done(request, "The biomarker is deleted.", f"/projects/{slug}/biomarkers/")
-    context = {"project": project, "thing": biomarker, "errors": [], "kind": "biomarker"}
-    return render(request, "projects/confirm_delete.html", context)
+        try:
+            biomarker_delete(actor=request.user, biomarker=biomarker, request=request)
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            return done(request, "The biomarker is deleted.", f"/projects/{slug}/biomarkers/")
+    context = {"project": project, "thing": biomarker, "errors": errors, "kind": "biomarker"}
+    return render(request, "projects/confirm_delete.html", context, status=400 if errors else 200)
