@@ -153,3 +153,14 @@ def project_get_for_user(user, project_pk, action=Action.VIEW_DETAILS):
     """The project when `user` may see its details (else 404), and may `action` (else 403)."""
     detailed = visible(user, Project.objects.all(), Action.VIEW_DETAILS)
     return get_for_user(user, detailed, action=action, pk=project_pk)
+
+
+def member_organisation_id(user, project):
+    """The organisation through which `user` takes part in `project` (the form's default
+    steward), or None."""
+    return (
+        Membership.objects.current()
+        .filter(project=project, user_id=user.pk)
+        .values_list("organisation_id", flat=True)
+        .first()
+    )

@@ -27,6 +27,7 @@ from apps.datasets.selectors import (
     dataset_get_for_user,
     dataset_named_organisations,
     datasets_visible_to,
+    member_organisation_id,
     project_get_for_user,
 )
 from apps.diseases.models import DiseaseArea
@@ -101,7 +102,8 @@ def project_dataset_list(request, project_pk):
 @require_http_methods(["GET", "POST"])
 def dataset_create(request, project_pk):
     project = project_get_for_user(request.user, project_pk, Action.CONTRIBUTE)
-    form = DatasetForm(request.POST or None, project=project)
+    initial = {"steward_organisation": member_organisation_id(request.user, project)}
+    form = DatasetForm(request.POST or None, initial=initial, project=project)
     if request.method == "POST" and form.is_valid():
         try:
             dataset = services.dataset_create(

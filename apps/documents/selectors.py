@@ -80,7 +80,9 @@ def _version_lines(version: ProtocolVersion) -> list[str]:
     lines = [
         f"Status: {version.get_status_display()}",
         f"File name: {version.file_name}",
-        f"Size: {filesizeformat(version.size)} ({version.size} bytes)",
+        f"Size: {version.size:,} bytes ({filesizeformat(version.size)})"
+        if version.size >= 1024
+        else f"Size: {version.size} bytes",
         f"Content type: {version.content_type}",
         f"SHA-256: {version.sha256}",
         f"Approved: {approved or '—'}",
