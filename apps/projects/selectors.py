@@ -54,6 +54,7 @@ class CatalogueFilters:
     organisation_kind: str = ""
     status: str = ""
     sort: str = ""
+    match_nothing: bool = False
 
 
 def _true_when(condition: Q) -> Case:
@@ -95,6 +96,8 @@ def _partner_filter(user, organisation_q: Q) -> Q:
 def catalogue(user, filters: CatalogueFilters) -> QuerySet:
     """Projects `user` may find, filtered, searched and ordered — one SQL statement."""
     projects = visible(user, Project.objects.all(), Action.VIEW)
+    if filters.match_nothing:
+        projects = projects.none()
     if filters.disease_areas:
         area_ids = disease_area_descendant_ids(area.pk for area in filters.disease_areas)
         links = Project.disease_areas.through.objects.filter(
@@ -121,11 +124,19 @@ def catalogue_order(filters: CatalogueFilters) -> tuple:
     return ("title", "pk")
 
 
-def catalogue_partner_organisations() -> QuerySet:
-    """Organisations offered in the partner filter: approved ones that lead or join a project."""
+def catalogue_partner_organisations(user) -> QuerySet:
+    """Organisations offered in the partner filter: approved ones partnering in a project the
+    user may find — as its lead, or in any role where the user may see the details."""
+    projects = visible(user, Project.objects.all(), Action.VIEW)
+    partnerships = Partner.objects.filter(
+        organisation=OuterRef("pk"), status=PartnerStatus.ACTIVE, project__in=projects
+    ).filter(
+        Q(role=PartnerRole.LEAD)
+        | Q(project__in=visible(user, Project.objects.all(), Action.VIEW_DETAILS))
+    )
     return (
         Organisation.objects.approved()
-        .filter(Exists(Partner.objects.filter(organisation=OuterRef("pk"), status="active")))
+        .filter(Exists(partnerships))
         .only("id", "name", "slug")
         .order_by("name")
     )

@@ -71,9 +71,16 @@ def test_sorting_by_acronym_descending(client, project, secret_project):
     assert titles(client.get(URL, {"sort": "-acronym"})) == ["SECRETX", "RESPIRE"]
 
 
-def test_invalid_filters_are_ignored_not_errors(client, project):
-    response = client.get(URL, {"disease_area": "nope", "sort": "password", "page": "x"})
+def test_invalid_sort_and_page_are_ignored_not_errors(client, project):
+    response = client.get(URL, {"sort": "password", "page": "x"})
     assert response.status_code == 200
+    assert titles(response) == ["RESPIRE"]
+
+
+def test_unknown_disease_area_matches_nothing(client, project):
+    response = client.get(URL, {"disease_area": "nope"})
+    assert response.status_code == 200
+    assert titles(response) == []
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="ranking needs PostgreSQL")
@@ -120,3 +127,11 @@ def test_catalogue_query_count_is_constant_with_ten_thousand_projects(
         assert response.status_code == 200
         assert len(response.context["page_obj"]) == 25
         assert response.context["page_obj"].paginator.count == 10_000
+
+
+def test_partner_filter_offers_only_organisations_whose_partnership_is_public(
+    client, secret_project, partner_org, other_org
+):
+    PartnerFactory(project=secret_project, organisation=partner_org)
+    offered = client.get(URL).context["form"].fields["organisation"].queryset
+    assert list(offered) == [other_org]  # the lead of the members-only project, not its partner

@@ -16,9 +16,10 @@ PAGE_SIZE = 25
 
 
 def _filters(form: CatalogueForm) -> CatalogueFilters:
-    if not form.is_valid():
-        return CatalogueFilters()
-    data = form.cleaned_data
+    """The valid parameters; an unknown sort or page is ignored, but an organisation or
+    disease area nobody may filter by matches nothing (rather than everything)."""
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
     area = data.get("disease_area")
     return CatalogueFilters(
         q=data.get("q", ""),
@@ -27,12 +28,13 @@ def _filters(form: CatalogueForm) -> CatalogueFilters:
         organisation_kind=data.get("kind", ""),
         status=data.get("status", ""),
         sort=data.get("sort", ""),
+        match_nothing=bool({"organisation", "disease_area", "kind", "status"} & set(form.errors)),
     )
 
 
 def catalogue(request):
     form = CatalogueForm(
-        request.GET or None, organisations=selectors.catalogue_partner_organisations()
+        request.GET or None, organisations=selectors.catalogue_partner_organisations(request.user)
     )
     filters = _filters(form) if request.GET else CatalogueFilters()
     projects = selectors.catalogue(request.user, filters)
