@@ -15,10 +15,47 @@ from apps.organisations.models import (
     Organisation,
     OrganisationDomain,
 )
+from apps.organisations.validators import normalise_domain, normalise_ror
+
+
+class OrganisationAdminForm(forms.ModelForm):
+    """Stores identifiers in their canonical form, as the portal's own forms do."""
+
+    class Meta:
+        model = Organisation
+        fields = (
+            "name",
+            "slug",
+            "kind",
+            "country",
+            "website",
+            "description",
+            "ror_id",
+            "ods_code",
+            "logo",
+            "dspt_status",
+            "dspt_date",
+        )
+
+    def clean_ror_id(self):
+        return normalise_ror(self.cleaned_data.get("ror_id", ""))
+
+    def clean_ods_code(self):
+        return (self.cleaned_data.get("ods_code") or "").strip().upper()
+
+
+class DomainAdminForm(forms.ModelForm):
+    class Meta:
+        model = OrganisationDomain
+        fields = ("organisation", "domain")
+
+    def clean_domain(self):
+        return normalise_domain(self.cleaned_data.get("domain", ""))
 
 
 class DomainInline(admin.TabularInline):
     model = OrganisationDomain
+    form = DomainAdminForm
     extra = 0
 
 
@@ -69,6 +106,7 @@ def _with_reason(modeladmin, request, queryset, service, verb: str, action: str)
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    form = OrganisationAdminForm
     list_display = ("name", "kind", "country", "status", "ror_id", "status_changed_at")
     list_filter = ("status", "kind", "country", "dspt_status")
     search_fields = ("name", "slug", "ror_id", "ods_code", "domains__domain")
@@ -188,6 +226,7 @@ class JoinRequestAdmin(admin.ModelAdmin):
 
 @admin.register(OrganisationDomain)
 class OrganisationDomainAdmin(admin.ModelAdmin):
+    form = DomainAdminForm
     list_display = ("domain", "organisation")
     search_fields = ("domain", "organisation__name")
     list_select_related = ("organisation",)

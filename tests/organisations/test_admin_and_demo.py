@@ -140,3 +140,25 @@ def test_people_see_invitations_addressed_to_them(unaffiliated, partner_org, org
     invitation_create(organisation=partner_org, actor=org_admin, email=unaffiliated.email)
     section = next(s for s in sections_for(unaffiliated) if s["title"].startswith("Invitations"))
     assert section["items"][0]["label"] == "Join University of Example as member"
+
+
+def test_the_admin_stores_ror_ids_and_domains_in_canonical_form(login, staff):
+    url = reverse("admin:organisations_organisation_add")
+    data = {
+        "name": "Canonical Lab",
+        "slug": "canonical-lab",
+        "kind": "university",
+        "country": "GB",
+        "ror_id": "02JX3X895",
+        "domains-TOTAL_FORMS": "1",
+        "domains-INITIAL_FORMS": "0",
+        "domains-0-domain": "Canonical.AC.uk",
+        "affiliations-TOTAL_FORMS": "0",
+        "affiliations-INITIAL_FORMS": "0",
+    }
+    response = login(staff).post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    organisation = Organisation.objects.get(slug="canonical-lab")
+    assert organisation.ror_id == "02jx3x895"
+    assert [d.domain for d in organisation.domains.all()] == ["canonical.ac.uk"]
+    assert AuditEvent.objects.filter(action="organisation.admin_create").exists()
