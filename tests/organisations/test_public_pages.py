@@ -241,3 +241,18 @@ def test_invitations_to_my_verified_address_are_listed_and_accepted(
     assert response.status_code == 302
     assert Affiliation.objects.active().get(user=unaffiliated).organisation == partner_org
     assert login(unaffiliated).post(accept).status_code == 404  # used: no longer offered
+
+
+def test_the_profile_pages_its_members_in_constant_queries(
+    login, partner_org, partner_member, project, django_assert_max_num_queries
+):
+    from tests.organisations.factories import AffiliationFactory
+
+    AffiliationFactory.create_batch(60, organisation=partner_org)
+    client = login(partner_member)
+    client.get(_profile(partner_org.slug))
+    with django_assert_max_num_queries(20):
+        response = client.get(_profile(partner_org.slug), {"page": 2})
+    assert response.status_code == 200
+    assert len(response.context["members"].object_list) == 25
+    assert response.context["members"].paginator.count == 61

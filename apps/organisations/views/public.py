@@ -29,12 +29,14 @@ def directory(request):
 
 def profile(request, slug):
     organisation = organisation_get_for_user(request.user, slug)
-    show_members = can_see_members(request.user, organisation)
+    members = None
+    if can_see_members(request.user, organisation):
+        members = page_of(request, selectors.organisation_members(organisation))
     context = {
         "organisation": organisation,
         "domains": organisation.domains.all(),
         "projects": selectors.organisation_projects(request.user, organisation),
-        "members": selectors.organisation_members(organisation) if show_members else None,
+        "members": members,
         "can_manage": can_manage(request.user, organisation),
         **selectors.my_standing(request.user, organisation),
     }
