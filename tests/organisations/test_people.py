@@ -227,3 +227,18 @@ def test_verifying_a_second_address_of_a_member_changes_nothing(
 ):
     _confirm(partner_member, "second@example.ac.uk")
     assert Affiliation.objects.filter(user=partner_member).count() == 1
+
+
+def test_suspension_withdraws_consortium_access_in_the_same_request_cycle(
+    partner_org, partner_org_colleague, project, staff
+):
+    """Acceptance 3 against a real item: a consortium-tier dataset of the partner's project."""
+    from apps.access.policy import visible
+    from apps.core.models import AccessTier
+    from apps.datasets.models import Dataset
+    from tests.datasets.factories import DatasetFactory
+
+    dataset = DatasetFactory(project=project, access_tier=AccessTier.CONSORTIUM)
+    assert visible(partner_org_colleague, Dataset.objects.filter(pk=dataset.pk)).exists()
+    organisation_suspend(organisation=partner_org, actor=staff, reason="Audit")
+    assert not visible(partner_org_colleague, Dataset.objects.filter(pk=dataset.pk)).exists()
