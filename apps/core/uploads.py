@@ -14,6 +14,7 @@ nginx with `X-Accel-Redirect`) with its checksum in `ETag` and `Digest`.
 import base64
 import contextlib
 import hashlib
+import logging
 import os
 import re
 import unicodedata
@@ -25,10 +26,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http import FileResponse, HttpResponse, QueryDict, UnreadablePostError
+from django.http import FileResponse, Http404, HttpResponse, QueryDict, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.template.defaultfilters import filesizeformat
 from django.utils.datastructures import MultiValueDict
+
+logger = logging.getLogger(__name__)
 
 MAX_FILE_NAME_LENGTH = 200
 SNIFF_BYTES = 8192
@@ -344,8 +347,14 @@ def protected_file_response(stored) -> HttpResponse:
         response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + stored.file.name.lstrip("/")
         response["Content-Disposition"] = _attachment(stored.file_name)
     else:
+        try:
+            handle = stored.file.open("rb")
+        except FileNotFoundError as error:
+            # The row exists but storage lost the bytes: an operator problem, logged loudly.
+            logger.error("Stored file missing for %s %s", stored._meta.label_lower, stored.pk)
+            raise Http404("File not found") from error
         response = FileResponse(
-            stored.file.open("rb"),
+            handle,
             as_attachment=True,
             filename=stored.file_name,
             content_type=stored.content_type,

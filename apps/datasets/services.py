@@ -96,8 +96,11 @@ def dataset_create(
 
 
 @transaction.atomic
-def dataset_update(*, dataset, actor, allowed_organisations=(), request=None, **changes) -> Dataset:
-    """Change the metadata, steward or tier; the caller checked Action.EDIT on the dataset."""
+def dataset_update(
+    *, dataset, actor, allowed_organisations=None, request=None, **changes
+) -> Dataset:
+    """Change the metadata, steward or tier; the caller checked Action.EDIT on the dataset.
+    `allowed_organisations=None` keeps the named organisations; a list replaces them."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"dataset_update cannot change {', '.join(sorted(unknown))}")
@@ -105,6 +108,8 @@ def dataset_update(*, dataset, actor, allowed_organisations=(), request=None, **
     before = {field: str(getattr(dataset, field)) for field in changes}
     for field, value in changes.items():
         setattr(dataset, field, value)
+    if allowed_organisations is None:
+        allowed_organisations = list(dataset.allowed_organisations.all())
     named = _validate_organisations(
         project=dataset.project,
         steward_organisation=dataset.steward_organisation,
@@ -182,6 +187,8 @@ def dataset_file_add(*, dataset, actor, upload, request=None) -> DatasetFile:
     """Validate, store and record one file. The storage write and the row share one transaction,
     and the stored file is deleted if anything fails (including the commit), so a failed upload
     leaves neither row nor file. Raises ValidationError for a refused file."""
+    if dataset.status == DatasetStatus.RETIRED:
+        raise ValidationError("A retired dataset takes no new files.")
     inspected = inspect_upload(upload)
     row = DatasetFile(dataset=dataset, uploaded_by=actor)
     with stored_file_rollback(row), transaction.atomic():

@@ -295,5 +295,6 @@ def file_delete(request, pk, file_pk):
 def file_download(request, pk, file_pk):
     """404 for anyone who may not download, whether or not the file exists."""
     file = dataset_file_get_for_download(request.user, dataset_pk=pk, file_pk=file_pk)
+    response = protected_file_response(file)  # opened first: a missing file records nothing
     services.dataset_file_record_download(file=file, actor=request.user, request=request)
-    return protected_file_response(file)
+    return response

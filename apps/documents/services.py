@@ -91,13 +91,16 @@ def protocol_create(
 
 
 @transaction.atomic
-def protocol_update(*, protocol, actor, allowed_organisations=(), request=None, **changes):
+def protocol_update(*, protocol, actor, allowed_organisations=None, request=None, **changes):
+    """`allowed_organisations=None` keeps the named organisations; a list replaces them."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"protocol_update cannot change {', '.join(sorted(unknown))}")
     protocol = Protocol.objects.select_for_update().get(pk=protocol.pk)
     for field, value in changes.items():
         setattr(protocol, field, value)
+    if allowed_organisations is None:
+        allowed_organisations = list(protocol.allowed_organisations.all())
     named = _validate_tier(
         project=protocol.project,
         access_tier=protocol.access_tier,

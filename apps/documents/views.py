@@ -273,5 +273,6 @@ def version_approve(request, pk, number):
 def version_download(request, pk, number):
     """404 for anyone who may not download, whether or not the version exists."""
     version = protocol_version_get_for_download(request.user, protocol_pk=pk, number=number)
+    response = protected_file_response(version)  # opened first: a missing file records nothing
     services.protocol_version_record_download(version=version, actor=request.user, request=request)
-    return protected_file_response(version)
+    return response

@@ -387,3 +387,29 @@ def test_project_viewer_reads_but_gets_403_on_every_change(
         url = reverse(f"datasets:{name}", kwargs={"pk": dataset.pk})
         assert client.post(url, {"reason": "x", "title": "x"}).status_code == 403, name
     assert client.get(create_url(project)).status_code == 403
+
+
+def test_retired_dataset_takes_no_new_files(partner_member, consortium_dataset):
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.datasets.services import dataset_file_add, dataset_retire
+
+    dataset_retire(dataset=consortium_dataset, actor=partner_member, reason="Superseded.")
+    consortium_dataset.refresh_from_db()
+    with pytest.raises(ValidationError, match="retired"):
+        dataset_file_add(
+            dataset=consortium_dataset,
+            actor=partner_member,
+            upload=SimpleUploadedFile("a.csv", b"a,b\n"),
+        )
+
+
+def test_update_without_named_organisations_keeps_them(partner_member, project, lead_org):
+    from apps.datasets.services import dataset_update
+
+    dataset = DatasetFactory(
+        project=project, access_tier=AccessTier.ORGANISATIONS, allowed_organisations=[lead_org]
+    )
+    dataset_update(dataset=dataset, actor=partner_member, title="Renamed")
+    assert list(dataset.allowed_organisations.all()) == [lead_org]

@@ -143,3 +143,12 @@ def test_unaffiliated_person_cannot_download_a_registered_file(client, project, 
     file = DatasetFileFactory(dataset=dataset, content=CSV_BYTES)
     client.force_login(unaffiliated)
     assert client.get(download_url(file)).status_code == 404
+
+
+def test_file_missing_from_storage_is_404_and_records_no_download(
+    client, partner_member, consortium_file
+):
+    consortium_file.file.storage.delete(consortium_file.file.name)
+    client.force_login(partner_member)
+    assert client.get(download_url(consortium_file)).status_code == 404
+    assert not AuditEvent.objects.filter(action="dataset.file.download").exists()
