@@ -91,7 +91,3 @@ def can_see_members(user, organisation: Organisation) -> bool:
 
 def can_manage(user, organisation: Organisation) -> bool:
     return can(user, Action.MANAGE, organisation)
-
-
-def can_moderate(user) -> bool:
-    return is_staff(user)

@@ -25,6 +25,7 @@ class Command(BaseCommand):
         text = self._read(file)
 
         def progress(rows):
+            # The raw stream: OutputWrapper would end each of tqdm's \r updates with a newline.
             return tqdm(rows, desc="Importing", unit="row", file=self.stderr._out)
 
         report = organisations_import(text=text, actor=None, dry_run=dry_run, progress=progress)
