@@ -52,6 +52,16 @@ class OrganisationQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(status=OrganisationStatus.PENDING)
 
+    def administered_by(self, user):
+        """Organisations (of any status) where `user` is a current admin."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(
+            affiliations__user=user,
+            affiliations__ended_at__isnull=True,
+            affiliations__role=AffiliationRole.ADMIN,
+        )
+
 
 class Organisation(BaseModel):
     name = models.CharField(max_length=200)
