@@ -354,3 +354,83 @@ def test_a_member_from_a_non_partner_organisation_cannot_be_seated(
     )
     assert response.status_code == 400
     assert not committee.members.exists()
+
+
+def test_a_returned_request_is_edited_and_resubmitted_through_the_pages(
+    client, submitted, dac_member, partner_member, partner_org, asthma
+):
+    client.force_login(dac_member)
+    client.post(
+        reverse("access:request_decide", kwargs={"pk": submitted.pk}),
+        {"decision": "return", "reason": "Name the cohort."},
+    )
+    client.force_login(partner_member)
+    edit = reverse("access:request_edit", kwargs={"pk": submitted.pk})
+    page = client.get(edit)
+    assert "Name the cohort." in page.content.decode()
+    response = client.post(
+        edit, request_form(asthma, organisation=str(partner_org.pk), purpose="Cohort A asthma.")
+    )
+    assert response.status_code == 302
+    submitted.refresh_from_db()
+    assert submitted.status == RequestStatus.IN_REVIEW
+    assert submitted.purpose == "Cohort A asthma."
+
+
+def test_the_committee_cannot_open_the_edit_page(client, submitted, dac_member):
+    client.force_login(dac_member)
+    assert (
+        client.get(reverse("access:request_edit", kwargs={"pk": submitted.pk})).status_code == 403
+    )
+
+
+def test_reapplying_from_a_refused_request_opens_a_linked_draft(
+    client, controlled_dataset, partner_member, partner_org, request_data
+):
+    draft = access_request_create(
+        dataset=controlled_dataset,
+        requester=partner_member,
+        organisation=partner_org,
+        data={**request_data, "is_commercial": True},
+    )
+    refused = access_request_submit(access_request=draft, actor=partner_member)
+    assert refused.status == RequestStatus.REFUSED
+    client.force_login(partner_member)
+    html = client.get(reverse("access:request_detail", kwargs={"pk": refused.pk})).content.decode()
+    assert "NCU: Commercial use is not allowed." in html
+    response = client.post(reverse("access:request_reapply", kwargs={"pk": refused.pk}))
+    copy = AccessRequest.objects.get(previous_request=refused)
+    assert response.url == reverse("access:request_edit", kwargs={"pk": copy.pk})
+
+
+def test_the_holder_asks_for_a_renewal_from_the_grant_page(
+    client, partner_member, partner_org, controlled_dataset
+):
+    grant = AccessGrantFactory(
+        request__requester=partner_member,
+        request__organisation=partner_org,
+        request__dataset=controlled_dataset,
+        request__status=RequestStatus.APPROVED,
+    )
+    client.force_login(partner_member)
+    assert (
+        "Request a renewal"
+        in client.get(reverse("access:grant_detail", kwargs={"pk": grant.pk})).content.decode()
+    )
+    client.post(reverse("access:grant_renew", kwargs={"pk": grant.pk}))
+    assert AccessRequest.objects.get(renews_grant=grant).status == RequestStatus.DRAFT
+
+
+def test_an_outsider_gets_404_for_someone_elses_grant(
+    client, outsider, partner_member, partner_org
+):
+    grant = AccessGrantFactory(request__requester=partner_member, request__organisation=partner_org)
+    client.force_login(outsider)
+    assert client.get(reverse("access:grant_detail", kwargs={"pk": grant.pk})).status_code == 404
+
+
+def test_my_access_shows_requests_awaiting_my_decision(client, submitted, dac_member):
+    client.force_login(dac_member)
+    html = client.get(reverse("access:index")).content.decode()
+    assert "Awaiting your decision" in html
+    assert submitted.dataset.title in html
