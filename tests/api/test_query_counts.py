@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.audit.services import audit_record
+from apps.documents.models import ProtocolVersion
 from apps.milestones.models import Milestone
 from apps.notifications.models import Notification
 from apps.projects.models import Biomarker, MembershipRole
@@ -45,7 +46,9 @@ def _datasets(n, ctx):
 
 def _protocols(n, ctx):
     for _ in range(n):
-        ProtocolVersionFactory(protocol=ProtocolFactory(project=ctx["project"]))
+        ProtocolVersionFactory(
+            protocol=ProtocolFactory(project=ctx["project"]), status=ProtocolVersion.Status.APPROVED
+        )
 
 
 def _requests(n, ctx):
