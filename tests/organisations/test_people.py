@@ -242,3 +242,23 @@ def test_suspension_withdraws_consortium_access_in_the_same_request_cycle(
     assert visible(partner_org_colleague, Dataset.objects.filter(pk=dataset.pk)).exists()
     organisation_suspend(organisation=partner_org, actor=staff, reason="Audit")
     assert not visible(partner_org_colleague, Dataset.objects.filter(pk=dataset.pk)).exists()
+
+
+def test_administered_by_lists_only_organisations_the_person_currently_administers(
+    org_admin, partner_org, partner_member, other_org, outsider, staff, anonymous
+):
+    from apps.organisations.models import Organisation
+
+    affiliation_create(
+        user=org_admin,
+        organisation=other_org,
+        role=AffiliationRole.ADMIN,
+        actor=staff,
+        source="staff",
+    )
+    assert set(Organisation.objects.administered_by(org_admin)) == {partner_org, other_org}
+    affiliation_promote(affiliation=_affiliation(outsider, other_org), actor=staff)
+    affiliation_end(affiliation=_affiliation(org_admin, other_org), actor=staff)
+    assert list(Organisation.objects.administered_by(org_admin)) == [partner_org]
+    assert not Organisation.objects.administered_by(partner_member).exists()
+    assert not Organisation.objects.administered_by(anonymous).exists()
