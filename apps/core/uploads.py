@@ -181,6 +181,7 @@ class StreamingUploadHandler(FileUploadHandler):
         super().__init__(request)
         self.max_bytes = settings.STRATUM_UPLOAD_MAX_BYTES
         self.refusal: UploadRefused | None = None
+        self.interrupted = False
         self.hasher = None
         # `self.file` exists only while a file is being received: Django's parser closes
         # whatever `handler.file` it finds when it stops an upload.
@@ -221,8 +222,11 @@ class StreamingUploadHandler(FileUploadHandler):
         return completed
 
     def upload_interrupted(self):
+        """Called by Django's parser when the body ended before the file did (a cut
+        connection), and by this handler when it stops an oversized file."""
         file = getattr(self, "file", None)
         if file is not None:
+            self.interrupted = True
             path = file.temporary_file_path()
             file.close()  # NamedTemporaryFile deletes itself on close
             with contextlib.suppress(FileNotFoundError):
@@ -242,18 +246,23 @@ def use_streaming_uploads(request) -> StreamingUploadHandler:
 def parse_upload(request, handler: StreamingUploadHandler) -> None:
     """Read the request body now. Raise UploadRefused when it was over the limit or the client
     went away mid-body; every temporary file is removed first either way."""
+    interrupted = UploadRefused(
+        "The upload was interrupted before the whole file arrived. Nothing was saved; "
+        "please try again."
+    )
     try:
         request.POST  # noqa: B018  (parsing is the side effect wanted here)
     except (UnreadablePostError, MultiPartParserError, OSError) as error:
         handler.upload_interrupted()
-        raise UploadRefused(
-            "The upload was interrupted before the whole file arrived. Please try again."
-        ) from error
-    if handler.refusal is not None:
-        for uploads in request.FILES.lists():
-            for upload in uploads[1]:
+        logger.warning("Upload interrupted on %s: %s", request.path, error)
+        raise interrupted from error
+    refusal = handler.refusal or (interrupted if handler.interrupted else None)
+    if refusal is not None:
+        for _field, uploads in request.FILES.lists():
+            for upload in uploads:
                 upload.close()
-        raise handler.refusal
+        logger.warning("Upload refused on %s: %s", request.path, refusal.message)
+        raise refusal
 
 
 # --- Inspection and storage -------------------------------------------------------------------

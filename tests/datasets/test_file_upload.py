@@ -227,3 +227,52 @@ def test_partner_colleague_without_edit_rights_gets_403(
     assert client.get(upload_url(consortium_dataset)).status_code == 403
     assert post_file(client, consortium_dataset).status_code == 403
     assert not DatasetFile.objects.exists()
+
+
+@pytest.mark.parametrize("raise_error", [True, False], ids=["connection-reset", "short-body"])
+def test_cut_upload_says_it_was_interrupted(
+    client, partner_member, consortium_dataset, raise_error
+):
+    client.force_login(partner_member)
+    response = post_broken_body(client, upload_url(consortium_dataset), raise_error=raise_error)
+    assert "The upload was interrupted" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_client_disconnecting_from_a_real_server_mid_body_leaves_nothing(
+    live_server, partner_member, consortium_dataset, stored_files, caplog
+):
+    """A real socket to the live server: headers promise the whole body, half is sent, then
+    the client hangs up."""
+    import logging
+    import socket
+    import time
+    from urllib.parse import urlparse
+
+    from django.test import Client
+
+    csrf_secret = "a" * 32  # an unmasked secret is a valid token
+    helper = Client()
+    helper.force_login(partner_member)
+    session = helper.cookies["sessionid"].value
+    content = b"sample,value\n" + b"S1,1\n" * 200_000
+    body = encode_multipart(BOUNDARY, {"file": SimpleUploadedFile("cut.csv", content)})
+    address = urlparse(live_server.url)
+    head = (
+        f"POST {upload_url(consortium_dataset)} HTTP/1.1\r\n"
+        f"Host: {address.hostname}:{address.port}\r\n"
+        f"Cookie: sessionid={session}; csrftoken={csrf_secret}\r\n"
+        f"X-CSRFToken: {csrf_secret}\r\n"
+        f"Content-Type: {MULTIPART_CONTENT}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    caplog.set_level(logging.WARNING, logger="apps.core.uploads")
+    with socket.create_connection((address.hostname, address.port)) as connection:
+        connection.sendall(head + body[: len(body) // 2])
+        time.sleep(0.3)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and "Upload" not in caplog.text:
+        time.sleep(0.1)
+    assert "interrupted" in caplog.text
+    assert not DatasetFile.objects.exists()
+    assert stored_files() == []
