@@ -336,3 +336,19 @@ def test_a_second_admin_added_through_the_factory_can_manage(login, partner_org)
     AffiliationFactory(user=another, organisation=partner_org, role=AffiliationRole.ADMIN)
     response = login(another).get(reverse("organisations:manage_members", args=[partner_org.slug]))
     assert response.status_code == 200
+
+
+def test_an_expired_invitation_can_be_sent_again(login, partner_org, org_admin, things):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    invitation = things["invitation"]
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now() - timedelta(days=1)
+    )
+    url = reverse("organisations:manage_invitations", args=[partner_org.slug])
+    client = login(org_admin)
+    assert b"Invite again" in client.get(url).content
+    client.post(url, {"email": invitation.email, "role": invitation.role})
+    assert Invitation.objects.open().filter(email=invitation.email).count() == 1
