@@ -54,4 +54,15 @@ def test_upload_with_progress_then_refusal_shown_in_place(
     expect(page.locator("[data-error-summary]")).to_contain_text("not accepted")
     page.screenshot(path=str(SCREENSHOTS / "upload-refused.png"), full_page=True)
     assert DatasetFile.objects.count() == 1
+
+    # Over the limit: the script says so before sending a byte.
+    settings.STRATUM_UPLOAD_MAX_BYTES = 16
+    page.goto(f"/datasets/{consortium_dataset.pk}/files/upload/")
+    page.get_by_label("File").set_input_files(str(source))
+    sent_posts: list[str] = []
+    page.on("request", lambda r: r.method == "POST" and sent_posts.append(r.url))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.locator("[data-upload-status]")).to_contain_text("larger than the 16 bytes limit")
+    assert sent_posts == []
+    assert DatasetFile.objects.count() == 1
     assert [p for p in problems if "status of 400" not in p] == []
