@@ -21,3 +21,7 @@ def client_for(user=None, scopes=("read", "write")) -> APIClient:
 def api():
     """`api(user, scopes=...)` → an APIClient sending that user's new token."""
     return client_for
+
+
+# The access engineer's committee fixtures, so the policy matrix world can be reused here.
+from tests.access.conftest import committee, dac_member, nhs_org  # noqa: E402,F401
