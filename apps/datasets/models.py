@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from apps.core.files import StoredFileFields
 from apps.core.models import AccessTier, BaseModel
@@ -75,6 +76,9 @@ class Dataset(BaseModel):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("datasets:detail", kwargs={"pk": self.pk})
+
 
 class DataUsePolicy(BaseModel):
     """One version of a dataset's DUO conditions; grants remember the version they were made under."""
@@ -127,3 +131,9 @@ class DatasetFile(StoredFileFields, BaseModel):
 
     def __str__(self) -> str:
         return self.file_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("datasets:detail", kwargs={"pk": self.dataset_id})
+
+    def get_download_url(self) -> str:
+        return reverse("datasets:file_download", kwargs={"pk": self.dataset_id, "file_pk": self.pk})

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from apps.core.files import StoredFileFields
 from apps.core.models import AccessTier, BaseModel
@@ -29,6 +30,9 @@ class Protocol(BaseModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("documents:detail", kwargs={"pk": self.pk})
 
 
 class ProtocolVersion(StoredFileFields, BaseModel):
@@ -61,3 +65,11 @@ class ProtocolVersion(StoredFileFields, BaseModel):
 
     def __str__(self) -> str:
         return f"{self.protocol} v{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("documents:detail", kwargs={"pk": self.protocol_id})
+
+    def get_download_url(self) -> str:
+        return reverse(
+            "documents:version_download", kwargs={"pk": self.protocol_id, "number": self.number}
+        )

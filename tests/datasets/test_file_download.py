@@ -152,3 +152,8 @@ def test_file_missing_from_storage_is_404_and_records_no_download(
     client.force_login(partner_member)
     assert client.get(download_url(consortium_file)).status_code == 404
     assert not AuditEvent.objects.filter(action="dataset.file.download").exists()
+
+
+def test_models_know_their_urls(consortium_file):
+    assert consortium_file.get_download_url() == download_url(consortium_file)
+    assert consortium_file.dataset.get_absolute_url() == f"/datasets/{consortium_file.dataset_id}/"

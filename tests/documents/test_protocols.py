@@ -433,3 +433,8 @@ def test_controlled_protocols_serve_nobody(client, partner_member, project):
     version = ProtocolVersionFactory(protocol=protocol, status=Status.APPROVED)
     client.force_login(partner_member)
     assert client.get(version_url("version_download", version)).status_code == 404
+
+
+def test_protocol_models_know_their_urls(approved_v1):
+    assert approved_v1.protocol.get_absolute_url() == detail_url(approved_v1.protocol)
+    assert approved_v1.get_download_url() == version_url("version_download", approved_v1)
