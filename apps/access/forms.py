@@ -251,7 +251,10 @@ class DataUsePolicyForm(forms.Form):
         widget=forms.CheckboxSelectMultiple, required=False, label="Modifiers"
     )
     gs_countries = forms.MultipleChoiceField(
-        choices=list(countries), required=False, label="Countries (GS)"
+        choices=list(countries),
+        required=False,
+        label="Countries (GS)",
+        help_text="Hold Ctrl (or Cmd) to choose several.",
     )
     mor_date = forms.DateField(
         required=False, widget=DATE_INPUT, label="No publication before (MOR)"
@@ -260,13 +263,19 @@ class DataUsePolicyForm(forms.Form):
         required=False, min_value=1, max_value=120, label="Time limit in months (TS)"
     )
     us_users = forms.ModelMultipleChoiceField(
-        queryset=User.objects.none(), required=False, label="Named users (US)"
+        queryset=User.objects.none(),
+        required=False,
+        label="Named users (US)",
+        help_text="People of the partner organisations. Hold Ctrl (or Cmd) to choose several.",
     )
     ps_project = forms.ModelChoiceField(
         queryset=None, required=False, label="Project (PS)", empty_label="Choose…"
     )
     is_organisations = forms.ModelMultipleChoiceField(
-        queryset=Organisation.objects.none(), required=False, label="Institutions (IS)"
+        queryset=Organisation.objects.none(),
+        required=False,
+        label="Institutions (IS)",
+        help_text="Hold Ctrl (or Cmd) to choose several.",
     )
     col_investigators = forms.CharField(
         required=False, max_length=500, label="Named investigators (COL)"

@@ -257,3 +257,21 @@ def live_grant_for(user, dataset: Dataset) -> AccessGrant | None:
 
 def default_grant_days() -> int:
     return getattr(settings, "STRATUM_GRANT_DEFAULT_DAYS", 365)
+
+
+RESEARCH_TYPE_LABELS = (
+    ("is_methods_development", "Methods development"),
+    ("is_ancestry_research", "Ancestry research"),
+    ("is_clinical_care", "Clinical care"),
+    ("is_general_research", "Research that is not health research"),
+    ("is_genetic_study", "Genetic study"),
+    ("is_controls_only", "Controls only"),
+    ("involves_vulnerable_populations", "Vulnerable populations"),
+    ("involves_stigmatising_conditions", "Stigmatising conditions"),
+)
+
+
+def declared_research_types(access_request: AccessRequest) -> list[str]:
+    """The declared research types in words; health research when nothing else is declared."""
+    declared = [label for name, label in RESEARCH_TYPE_LABELS if getattr(access_request, name)]
+    return declared or ["Health, medical or biomedical research"]

@@ -33,6 +33,7 @@ from apps.access.policy.requests import STEWARD_APPROVE
 from apps.access.selectors import (
     check_policy,
     dataset_current_policy,
+    live_grant_for,
     policy_terms,
     request_deciders,
     request_declaration,
@@ -153,6 +154,8 @@ def access_request_create(
     if not can(requester, Action.REQUEST_ACCESS, dataset):
         raise NotAllowed("You cannot request access to this dataset now.")
     _validate_organisation(requester=requester, organisation=organisation)
+    # A request made while a grant is live is its renewal, linked so the committee sees it.
+    renews_grant = renews_grant or live_grant_for(requester, dataset)
     access_request = AccessRequest(
         dataset=dataset,
         requester=requester,
