@@ -12,8 +12,10 @@ from apps.access.policy import Action, can, get_for_user, visible
 from apps.core.models import AccessTier
 from apps.core.uploads import (
     UploadRefused,
+    declared_too_large,
     parse_upload,
     protected_file_response,
+    too_large_refusal,
     use_streaming_uploads,
 )
 from apps.datasets import services
@@ -233,26 +235,34 @@ def dataset_retire(request, pk):
 def file_upload(request, pk):
     # The access check runs before a byte of the body is read: strangers cannot make us store.
     dataset = dataset_get_for_user(request.user, pk, action=Action.EDIT)
+    if request.method == "POST" and declared_too_large(request):
+        form = with_upload_refusal(UploadForm({}), too_large_refusal().message)
+        return render(
+            request, "datasets/file_upload.html", _upload_context(dataset, form), status=413
+        )
     handler = use_streaming_uploads(request) if request.method == "POST" else None
     return _file_upload(request, dataset, handler)
 
 
-@csrf_protect
-def _file_upload(request, dataset, handler):
-    context = {
+def _upload_context(dataset, form) -> dict:
+    return {
         "dataset": dataset,
         "project": dataset.project,
         "project_url": project_url(dataset.project),
+        "form": form,
     }
+
+
+@csrf_protect
+def _file_upload(request, dataset, handler):
+    template = "datasets/file_upload.html"
     if request.method != "POST":
-        return render(request, "datasets/file_upload.html", {**context, "form": UploadForm()})
+        return render(request, template, _upload_context(dataset, UploadForm()))
     try:
         parse_upload(request, handler)
     except UploadRefused as refusal:
         form = with_upload_refusal(UploadForm(request.POST), refusal.message)
-        return render(
-            request, "datasets/file_upload.html", {**context, "form": form}, status=refusal.status
-        )
+        return render(request, template, _upload_context(dataset, form), status=refusal.status)
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -267,7 +277,7 @@ def _file_upload(request, dataset, handler):
         else:
             messages.success(request, f"Uploaded {file.file_name} (SHA-256 {file.sha256}).")
             return redirect("datasets:detail", pk=dataset.pk)
-    return render(request, "datasets/file_upload.html", {**context, "form": form}, status=400)
+    return render(request, template, _upload_context(dataset, form), status=400)
 
 
 @login_required

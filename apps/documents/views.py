@@ -10,8 +10,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.access.policy import Action, can
 from apps.core.uploads import (
     UploadRefused,
+    declared_too_large,
     parse_upload,
     protected_file_response,
+    too_large_refusal,
     use_streaming_uploads,
 )
 from apps.datasets.forms import with_upload_refusal
@@ -71,6 +73,12 @@ def project_protocol_list(request, project_pk):
 @require_http_methods(["GET", "POST"])
 def protocol_create(request, project_pk):
     project = project_get_for_user(request.user, project_pk, Action.CONTRIBUTE)
+    if request.method == "POST" and declared_too_large(request):
+        form = with_upload_refusal(
+            ProtocolCreateForm({}, project=project), too_large_refusal().message
+        )
+        context = _context(project=project, form=form)
+        return render(request, "documents/protocol_form.html", context, status=413)
     handler = use_streaming_uploads(request) if request.method == "POST" else None
     return _protocol_create(request, project, handler)
 
@@ -182,6 +190,10 @@ def protocol_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 def version_upload(request, pk):
     protocol = protocol_get_for_user(request.user, pk, action=Action.CONTRIBUTE)
+    if request.method == "POST" and declared_too_large(request):
+        form = with_upload_refusal(VersionUploadForm({}), too_large_refusal().message)
+        context = _context(protocol, form=form)
+        return render(request, "documents/version_upload.html", context, status=413)
     handler = use_streaming_uploads(request) if request.method == "POST" else None
     return _version_upload(request, protocol, handler)
 

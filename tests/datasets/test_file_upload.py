@@ -276,3 +276,38 @@ def test_client_disconnecting_from_a_real_server_mid_body_leaves_nothing(
     assert "interrupted" in caplog.text
     assert not DatasetFile.objects.exists()
     assert stored_files() == []
+
+
+def test_declared_oversize_body_gets_413_before_the_csrf_check_reads_it(
+    settings, partner_member, consortium_dataset, stored_files
+):
+    settings.STRATUM_UPLOAD_MAX_BYTES = 1024
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(partner_member)
+    response = post_file(client, consortium_dataset, content=b"a,b\n" + b"1,2\n" * 100_000)
+    assert response.status_code == 413
+    assert "larger than the 1.0\xa0KB limit" in response.content.decode()
+    assert not DatasetFile.objects.exists()
+    assert stored_files() == []
+
+
+def test_oversize_protocol_uploads_get_413(client, settings, partner_member, project):
+    from apps.documents.models import Protocol
+    from tests.documents.factories import ProtocolFactory
+
+    settings.STRATUM_UPLOAD_MAX_BYTES = 1024
+    client.force_login(partner_member)
+    big = SimpleUploadedFile("sop.pdf", b"%PDF-1.7\n" + b"x" * 400_000)
+    create = reverse("documents:create", kwargs={"project_pk": project.pk})
+    assert (
+        client.post(
+            create, {"title": "SOP", "access_tier": "consortium", "change_note": "v1", "file": big}
+        ).status_code
+        == 413
+    )
+    assert not Protocol.objects.exists()
+    protocol = ProtocolFactory(project=project)
+    big.seek(0)
+    upload = reverse("documents:version_upload", kwargs={"pk": protocol.pk})
+    assert client.post(upload, {"change_note": "v1", "file": big}).status_code == 413
+    assert not protocol.versions.exists()
