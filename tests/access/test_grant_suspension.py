@@ -51,3 +51,35 @@ def test_suspending_twice_changes_nothing_the_second_time(staff, partner_org):
     AccessGrantFactory(request__organisation=partner_org)
     grants_suspend_for_organisation(organisation=partner_org, actor=staff, reason="First")
     assert grants_suspend_for_organisation(organisation=partner_org, actor=staff, reason="x") == []
+
+
+def test_an_organisation_turning_for_profit_loses_its_grants_on_npu_datasets_only(
+    staff, controlled_dataset, coordinator, partner_member, partner_org, respiratory
+):
+    from apps.access.services import data_use_policy_set, grants_suspend_for_npu_breach
+    from apps.organisations.models import OrganisationKind
+    from tests.access.factories import ControlledDatasetFactory
+
+    open_grant = AccessGrantFactory(
+        request__dataset=controlled_dataset,
+        request__requester=partner_member,
+        request__organisation=partner_org,
+        policy=controlled_dataset.policies.get(),
+    )
+    npu_dataset = ControlledDatasetFactory(project=controlled_dataset.project)
+    npu_policy = data_use_policy_set(
+        dataset=npu_dataset, permission="GRU", modifiers={"NPU": None}, actor=coordinator
+    )
+    npu_grant = AccessGrantFactory(
+        request__dataset=npu_dataset,
+        request__requester=partner_member,
+        request__organisation=partner_org,
+        policy=npu_policy,
+    )
+    assert grants_suspend_for_npu_breach(organisation=partner_org, actor=staff) == []
+
+    partner_org.kind = OrganisationKind.DIAGNOSTICS
+    partner_org.save()
+    assert grants_suspend_for_npu_breach(organisation=partner_org, actor=staff) == [npu_grant]
+    open_grant.refresh_from_db()
+    assert open_grant.status == GrantStatus.ACTIVE

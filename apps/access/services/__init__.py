@@ -13,6 +13,7 @@ from apps.access.services.grants import (  # noqa: F401
     grants_mark_expired,
     grants_send_expiry_notices,
     grants_suspend_for_affiliation,
+    grants_suspend_for_npu_breach,
     grants_suspend_for_organisation,
 )
 from apps.access.services.policies import data_use_policy_set  # noqa: F401

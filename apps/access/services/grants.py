@@ -405,3 +405,23 @@ def _notice_one(grant_id, *, days: int, now) -> int:
         project=grant.dataset.project,
     )
     return 1
+
+
+@transaction.atomic
+def grants_suspend_for_npu_breach(*, organisation, actor, reason: str = "") -> list[AccessGrant]:
+    """After an organisation becomes for-profit (its kind changed), suspend the active grants
+    that came through it under a policy with NPU or NPUNCU: the condition no longer holds."""
+    if not organisation.is_for_profit:
+        return []
+    live = AccessGrant.objects.filter(
+        organisation=organisation,
+        status=GrantStatus.ACTIVE,
+        policy__conditions__term__shorthand__in=["NPU", "NPUNCU"],
+    ).distinct()
+    return _suspend_each(
+        AccessGrant.objects.filter(pk__in=live.values("pk")),
+        actor=actor,
+        reason=reason
+        or "The organisation is now for-profit; the dataset allows not-for-profit use only.",
+        action="grant.suspend.npu_breach",
+    )
