@@ -39,6 +39,7 @@ import contextlib
 import logging
 import re
 import smtplib
+import socket
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -214,6 +215,11 @@ def _connection():
     if _smtp is None or _smtp.connection is None:
         _smtp = backend
         _smtp.open()
+        # The end of data is written separately after the commit; without TCP_NODELAY, Nagle's
+        # algorithm would hold that small write back until the body's ACK (tens of ms each).
+        sock = getattr(_smtp.connection, "sock", None)
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return _smtp
 
 

@@ -8,6 +8,7 @@ buffer, which would make a client killed while awaiting the reply look like a lo
 """
 
 import asyncio
+import logging
 import socket
 import threading
 from email import message_from_bytes
@@ -55,6 +56,8 @@ class _Controller(Controller):
 
 class SmtpSink:
     def __init__(self, port: int | None = None):
+        # aiosmtpd logs every command at INFO; at thousands of messages that is the bottleneck.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         self.port = port or free_port()
         self.handler = _Handler()
         self.controller = _Controller(self.handler, hostname="127.0.0.1", port=self.port)
