@@ -3,11 +3,12 @@ queries whatever the numbers involved."""
 
 from django.utils.formats import date_format
 
+from apps.access.policy import Action, visible
 from apps.access.policy.subjects import is_staff
 from apps.core.dashboard import DashboardItem, DashboardSection, register_section
 from apps.organisations.models import Organisation
 from apps.projects import selectors
-from apps.projects.models import Membership
+from apps.projects.models import Membership, Partner, PartnerStatus, Project
 
 SHOWN = 5
 
@@ -74,4 +75,29 @@ def my_projects(user) -> DashboardSection | None:
         ],
         empty="You are not a member of any project yet. Browse the catalogue or propose one.",
         more_url="/projects/mine/",
+    )
+
+
+@register_section(order=34)
+def invitations_sent(user) -> DashboardSection | None:
+    """Only for coordinators: the organisations they invited that have not answered yet."""
+    managed = visible(user, Project.objects.all(), Action.MANAGE)
+    if not managed.exists():
+        return None
+    waiting = list(
+        Partner.objects.filter(status=PartnerStatus.INVITED, project__in=managed)
+        .select_related("project", "organisation")
+        .order_by("created_at")[:SHOWN]
+    )
+    return DashboardSection(
+        title="Partner invitations awaiting an answer",
+        items=[
+            DashboardItem(
+                label=f"{partner.organisation.name} — {partner.project.acronym}",
+                url=f"/projects/{partner.project.slug}/partners/",
+                meta=f"Invited {date_format(partner.created_at)}",
+            )
+            for partner in waiting
+        ],
+        empty="Every organisation you invited has answered.",
     )

@@ -9,6 +9,11 @@ from django.utils import timezone
 from apps.core.models import BaseModel
 
 
+def agreement_upload_to(instance, filename: str) -> str:
+    # Under protected/, which is never served directly: only the consortium may download it.
+    return f"protected/projects.project/{instance.pk}/consortium-agreement.pdf"
+
+
 class ProjectStatus(models.TextChoices):
     PROPOSED = "proposed", "Proposed"
     ACTIVE = "active", "Active"
@@ -43,7 +48,7 @@ class Project(BaseModel):
     rec_reference = models.CharField("REC reference", max_length=40, blank=True)
     iras_id = models.CharField("IRAS ID", max_length=20, blank=True)
     consortium_agreement_signed_on = models.DateField(null=True, blank=True)
-    consortium_agreement = models.FileField(upload_to="agreements/", blank=True)
+    consortium_agreement = models.FileField(upload_to=agreement_upload_to, blank=True)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

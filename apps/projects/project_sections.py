@@ -10,6 +10,8 @@ from apps.projects.sections import project_section
 def overview(*, project, user, request) -> dict:
     return {
         "funders": project.funders.select_related("organisation").order_by("organisation__name"),
+        "can_download_agreement": bool(project.consortium_agreement)
+        and selectors.insider_projects(user).filter(pk=project.pk).exists(),
     }
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("<slug:slug>/", project.detail, name="detail"),
     path("<slug:slug>/edit/", project.edit, name="edit"),
+    path("<slug:slug>/consortium-agreement/", project.agreement, name="agreement"),
     path("<slug:slug>/status/<str:name>/", project.transition, name="transition"),
     path("<slug:slug>/funders/", project.funders, name="funders"),
     path("<slug:slug>/funders/<uuid:pk>/remove/", project.funder_remove, name="funder_remove"),

@@ -41,3 +41,15 @@ def test_my_projects_section_lists_current_memberships(client, partner_member):
     client.force_login(partner_member)
     found = section(client, "My projects")
     assert [item["url"] for item in found["items"]] == ["/projects/respire/"]
+
+
+def test_coordinator_sees_invitations_still_unanswered(client, project, coordinator, other_org):
+    Partner.objects.create(project=project, organisation=other_org, status=PartnerStatus.INVITED)
+    client.force_login(coordinator)
+    found = section(client, "Partner invitations awaiting an answer")
+    assert [item["label"] for item in found["items"]] == ["Diagnostix — RESPIRE"]
+
+
+def test_non_coordinators_get_no_sent_invitations_section(client, partner_member):
+    client.force_login(partner_member)
+    assert section(client, "Partner invitations awaiting an answer") is None

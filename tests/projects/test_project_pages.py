@@ -561,3 +561,24 @@ def test_project_page_query_count_does_not_grow_with_its_contents(
         wp.lead_organisations.add(organisation)
         wp.members.add(person)
     assert _count_queries(client, page(project)) == before
+
+
+def test_consortium_agreement_is_stored_protected_and_downloadable_by_the_consortium_only(
+    project, coordinator, partner_org_colleague, outsider, login
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = login(coordinator)
+    upload = SimpleUploadedFile("signed.pdf", b"%PDF-1.7 agreement", content_type="application/pdf")
+    response = client.post(
+        page(project, "edit/"),
+        {**edit_data(project), "consortium_agreement": upload},
+    )
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.consortium_agreement.name.startswith("protected/")
+    assert "Download (PDF)" in client.get(page(project)).content.decode()
+    response = login(partner_org_colleague).get(page(project, "consortium-agreement/"))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.7 agreement"
+    assert login(outsider).get(page(project, "consortium-agreement/")).status_code == 404

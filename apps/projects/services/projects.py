@@ -27,6 +27,7 @@ from apps.projects.models import (
     Project,
     ProjectFunder,
     ProjectStatus,
+    SummaryVisibility,
 )
 from apps.projects.services.common import (
     PROJECT_PENDING_EVENT,
@@ -131,7 +132,7 @@ def project_propose(
     disease_areas=(),
     start_date=None,
     end_date=None,
-    summary_visibility: str = Project._meta.get_field("summary_visibility").default,
+    summary_visibility: str = SummaryVisibility.PUBLIC,
     rec_reference: str = "",
     iras_id: str = "",
     request=None,

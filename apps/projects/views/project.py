@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -142,3 +142,26 @@ def funder_remove(request, slug, pk):
         raise Http404("No such funder")
     project_funder_remove(actor=request.user, funder=funder, request=request)
     return done(request, "The funder is removed.", redirect("projects:funders", slug=slug).url)
+
+
+@login_required
+def agreement(request, slug):
+    """The signed consortium agreement, for the consortium and staff only."""
+    project = get_for_user(
+        request.user, insider_projects(request.user), slug=slug, action=Action.VIEW_DETAILS
+    )
+    if not project.consortium_agreement:
+        raise Http404("No consortium agreement on file")
+    try:
+        handle = project.consortium_agreement.open("rb")
+    except FileNotFoundError as error:
+        raise Http404("No consortium agreement on file") from error
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{project.slug}-consortium-agreement.pdf",
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
