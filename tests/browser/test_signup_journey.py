@@ -96,3 +96,18 @@ def test_htmx_requests_carry_the_csrf_token_from_the_page(page, transactional_db
     assert seen["x-csrftoken"] == token
     assert seen["hx-request"] == "true"
     assert page.evaluate("htmx.config.includeIndicatorStyles") is False
+
+
+@pytest.mark.browser
+def test_on_a_phone_the_menu_folds_away_and_opens_from_its_button(page, transactional_db):
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto("/")
+    projects = page.get_by_role("navigation", name="Main").get_by_role("link", name="Projects")
+    expect(projects).to_be_hidden()
+
+    page.get_by_role("button", name="Show or hide the menu").click()
+
+    expect(projects).to_be_visible()
+    expect(page.get_by_role("button", name="Show or hide the menu")).to_have_attribute(
+        "aria-expanded", "true"
+    )
