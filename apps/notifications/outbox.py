@@ -367,20 +367,39 @@ def outbox_fail(*, outbox_id, error: str) -> None:
 
 
 # --- Queueing ------------------------------------------------------------------------------------
-def outbox_enqueue(outbox_ids: list) -> None:
-    """Publish one send task per row over one broker connection. A broker outage loses
-    nothing: the rows stay pending and the sweep queues them again."""
-    if not outbox_ids:
-        return
+# Up to this many e-mails are queued straight from the committing process; a larger fan-out
+# hands chunks of ids to `notifications.dispatch_outbox` so the request does not spend seconds
+# publishing thousands of messages.
+DIRECT_LIMIT = 50
+DISPATCH_CHUNK = 500
+
+
+def outbox_publish(outbox_ids: list) -> None:
+    """Publish one `send_email` task per row over one broker connection."""
     from apps.notifications.tasks import send_email
     from portal.celery import app
 
+    with app.producer_or_acquire() as producer:
+        for outbox_id in outbox_ids:
+            send_email.apply_async(args=[str(outbox_id)], producer=producer)
+
+
+def outbox_enqueue(outbox_ids: list) -> None:
+    """Queue delivery of these rows. A broker outage loses nothing: the rows stay pending and
+    the sweep queues them again."""
+    if not outbox_ids:
+        return
+    from apps.notifications.tasks import dispatch_outbox
+
+    ids = [str(i) for i in outbox_ids]
     try:
-        with app.producer_or_acquire() as producer:
-            for outbox_id in outbox_ids:
-                send_email.apply_async(args=[str(outbox_id)], producer=producer)
+        if len(ids) <= DIRECT_LIMIT:
+            outbox_publish(ids)
+            return
+        for start in range(0, len(ids), DISPATCH_CHUNK):
+            dispatch_outbox.apply_async(args=[ids[start : start + DISPATCH_CHUNK]])
     except Exception:
-        logger.exception("Could not queue %d e-mails; the outbox sweep will.", len(outbox_ids))
+        logger.exception("Could not queue %d e-mails; the outbox sweep will.", len(ids))
 
 
 def outbox_enqueue_on_commit(outbox_ids: list) -> None:

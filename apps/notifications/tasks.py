@@ -35,6 +35,14 @@ def send_email(self, outbox_id: str) -> str:
     return result.status
 
 
+@shared_task(name="notifications.dispatch_outbox", acks_late=True, reject_on_worker_lost=True)
+def dispatch_outbox(outbox_ids: list[str]) -> int:
+    """Fan a chunk of a large fan-out into one `send_email` task per row. Redelivery publishes
+    duplicates, which the claims make harmless; anything never published is swept."""
+    outbox.outbox_publish(outbox_ids)
+    return len(outbox_ids)
+
+
 @shared_task(name="notifications.sweep_outbox", acks_late=True)
 def sweep_outbox(stale_after_seconds: int | None = None) -> int:
     """Every few minutes: queue again any e-mail the broker lost or a dead worker abandoned."""
