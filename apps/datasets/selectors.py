@@ -164,3 +164,13 @@ def member_organisation_id(user, project):
         .values_list("organisation_id", flat=True)
         .first()
     )
+
+
+def projects_with_visible_datasets(user) -> QuerySet:
+    """Projects for the list's filter: those with a dataset `user` may see (one statement)."""
+    datasets = visible(user, Dataset.objects.all()).values("project_id")
+    return (
+        visible(user, Project.objects.filter(pk__in=datasets), Action.VIEW)
+        .only("acronym", "title")
+        .order_by("acronym")
+    )

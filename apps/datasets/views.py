@@ -31,6 +31,7 @@ from apps.datasets.selectors import (
     datasets_visible_to,
     member_organisation_id,
     project_get_for_user,
+    projects_with_visible_datasets,
 )
 from apps.diseases.models import DiseaseArea
 from apps.projects.models import Project
@@ -45,7 +46,7 @@ def _list_filters(request, user):
     if params.get("project"):
         try:
             project = (
-                visible(user, Project.objects.all(), Action.VIEW_DETAILS)
+                visible(user, Project.objects.all(), Action.VIEW)
                 .filter(pk=params["project"])
                 .first()
             )
@@ -76,6 +77,7 @@ def dataset_list(request):
             "filters": filters,
             "tiers": AccessTier.choices,
             "disease_areas": DiseaseArea.objects.order_by("name").only("name", "slug"),
+            "projects": projects_with_visible_datasets(request.user),
         },
     )
 

@@ -98,6 +98,11 @@ def test_project_list_for_personas(client, outsider, partner_member, project):
     )
 
 
+def main_table(sql: str) -> str:
+    """The table a statement selects from (the first FROM, not a subquery's)."""
+    return sql.split(" FROM ", 1)[1].split()[0] if " FROM " in sql else ""
+
+
 def _member_of_five_consortia():
     organisation = OrganisationFactory(name="Member organisation")
     affiliation = AffiliationFactory(organisation=organisation)
@@ -155,15 +160,15 @@ def test_listing_100000_datasets_for_a_member_of_five_consortia_uses_constant_qu
     assert expected == 80_000
     assert response.context["page_obj"].paginator.count == expected
 
-    dataset_queries = [q["sql"] for q in large.captured_queries if '"datasets_dataset"' in q["sql"]]
-    assert len(dataset_queries) == 2  # the page count and the page rows, nothing per row
-    for sql in dataset_queries:
+    statements = [query["sql"] for query in large.captured_queries]
+    dataset_statements = [sql for sql in statements if main_table(sql) == '"datasets_dataset"']
+    assert len(dataset_statements) == 2  # the page count and the page rows, nothing per row
+    for sql in dataset_statements:
         # Visibility is embedded in each statement: partners and affiliations are subqueries.
         assert '"projects_partner"' in sql and '"organisations_affiliation"' in sql
-    other_queries = [
-        q["sql"] for q in large.captured_queries if '"datasets_dataset"' not in q["sql"]
-    ]
-    assert not any('"projects_partner"' in sql for sql in other_queries)
+    # Nothing fetches the person's organisations or projects as a statement of its own.
+    subject_tables = {'"organisations_affiliation"', '"projects_partner"', '"projects_membership"'}
+    assert not [sql for sql in statements if main_table(sql) in subject_tables]
 
 
 def test_visibility_is_one_sql_statement(partner_member, project):
@@ -188,3 +193,14 @@ def test_list_page_query_count_does_not_grow_with_rows(
         DatasetFactory(project=project)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(LIST_URL)
+
+
+def test_project_filter_offers_only_projects_with_visible_datasets(
+    client, outsider, partner_member, project, consortium_dataset
+):
+    client.force_login(outsider)
+    assert list(client.get(LIST_URL).context["projects"]) == []
+    client.force_login(partner_member)
+    response = client.get(LIST_URL)
+    assert [p.acronym for p in response.context["projects"]] == ["RESPIRE"]
+    assert 'name="project"' in response.content.decode()
