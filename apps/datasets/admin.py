@@ -32,6 +32,16 @@ class DatasetAdmin(admin.ModelAdmin):
         qs = super().get_queryset(request).select_related("project", "steward_organisation")
         return visible(request.user, qs)
 
+    # Read-only: changes go through the pages' services, which validate, audit and notify.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(DatasetFile)
 class DatasetFileAdmin(admin.ModelAdmin):

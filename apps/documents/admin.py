@@ -24,7 +24,6 @@ class ProtocolAdmin(admin.ModelAdmin):
     list_display = ("title", "project", "access_tier", "created_at")
     list_filter = ("access_tier",)
     search_fields = ("title", "project__acronym")
-    autocomplete_fields = ()
     raw_id_fields = ("project", "created_by")
     filter_horizontal = ("allowed_organisations",)
     inlines = [ProtocolVersionInline]
@@ -32,9 +31,15 @@ class ProtocolAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return visible(request.user, super().get_queryset(request).select_related("project"))
 
+    # Read-only: changes go through the pages' services, which validate, audit and notify.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
     def has_delete_permission(self, request, obj=None):
-        # Versions are PROTECTed; a protocol with approved versions is kept for the record.
-        return obj is not None and not obj.versions.exists()
+        return False
 
 
 @admin.register(ProtocolVersion)
