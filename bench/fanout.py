@@ -186,21 +186,28 @@ def send_all(n: int, concurrency: int, sink) -> float:
     log.parent.mkdir(exist_ok=True)
     worker = Worker(smtp_port=sink.port, log_path=log, concurrency=concurrency, name="bench")
     worker.start()
-    started = time.perf_counter()
+    from datetime import timedelta
+
+    from apps.notifications.outbox import outbox_sweep
+
+    started = stalled_since = time.perf_counter()
     last = -1
     try:
         while True:
             sent = OutboxEmail.objects.filter(status=OutboxEmail.Status.SENT).count()
+            now = time.perf_counter()
             if sent != last:
-                elapsed = time.perf_counter() - started
-                print(
-                    f"\r  sent {sent:>6}/{n}  ({sent / elapsed if elapsed else 0:,.0f}/s)",
-                    end="",
-                    flush=True,
-                )
-                last = sent
+                rate = sent / (now - started) if now > started else 0
+                print(f"\r  sent {sent:>6}/{n}  ({rate:,.1f}/s)", end="", flush=True)
+                last, stalled_since = sent, now
             if sent >= n:
                 break
+            if now - stalled_since > 15:
+                # The broker lost messages (e.g. someone flushed the Redis database): do what
+                # beat's outbox sweep would do, sooner.
+                requeued = outbox_sweep(grace=timedelta(0))
+                print(f"\n  no progress for 15 s: the sweep re-queued {requeued}")
+                stalled_since = now
             time.sleep(0.5)
         elapsed = time.perf_counter() - started
     finally:
