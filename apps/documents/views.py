@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from apps.access.policy import Action, can
 from apps.core.uploads import (
@@ -263,8 +263,10 @@ def version_delete(request, pk, number):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def version_approve(request, pk, number):
+    """Approval cannot be undone (the approved version supersedes the current one), so GET
+    asks for confirmation and POST approves."""
     protocol = protocol_get_for_user(request.user, pk)
     version = protocol_version_get_for_user(request.user, protocol, number)
     if not can(request.user, Action.MANAGE, protocol.project):
@@ -272,6 +274,10 @@ def version_approve(request, pk, number):
     if version.status != ProtocolVersion.Status.DRAFT:
         messages.error(request, f"Version {number} is not a draft.")
         return redirect("documents:detail", pk=protocol.pk)
+    if request.method == "GET":
+        current = protocol.versions.filter(status=ProtocolVersion.Status.APPROVED).first()
+        context = _context(protocol, version=version, current=current)
+        return render(request, "documents/version_approve.html", context)
     try:
         services.protocol_version_approve(version=version, actor=request.user, request=request)
     except ValidationError as error:

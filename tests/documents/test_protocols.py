@@ -438,3 +438,16 @@ def test_controlled_protocols_serve_nobody(client, partner_member, project):
 def test_protocol_models_know_their_urls(approved_v1):
     assert approved_v1.protocol.get_absolute_url() == detail_url(approved_v1.protocol)
     assert approved_v1.get_download_url() == version_url("version_download", approved_v1)
+
+
+def test_approval_asks_for_confirmation_first(
+    client, coordinator, partner_member, approved_v1, draft_v2
+):
+    client.force_login(coordinator)
+    response = client.get(version_url("version_approve", draft_v2))
+    assert response.status_code == 200
+    assert "Version 1, approved now, will be marked superseded." in response.content.decode()
+    draft_v2.refresh_from_db()
+    assert draft_v2.status == Status.DRAFT
+    client.force_login(partner_member)
+    assert client.get(version_url("version_approve", draft_v2)).status_code == 403
