@@ -131,7 +131,7 @@ def committee_member_end(
         reason=reason,
         details={"user": str(locked.user_id)},
     )
-    from apps.access.services.requests import access_request_escalate_if_needed
+    from apps.access.services.decisions import access_request_escalate_if_needed
 
     in_review = AccessRequest.objects.filter(
         dataset__project_id=locked.committee.project_id,

@@ -1,0 +1,86 @@
+"""Grants: the holder's page, revoke / suspend / reinstate, renewal."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from apps.access import selectors, services
+from apps.access.exceptions import NotAllowed, TransitionError
+from apps.access.forms import (
+    GrantActionForm,
+)
+from apps.access.models import (
+    AccessGrant,
+    RequestStatus,
+)
+from apps.access.policy import Action, can, get_for_user
+
+# --- Grants -----------------------------------------------------------------------------------
+GRANT_QS = AccessGrant.objects.select_related(
+    "dataset", "dataset__project", "user", "organisation", "request", "policy", "status_changed_by"
+)
+
+
+@login_required
+def grant_detail(request, pk):
+    grant = get_for_user(request.user, GRANT_QS, pk=pk)
+    return render(
+        request,
+        "access/grant_detail.html",
+        {
+            "grant": grant,
+            "is_live": selectors.grant_is_live(grant),
+            "can_manage": can(request.user, Action.MANAGE, grant),
+            "is_holder": grant.user_id == request.user.pk,
+            "renewal": grant.renewals.exclude(status=RequestStatus.WITHDRAWN).first(),
+            "policy_lines": selectors.policy_lines(grant.policy),
+            "revoke_form": GrantActionForm(initial={"action": GrantActionForm.REVOKE}),
+            "suspend_form": GrantActionForm(initial={"action": GrantActionForm.SUSPEND}),
+            "reinstate_form": GrantActionForm(initial={"action": GrantActionForm.REINSTATE}),
+        },
+    )
+
+
+@login_required
+@require_POST
+def grant_manage(request, pk):
+    grant = get_for_user(request.user, GRANT_QS, action=Action.MANAGE, pk=pk)
+    form = GrantActionForm(request.POST)
+    url = reverse("access:grant_detail", kwargs={"pk": pk})
+    if not form.is_valid():
+        messages.error(request, "Give a reason to revoke or suspend a grant.")
+        return HttpResponseRedirect(url)
+    service = {
+        GrantActionForm.REVOKE: services.grant_revoke,
+        GrantActionForm.SUSPEND: services.grant_suspend,
+        GrantActionForm.REINSTATE: services.grant_reinstate,
+    }[form.cleaned_data["action"]]
+    try:
+        service(
+            grant=grant, actor=request.user, reason=form.cleaned_data["reason"], request=request
+        )
+    except (ValidationError, TransitionError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return HttpResponseRedirect(url)
+    messages.success(request, "The grant was updated.")
+    return HttpResponseRedirect(url)
+
+
+@login_required
+@require_POST
+def grant_renew(request, pk):
+    grant = get_for_user(request.user, GRANT_QS, pk=pk)
+    try:
+        draft = services.access_request_renew(grant=grant, actor=request.user, request=request)
+    except NotAllowed as error:
+        messages.error(request, str(error))
+        return redirect("access:grant_detail", pk=pk)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("access:grant_detail", pk=pk)
+    messages.success(request, "A renewal request was drafted from your grant; check and submit it.")
+    return redirect("access:request_edit", pk=draft.pk)

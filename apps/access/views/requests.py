@@ -1,0 +1,225 @@
+"""Filing, editing, submitting, withdrawing and re-applying a request; the requester's lists."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.access import selectors, services
+from apps.access.exceptions import NotAllowed, TransitionError
+from apps.access.forms import (
+    AccessRequestForm,
+    ReasonForm,
+    apply_service_errors,
+)
+from apps.access.models import RequestStatus
+from apps.access.policy import Action, can, get_for_user
+from apps.access.services.request_base import FORM_FIELDS
+from apps.access.views.common import REQUEST_QS, access_request_url, page_of, refuse_or_report
+from apps.datasets.models import Dataset
+
+
+# --- My access --------------------------------------------------------------------------------
+@login_required
+def index(request):
+    return render(
+        request,
+        "access/index.html",
+        {
+            "requests": selectors.my_requests(request.user)[:5],
+            "grants": selectors.my_grants(request.user)[:5],
+            "awaiting": selectors.requests_awaiting_decision_by(request.user)[:5],
+        },
+    )
+
+
+@login_required
+def request_list(request):
+    page_obj = page_of(request, selectors.my_requests(request.user))
+    return render(request, "access/request_list.html", {"page_obj": page_obj})
+
+
+@login_required
+def grant_list(request):
+    page_obj = page_of(request, selectors.my_grants(request.user))
+    return render(request, "access/grant_list.html", {"page_obj": page_obj})
+
+
+# --- Filing a request -------------------------------------------------------------------------
+def _dataset_for_request(request, pk) -> Dataset:
+    dataset = get_for_user(request.user, Dataset.objects.select_related("project"), pk=pk)
+    if not can(request.user, Action.REQUEST_ACCESS, dataset):
+        raise PermissionDenied("You cannot request access to this dataset.")
+    return dataset
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_create(request, pk):
+    dataset = get_for_user(request.user, Dataset.objects.select_related("project"), pk=pk)
+    existing = selectors.open_request_for(request.user, dataset)
+    if existing is not None:
+        messages.info(request, "You already have an open request for this dataset.")
+        return redirect("access:request_detail", pk=existing.pk)
+    dataset = _dataset_for_request(request, pk)
+    policy = selectors.dataset_current_policy(dataset)
+    terms = selectors.policy_terms(policy)
+    form = AccessRequestForm(request.POST or None, user=request.user, terms=terms)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.access_request_create(
+                dataset=dataset,
+                requester=request.user,
+                organisation=form.cleaned_data["organisation"],
+                data=form.service_data(),
+                request=request,
+            )
+            return _after_save(request, created)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except NotAllowed as error:
+            raise PermissionDenied(str(error)) from error
+    return render(
+        request,
+        "access/request_form.html",
+        {
+            "form": form,
+            "dataset": dataset,
+            "policy_lines": selectors.policy_lines(policy),
+            "has_policy": policy is not None,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _after_save(request, access_request) -> HttpResponse:
+    """ "Save draft" stays a draft; "Submit" submits it straight away."""
+    if "submit" not in request.POST:
+        messages.success(request, "Your draft is saved.")
+        return redirect("access:request_detail", pk=access_request.pk)
+    try:
+        submitted = services.access_request_submit(
+            access_request=access_request, actor=request.user, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("access:request_edit", pk=access_request.pk)
+    messages.success(request, _submitted_message(submitted))
+    return redirect("access:request_detail", pk=submitted.pk)
+
+
+def _submitted_message(access_request) -> str:
+    if access_request.status == RequestStatus.REFUSED:
+        return "The automatic check refused the request; the reasons are below."
+    if access_request.status == RequestStatus.APPROVED:
+        return "Your request passed every check and was approved."
+    return "Your request was submitted to the data access committee."
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_edit(request, pk):
+    access_request = get_for_user(request.user, REQUEST_QS, action=Action.EDIT, pk=pk)
+    terms = selectors.policy_terms(selectors.dataset_current_policy(access_request.dataset))
+    initial = {name: getattr(access_request, name) for name in FORM_FIELDS}
+    initial.update(
+        organisation=access_request.organisation_id,
+        diseases=list(access_request.diseases.all()),
+        is_commercial="true" if access_request.is_commercial else "false",
+    )
+    form = AccessRequestForm(request.POST or None, user=request.user, terms=terms, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.access_request_update(
+                access_request=access_request,
+                actor=request.user,
+                organisation=form.cleaned_data["organisation"],
+                data=form.service_data(),
+                request=request,
+            )
+            return _after_save(request, saved)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except (TransitionError, NotAllowed) as error:
+            return refuse_or_report(request, error, access_request_url(access_request))
+    return render(
+        request,
+        "access/request_form.html",
+        {
+            "form": form,
+            "dataset": access_request.dataset,
+            "access_request": access_request,
+            "policy_lines": selectors.policy_lines(
+                selectors.dataset_current_policy(access_request.dataset)
+            ),
+            "has_policy": bool(terms),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# --- The requester's transitions -------------------------------------------------------------
+@login_required
+@require_POST
+def request_submit(request, pk):
+    access_request = get_for_user(request.user, REQUEST_QS, action=Action.EDIT, pk=pk)
+    try:
+        submitted = services.access_request_submit(
+            access_request=access_request, actor=request.user, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("access:request_edit", pk=pk)
+    except (TransitionError, NotAllowed) as error:
+        return refuse_or_report(request, error, access_request_url(access_request))
+    messages.success(request, _submitted_message(submitted))
+    return redirect("access:request_detail", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_withdraw(request, pk):
+    access_request = get_for_user(request.user, REQUEST_QS, pk=pk)
+    if access_request.requester_id != request.user.pk:
+        raise PermissionDenied
+    needs_reason = access_request.status != RequestStatus.DRAFT
+    form = ReasonForm(request.POST or None, required=needs_reason)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.access_request_withdraw(
+                access_request=access_request,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except (TransitionError, NotAllowed) as error:
+            return refuse_or_report(request, error, access_request_url(access_request))
+        else:
+            messages.success(request, "The request was withdrawn.")
+            return redirect("access:request_detail", pk=pk)
+    return render(
+        request,
+        "access/request_withdraw.html",
+        {"access_request": access_request, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def request_reapply(request, pk):
+    access_request = get_for_user(request.user, REQUEST_QS, pk=pk)
+    try:
+        draft = services.access_request_reapply(
+            access_request=access_request, actor=request.user, request=request
+        )
+    except (TransitionError, NotAllowed) as error:
+        return refuse_or_report(request, error, access_request_url(access_request))
+    messages.success(
+        request, "A new draft was made from your earlier request; check and submit it."
+    )
+    return redirect("access:request_edit", pk=draft.pk)
