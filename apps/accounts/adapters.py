@@ -1,6 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.core.ratelimit import respond_429
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -29,3 +32,12 @@ class AccountAdapter(DefaultAccountAdapter):
         if taken:
             raise self.validation_error("email_taken")
         return email
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        # allauth re-renders the form when the failed-sign-in limit (ACCOUNT_RATE_LIMITS
+        # "login_failed": 5 per account per 5 minutes) is reached; the sixth try answers
+        # 429 with the friendly page instead, so clients and monitoring see a rate limit.
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            raise ImmediateHttpResponse(respond_429(request)) from None

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "apps.milestones",
     "apps.notifications",
     "apps.api",
+    "apps.security",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +88,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "apps.core.middleware.UserTimezoneMiddleware",
+    "apps.security.middleware.SessionLifetimeMiddleware",
+    "apps.security.middleware.MfaEnrolmentMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -238,6 +241,13 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_ADAPTER = "apps.accounts.adapters.AccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Stratum"
+# Security e-mails (password, e-mail and two-factor changes) from allauth; apps.security adds
+# new-device sign-ins and token creation.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Staff, organisation admins, committee members and coordinators must enrol a second factor.
+STRATUM_MFA_ENFORCED = env.bool("MFA_ENFORCED", default=True)
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=8 * 3600)
+SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=7 * 24 * 3600)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

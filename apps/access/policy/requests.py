@@ -31,6 +31,7 @@ from apps.core.models import AccessTier
 from apps.datasets.models import Dataset, DatasetStatus
 from apps.organisations.models import Affiliation, AffiliationRole
 from apps.projects.models import MembershipRole
+from apps.security.mfa import user_may_use_privileges
 
 # Not in the lead's Action enum: the steward organisation's second approval of a request.
 STEWARD_APPROVE = "steward_approve"
@@ -118,8 +119,8 @@ def access_request_view_purpose(user) -> Q:
 def access_request_decide(user) -> Q:
     """Non-conflicted current seat holders, or staff once the request escalated to them; only
     while the request is in review, controlled and not yet decided by the committee."""
-    if not is_signed_in(user):
-        return NOTHING
+    if not is_signed_in(user) or not user_may_use_privileges(user):
+        return NOTHING  # no second factor yet where the role requires one (apps.security)
     deciders = _seat_q(user)
     if is_staff(user):
         deciders |= Q(escalated_to_staff=True)
@@ -134,7 +135,7 @@ def access_request_decide(user) -> Q:
 @rule(AccessRequest, STEWARD_APPROVE)
 def access_request_steward_approve(user) -> Q:
     """The steward organisation's second approval, after the committee approved."""
-    if not is_signed_in(user):
+    if not is_signed_in(user) or not user_may_use_privileges(user):
         return NOTHING
     awaiting = Q(
         status=RequestStatus.IN_REVIEW,

@@ -1,0 +1,188 @@
+"""Security writes: sessions, sign-out everywhere, MFA reset, sign-in audit."""
+
+import time
+
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from apps.audit.models import AuditEvent
+from apps.audit.services import audit_record, client_ip
+from apps.security.models import UserSession
+
+# At most this many failed sign-in events per account (and per IP address) per window are
+# written, so a password-guessing run cannot flood the audit log.
+FAILED_SIGNIN_AUDIT_LIMIT = 10
+FAILED_SIGNIN_AUDIT_WINDOW = 15 * 60
+
+
+def _session_store() -> type[SessionBase]:
+    return import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+
+
+def _user_agent(request) -> str:
+    return (request.META.get("HTTP_USER_AGENT") or "")[:300]
+
+
+def _send(user, subject: str, template: str, context: dict) -> None:
+    body = render_to_string(template, {"user": user, "site_url": settings.SITE_URL, **context})
+    transaction.on_commit(
+        lambda: send_mail(f"[Stratum] {subject}", body, None, [user.email], fail_silently=True)
+    )
+
+
+# --- Sessions ------------------------------------------------------------------------------
+@transaction.atomic
+def user_session_start(*, user, request) -> UserSession:
+    """Record a new signed-in session; e-mail the person when the browser is new to us."""
+    from apps.security.middleware import SESSION_ROW_KEY, SESSION_SEEN_KEY, SESSION_STARTED_KEY
+
+    if request.session.session_key is None:
+        request.session.save()
+    agent = _user_agent(request)
+    known_before = UserSession.objects.filter(user=user)
+    is_new_device = known_before.exists() and not known_before.filter(user_agent=agent).exists()
+    row = UserSession(
+        user=user,
+        session_key=request.session.session_key,
+        user_agent=agent,
+        ip_address=client_ip(request),
+        last_seen_at=timezone.now(),
+    )
+    row.full_clean()
+    row.save()
+    now = time.time()
+    request.session[SESSION_ROW_KEY] = str(row.pk)
+    request.session[SESSION_STARTED_KEY] = now
+    request.session[SESSION_SEEN_KEY] = now
+    audit_record(
+        actor=user,
+        action="signin.succeeded",
+        target=user,
+        request=request,
+        details={"user_agent": agent, "new_device": is_new_device},
+    )
+    if is_new_device:
+        _send(
+            user,
+            "New sign-in to your account",
+            "security/email/new_device.txt",
+            {"session": row},
+        )
+    return row
+
+
+@transaction.atomic
+def user_session_end_current(*, request, reason: str) -> None:
+    from apps.security.middleware import SESSION_ROW_KEY
+
+    row_id = request.session.get(SESSION_ROW_KEY)
+    if row_id:
+        UserSession.objects.filter(pk=row_id, ended_at__isnull=True).update(
+            ended_at=timezone.now(), end_reason=reason[:40]
+        )
+
+
+@transaction.atomic
+def user_sessions_end_all(*, user, actor, request=None, keep_current: bool = False) -> int:
+    """Sign `user` out everywhere: every recorded session is ended and deleted from the
+    session store, so the next request of any of those browsers is anonymous."""
+    from apps.security.middleware import SESSION_ROW_KEY
+
+    current = request.session.get(SESSION_ROW_KEY) if (request and keep_current) else None
+    rows = UserSession.objects.select_for_update().filter(user=user, ended_at__isnull=True)
+    if current:
+        rows = rows.exclude(pk=current)
+    keys = list(rows.values_list("session_key", flat=True))
+    count = rows.update(ended_at=timezone.now(), end_reason="signed_out_everywhere")
+    store = _session_store()
+    for key in keys:
+        store(session_key=key).delete()
+    audit_record(
+        actor=actor,
+        action="sessions.end_all",
+        target=user,
+        request=request,
+        details={"sessions": count, "kept_current": bool(current)},
+    )
+    return count
+
+
+# --- Sign-in audit -------------------------------------------------------------------------
+def _under_audit_limit(*keys: str) -> bool:
+    allowed = True
+    for key in keys:
+        cache_key = f"security:failed-signin-audit:{key}"
+        cache.add(cache_key, 0, FAILED_SIGNIN_AUDIT_WINDOW)
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:
+            cache.set(cache_key, 1, FAILED_SIGNIN_AUDIT_WINDOW)
+            count = 1
+        allowed = allowed and count <= FAILED_SIGNIN_AUDIT_LIMIT
+    return allowed
+
+
+def signin_failed_record(*, login: str, user, request) -> AuditEvent | None:
+    """A failed sign-in, written only while under the per-account and per-IP limits."""
+    login = (login or "").strip().lower()[:254]
+    ip = client_ip(request) or "unknown"
+    if not _under_audit_limit(f"login:{login}", f"ip:{ip}"):
+        return None
+    if user is not None:
+        return audit_record(
+            actor=None, action="signin.failed", target=user, request=request, actor_role="anonymous"
+        )
+    # No such account: record the address tried, not a made-up target.
+    return AuditEvent.objects.create(
+        action="signin.failed",
+        actor_role="anonymous",
+        target_type="accounts.user",
+        target_id="",
+        target_repr=login[:300],
+        ip_address=client_ip(request),
+        details={"unknown_account": True},
+    )
+
+
+# --- MFA --------------------------------------------------------------------------------------
+@transaction.atomic
+def user_mfa_reset(*, user, actor, reason: str, request=None) -> int:
+    """Staff remove every authenticator of `user` (lost phone and recovery codes); the person
+    enrols again at their next sign-in. Their other sessions are ended."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    if not (actor.is_staff and actor.is_active):
+        raise PermissionDenied("Only staff can reset two-factor authentication.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the second factor is being reset."})
+    types = list(Authenticator.objects.filter(user=user).values_list("type", flat=True))
+    deleted, _ = Authenticator.objects.filter(user=user).delete()
+    audit_record(
+        actor=actor,
+        action="mfa.reset",
+        target=user,
+        request=request,
+        actor_role="staff",
+        reason=reason,
+        details={"removed": sorted(types)},
+    )
+    user_sessions_end_all(user=user, actor=actor, request=None)
+    _send(user, "Your two-factor authentication was reset", "security/email/mfa_reset.txt", {})
+    return deleted
+
+
+def token_created_notify(*, token, person) -> None:
+    """E-mail the person who made a token, so a token they did not make is noticed."""
+    if person is None or not person.email or not person.is_active:
+        return
+    _send(
+        person, "A new API token was created", "security/email/token_created.txt", {"token": token}
+    )
