@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.access.policy import Action, can, get_for_user, visible
 from apps.core.models import AccessTier
@@ -304,6 +304,7 @@ def file_delete(request, pk, file_pk):
 
 
 @login_required
+@require_safe
 def file_download(request, pk, file_pk):
     """404 for anyone who may not download, whether or not the file exists."""
     file = dataset_file_get_for_download(request.user, dataset_pk=pk, file_pk=file_pk)

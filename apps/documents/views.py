@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.access.policy import Action, can
 from apps.core.uploads import (
@@ -288,6 +288,7 @@ def version_approve(request, pk, number):
 
 
 @login_required
+@require_safe
 def version_download(request, pk, number):
     """404 for anyone who may not download, whether or not the version exists."""
     version = protocol_version_get_for_download(request.user, protocol_pk=pk, number=number)
