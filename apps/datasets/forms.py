@@ -46,6 +46,12 @@ class DatasetRetireForm(forms.Form):
     )
 
 
+def configure_upload_field(field: forms.FileField) -> None:
+    """Help text with the limit and formats, and the limit for the progress script's check."""
+    field.help_text = f"Up to {upload_limit_text()}. Accepted formats: {ACCEPTED_FORMATS_TEXT}."
+    field.widget.attrs["data-upload-max-bytes"] = str(settings.STRATUM_UPLOAD_MAX_BYTES)
+
+
 class UploadForm(forms.Form):
     """One file; the content is checked here (name, size, type) and again by the service."""
 
@@ -53,12 +59,7 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields[
-            "file"
-        ].help_text = f"Up to {upload_limit_text()}. Accepted formats: {ACCEPTED_FORMATS_TEXT}."
-        self.fields["file"].widget.attrs["data-upload-max-bytes"] = str(
-            settings.STRATUM_UPLOAD_MAX_BYTES
-        )
+        configure_upload_field(self.fields["file"])
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -1,7 +1,7 @@
 from django import forms
 
 from apps.core.models import AccessTier
-from apps.datasets.forms import UploadForm
+from apps.datasets.forms import UploadForm, configure_upload_field
 from apps.datasets.selectors import project_partner_organisations
 from apps.documents.services import PROTOCOL_TIERS
 
@@ -50,7 +50,7 @@ class ProtocolCreateForm(ProtocolForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = UploadForm().fields["file"].help_text
+        configure_upload_field(self.fields["file"])
         self.fields["file"].label = "First version's file"
 
 

@@ -451,3 +451,16 @@ def test_approval_asks_for_confirmation_first(
     assert draft_v2.status == Status.DRAFT
     client.force_login(partner_member)
     assert client.get(version_url("version_approve", draft_v2)).status_code == 403
+
+
+def test_protocol_upload_forms_carry_the_limit_for_the_progress_script(
+    client, settings, partner_member, protocol
+):
+    settings.STRATUM_UPLOAD_MAX_BYTES = 4096
+    client.force_login(partner_member)
+    for url in (
+        reverse("documents:create", kwargs={"project_pk": protocol.project_id}),
+        reverse("documents:version_upload", kwargs={"pk": protocol.pk}),
+    ):
+        html = client.get(url).content.decode()
+        assert 'data-upload-max-bytes="4096"' in html and "data-upload-form" in html
