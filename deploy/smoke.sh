@@ -41,9 +41,10 @@ DB_NAME="${DB_NAME%%\?*}"
 ADMIN_DB_URL="${SMOKE_DATABASE_URL%/*}/postgres"
 
 cleanup() {
-  local status=$? pid
-  for pid in "${PIDS[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
+  local status=$? pid index
+  # Newest first: nginx goes before gunicorn, so no idle upstream connection holds a worker.
+  for ((index = ${#PIDS[@]} - 1; index >= 0; index--)); do
+    kill -TERM "${PIDS[index]}" 2>/dev/null || true
   done
   for pid in "${PIDS[@]}"; do
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
@@ -117,6 +118,7 @@ export FORWARDED_ALLOW_IPS="127.0.0.1,::1"
 export LOG_FORMAT=json
 export GUNICORN_WORKERS=2
 export GUNICORN_THREADS=2
+export GUNICORN_GRACEFUL_TIMEOUT=5
 export PYTHONUNBUFFERED=1
 export SMOKE_WORK="$WORK" SMOKE_HTTP="http://127.0.0.1:$HTTP_PORT" \
   SMOKE_HTTPS="https://localhost:$HTTPS_PORT" SMOKE_APP="http://127.0.0.1:$APP_PORT"

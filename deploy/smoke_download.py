@@ -71,6 +71,7 @@ class Browser:
 
 def build_world() -> World:
     """A controlled dataset with one file and a submitted access request awaiting a decision."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
 
@@ -138,6 +139,9 @@ def build_world() -> World:
     CommitteeMemberFactory(
         committee=CommitteeFactory(project=project), user=decider, organisation=nhs, is_chair=True
     )
+    # Coordinators and committee members must have a second factor in production (MFA by role).
+    for privileged in (coordinator, decider):
+        TOTP.activate(privileged, generate_totp_secret())
 
     respiratory = DiseaseAreaFactory(name=f"Respiratory {run}", icd10_codes=["J44-J45"])
     asthma = DiseaseAreaFactory(name=f"Asthma {run}", icd10_codes=["J45"], parent=respiratory)
