@@ -85,3 +85,25 @@ def test_only_staff_curate(client, outsider):
     client.force_login(outsider)
     assert client.get("/disease-areas/new/").status_code == 403
     assert client.post("/disease-areas/asthma/edit/", {"name": "X"}).status_code == 403
+
+
+def test_admin_changes_go_through_the_audited_service(client, staff):
+    client.force_login(staff)
+    response = client.post(
+        "/admin/diseases/diseasearea/add/",
+        {"name": "Gout", "slug": "gout", "icd10_codes": '["m10"]', "description": ""},
+    )
+    assert response.status_code == 302
+    assert DiseaseArea.objects.get(slug="gout").icd10_codes == ["M10"]
+    assert AuditEvent.objects.filter(action="disease_area.create").exists()
+
+
+def test_admin_refuses_an_invalid_code_naming_it(client, staff):
+    client.force_login(staff)
+    response = client.post(
+        "/admin/diseases/diseasearea/add/",
+        {"name": "Gout", "slug": "gout", "icd10_codes": '["M10", "ZZ9"]', "description": ""},
+    )
+    assert response.status_code == 200
+    assert "ZZ9" in response.content.decode()
+    assert not DiseaseArea.objects.filter(slug="gout").exists()
