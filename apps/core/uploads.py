@@ -261,6 +261,19 @@ def use_streaming_uploads(request) -> StreamingUploadHandler:
     return handler
 
 
+@contextlib.contextmanager
+def streaming_uploads(request):
+    """Install a StreamingUploadHandler on a POST (yielding it; None otherwise) and, whatever
+    happens inside, drop any half-received temporary file on the way out (for instance when
+    the CSRF check met a cut connection while looking for its token)."""
+    handler = use_streaming_uploads(request) if request.method == "POST" else None
+    try:
+        yield handler
+    finally:
+        if handler is not None:
+            handler.upload_interrupted()
+
+
 def parse_upload(request, handler: StreamingUploadHandler) -> None:
     """Read the request body now. Raise UploadRefused when it was over the limit or the client
     went away mid-body; every temporary file is removed first either way."""

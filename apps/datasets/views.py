@@ -15,8 +15,8 @@ from apps.core.uploads import (
     declared_too_large,
     parse_upload,
     protected_file_response,
+    streaming_uploads,
     too_large_refusal,
-    use_streaming_uploads,
 )
 from apps.datasets import services
 from apps.datasets.forms import DatasetForm, DatasetRetireForm, UploadForm, with_upload_refusal
@@ -242,8 +242,8 @@ def file_upload(request, pk):
         return render(
             request, "datasets/file_upload.html", _upload_context(dataset, form), status=413
         )
-    handler = use_streaming_uploads(request) if request.method == "POST" else None
-    return _file_upload(request, dataset, handler)
+    with streaming_uploads(request) as handler:
+        return _file_upload(request, dataset, handler)
 
 
 def _upload_context(dataset, form) -> dict:

@@ -13,8 +13,8 @@ from apps.core.uploads import (
     declared_too_large,
     parse_upload,
     protected_file_response,
+    streaming_uploads,
     too_large_refusal,
-    use_streaming_uploads,
 )
 from apps.datasets.forms import with_upload_refusal
 from apps.datasets.navigation import project_url
@@ -79,8 +79,8 @@ def protocol_create(request, project_pk):
         )
         context = _context(project=project, form=form)
         return render(request, "documents/protocol_form.html", context, status=413)
-    handler = use_streaming_uploads(request) if request.method == "POST" else None
-    return _protocol_create(request, project, handler)
+    with streaming_uploads(request) as handler:
+        return _protocol_create(request, project, handler)
 
 
 @csrf_protect
@@ -194,8 +194,8 @@ def version_upload(request, pk):
         form = with_upload_refusal(VersionUploadForm({}), too_large_refusal().message)
         context = _context(protocol, form=form)
         return render(request, "documents/version_upload.html", context, status=413)
-    handler = use_streaming_uploads(request) if request.method == "POST" else None
-    return _version_upload(request, protocol, handler)
+    with streaming_uploads(request) as handler:
+        return _version_upload(request, protocol, handler)
 
 
 @csrf_protect

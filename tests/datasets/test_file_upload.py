@@ -311,3 +311,26 @@ def test_oversize_protocol_uploads_get_413(client, settings, partner_member, pro
     upload = reverse("documents:version_upload", kwargs={"pk": protocol.pk})
     assert client.post(upload, {"change_note": "v1", "file": big}).status_code == 413
     assert not protocol.versions.exists()
+
+
+def test_cut_connection_during_the_csrf_check_leaves_no_temporary_file(
+    partner_member, consortium_dataset, stored_files
+):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(partner_member)
+    client.cookies["csrftoken"] = "b" * 32
+    content = b"sample,value\n" + b"S1,1\n" * 50_000
+    body = encode_multipart(
+        BOUNDARY, {"csrfmiddlewaretoken": "b" * 32, "file": SimpleUploadedFile("cut.csv", content)}
+    )
+    environ = client._base_environ(
+        REQUEST_METHOD="POST",
+        PATH_INFO=upload_url(consortium_dataset),
+        CONTENT_TYPE=MULTIPART_CONTENT,
+        CONTENT_LENGTH=str(len(body)),
+    )
+    environ["wsgi.input"] = BrokenStream(body, len(body) // 2, raise_error=True)
+    response = client.handler(environ)
+    assert response.status_code in (400, 403)
+    assert not DatasetFile.objects.exists()
+    assert stored_files() == []
