@@ -52,7 +52,7 @@ def event_list(request):
 
 @login_required
 def project_events(request, slug):
-    project = get_for_user(request.user, Project.objects.all(), action=Action.MANAGE, slug=slug)
+    project = get_for_user(request.user, Project.objects.all(), action=AUDIT, slug=slug)
     events = selectors.audit_events_for(request.user).filter(project_id=project.pk)
     if request.GET.get("format") == "csv":
         return exports.csv_response(

@@ -195,3 +195,10 @@ def test_the_audit_log_runs_a_constant_number_of_queries(
     client.force_login(staff)
     with django_assert_max_num_queries(10):
         assert client.get(reverse("audit:event_list")).status_code == 200
+
+
+def test_staff_read_a_projects_audit_log_too(client, staff, project, controlled_dataset):
+    client.force_login(staff)
+    response = client.get(reverse("audit:project_events", kwargs={"slug": project.slug}))
+    assert response.status_code == 200
+    assert "dataset.policy.set" in response.content.decode()

@@ -8,7 +8,7 @@ from apps.access.policy.requests import admin_organisation_ids
 from apps.access.policy.subjects import is_signed_in, is_staff, member_project_ids
 from apps.audit.models import AuditEvent
 from apps.datasets.models import Dataset
-from apps.projects.models import MembershipRole
+from apps.projects.models import MembershipRole, Project
 
 DOWNLOAD_ACTION = "dataset.file.download"
 
@@ -42,3 +42,13 @@ def dataset_audit(user) -> Q:
     return Q(steward_organisation_id__in=admin_organisation_ids(user)) | Q(
         project_id__in=coordinated
     )
+
+
+@rule(Project, AUDIT)
+def project_audit(user) -> Q:
+    """A project's audit log: its coordinators and staff."""
+    if is_staff(user):
+        return Q()
+    if not is_signed_in(user):
+        return NOTHING
+    return Q(id__in=member_project_ids(user, roles=[MembershipRole.COORDINATOR]))
