@@ -186,3 +186,23 @@ def token_created_notify(*, token, person) -> None:
     _send(
         person, "A new API token was created", "security/email/token_created.txt", {"token": token}
     )
+
+
+ADMIN_ACTIONS = {1: "admin.add", 2: "admin.change", 3: "admin.delete"}
+
+
+def admin_action_record(*, log_entry) -> AuditEvent:
+    """Every change made in the Django admin (its LogEntry) is also an audit event, in the
+    same transaction, naming the object changed rather than the log entry."""
+    content_type = log_entry.content_type
+    return AuditEvent.objects.create(
+        actor_id=log_entry.user_id,
+        actor_role="staff",
+        action=ADMIN_ACTIONS.get(log_entry.action_flag, "admin.action"),
+        target_type=(
+            f"{content_type.app_label}.{content_type.model}" if content_type else "unknown"
+        ),
+        target_id=str(log_entry.object_id or "")[:64],
+        target_repr=log_entry.object_repr[:300],
+        details={"change_message": log_entry.get_change_message()[:2000]},
+    )

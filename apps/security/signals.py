@@ -1,6 +1,7 @@
 """Receivers: sign-in audit and session records, MFA audit, e-mail on token creation."""
 
 from allauth.mfa import signals as mfa_signals
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import post_save
@@ -66,3 +67,9 @@ def on_token_created(sender, instance, created, **kwargs):
         return
     person = instance.created_by or instance.user
     services.token_created_notify(token=instance, person=person)
+
+
+@receiver(post_save, sender=LogEntry, dispatch_uid="security.admin_action_audit")
+def on_admin_action(sender, instance, created, **kwargs):
+    if created:
+        services.admin_action_record(log_entry=instance)

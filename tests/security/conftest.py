@@ -40,7 +40,7 @@ def enrol_totp(user) -> str:
 
 
 @pytest.fixture
-def in_review(controlled_dataset, partner_member, partner_org, request_data, dac_member):
+def in_review(controlled_dataset, partner_member, partner_org, request_data, dac_member):  # noqa: F811
     """A controlled-access request waiting for the committee (dac_member may decide it)."""
     draft = access_request_create(
         dataset=controlled_dataset,
