@@ -8,7 +8,8 @@ from apps.documents import services
 from apps.documents.models import Protocol, ProtocolVersion
 from apps.projects.models import Membership, MembershipRole, Project, ProjectStatus
 
-DEMO_PROJECT_LIMIT = 3
+# The consortia seeded by apps.projects.demo.
+DEMO_ACRONYMS = ("RESPIRA", "SYNOVIA", "PRECISE-LUNG")
 
 # title, tier, [(file name, text, change note, approve?)]
 DEMO_PROTOCOLS = [
@@ -58,9 +59,11 @@ DEMO_PROTOCOLS = [
 
 
 def demo_projects() -> list[Project]:
-    """The demo consortia: the active projects seeded by apps.projects.demo."""
+    """The demo consortia that exist and are active (none before apps.projects.demo ran)."""
     return list(
-        Project.objects.filter(status=ProjectStatus.ACTIVE).order_by("acronym")[:DEMO_PROJECT_LIMIT]
+        Project.objects.filter(acronym__in=DEMO_ACRONYMS, status=ProjectStatus.ACTIVE).order_by(
+            "acronym"
+        )
     )
 
 
