@@ -9,8 +9,9 @@ from apps.documents.models import Protocol, ProtocolVersion
 
 
 def test_demo_seeds_protocols_and_datasets_in_every_tier_idempotently(
-    project, coordinator, partner_member
+    project, coordinator, partner_member, monkeypatch
 ):
+    monkeypatch.setattr(documents_demo, "DEMO_ACRONYMS", (project.acronym,))
     for _ in range(2):
         documents_demo.seed(io.StringIO())
         datasets_demo.seed(io.StringIO())
