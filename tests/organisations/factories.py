@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.organisations.models import (
@@ -20,6 +21,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     kind = OrganisationKind.UNIVERSITY
     country = "GB"
     status = OrganisationStatus.APPROVED
+    status_changed_at = factory.LazyFunction(timezone.now)
 
 
 class AffiliationFactory(factory.django.DjangoModelFactory):
