@@ -30,11 +30,13 @@ def inbox(request):
     page = Paginator(inbox_for(request.user, unread_only=unread_only), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(
-        request,
-        "notifications/inbox.html",
-        {"page_obj": page, "notifications": page.object_list, "unread_only": unread_only},
-    )
+    context = {
+        "page_obj": page,
+        "notifications": page.object_list,
+        "unread_only": unread_only,
+        "unread_notifications_count": unread_count(request.user),
+    }
+    return render(request, "notifications/inbox.html", context)
 
 
 def _own(request, notification_id) -> Notification:

@@ -69,3 +69,28 @@ def test_sixty_milestone_timeline_renders_with_late_ones_marked(
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "timeline-60-milestones.png"), full_page=True)
     assert problems == []
+
+
+@pytest.mark.browser
+def test_inbox_marks_a_notification_read_in_place_and_updates_the_header(
+    page, transactional_db, partner_member
+):
+    from tests.notifications.factories import NotificationFactory
+
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda msg: msg.type == "error" and problems.append(msg.text))
+    NotificationFactory(recipient=partner_member, subject="Protocol v3 approved")
+    news = NotificationFactory(recipient=partner_member, subject="Dataset published")
+    _sign_in(page, partner_member.email)
+    page.goto("/notifications/")
+    expect(page.locator("#nav-unread-count")).to_contain_text("2")
+    row = page.locator(f"#notification-{news.pk}")
+    row.get_by_role("button", name="Mark as read").click()
+    expect(page.locator("#nav-unread-count")).to_contain_text("1")
+    expect(page.locator("#inbox-unread-summary")).to_contain_text("1 unread notification")
+    expect(row.get_by_role("button")).to_have_count(0)
+    expect(row).to_contain_text("Read")
+    assert page.url.endswith("/notifications/")  # swapped in place, no navigation
+    page.screenshot(path=str(SCREENSHOTS / "inbox-after-mark-read.png"), full_page=True)
+    assert problems == []
