@@ -35,7 +35,19 @@ from apps.access.selectors import (
     request_deciders,
     request_declaration,
 )
-from apps.access.services.decisions import approve, escalate, record_conflicts
+
+# The committee's transitions live in decisions.py; the public ones are re-exported here because
+# callers (the API) import every request transition from this module.
+from apps.access.services.decisions import (  # noqa: F401
+    access_request_approve,
+    access_request_declare_conflict,
+    access_request_reject,
+    access_request_return,
+    access_request_steward_decide,
+    approve,
+    escalate,
+    record_conflicts,
+)
 from apps.access.services.request_base import (
     FORM_FIELDS,
     apply_form,
