@@ -137,3 +137,28 @@ def _anonymous_api(request):
     from apps.api.problems import problem_json_response
 
     return problem_json_response(401, "Your session has ended. Please sign in again.")
+
+
+# Headers OWASP's secure-headers project recommends that Django does not set itself.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), "
+    "geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), "
+    "publickey-credentials-get=(self), usb=()"
+)
+
+
+class SecurityHeadersMiddleware:
+    """Permissions-Policy, Cross-Origin-Resource-Policy and the CSP reporting endpoint
+    (X-Frame-Options, nosniff, Referrer-Policy, COOP and HSTS come from Django's
+    SecurityMiddleware and settings)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        response.setdefault("X-Permitted-Cross-Domain-Policies", "none")
+        response.setdefault("Reporting-Endpoints", 'csp="/security/csp-report/"')
+        return response

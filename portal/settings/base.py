@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "apps.core.middleware.UserTimezoneMiddleware",
+    "apps.security.middleware.SecurityHeadersMiddleware",
     "apps.security.middleware.SessionLifetimeMiddleware",
     "apps.security.middleware.MfaEnrolmentMiddleware",
 ]
@@ -349,6 +350,10 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "base-uri": [SELF],
         "object-src": [NONE],
+        # Violations are logged by apps.security.views.csp_report (Reporting-Endpoints names
+        # "csp" for browsers that use report-to).
+        "report-uri": "/security/csp-report/",
+        "report-to": "csp",
     }
 }
 
