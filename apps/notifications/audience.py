@@ -7,7 +7,7 @@ their flags (staff, active). So, for each group of people with the same flags, t
 compiled once for a sentinel person, every placeholder bound to the sentinel's id is replaced
 by a reference to an outer VALUES list of everyone's ids, and one statement answers for all:
 
-    SELECT a.id FROM (VALUES (%s), (%s), …) AS a(id)
+    WITH a(id) AS (VALUES (%s), (%s), …) SELECT a.id FROM a
     WHERE EXISTS (SELECT … FROM <target table> WHERE id = <target> AND <rule with a.id>)
 
 Each row survives exactly when `can()` would say yes, because it is the same SQL with the
@@ -123,14 +123,14 @@ def _group_allowed(view_rule, users: list, target: models.Model) -> list:
         return [u for u in users if _batch_allowed(view_rule, [u], target)]
     sql, params = correlated
     allowed = set()
-    for start in range(0, len(users), CHUNK):
-        chunk = users[start : start + CHUNK]
+    chunk_size = CHUNK if connection.vendor == "postgresql" else 500  # SQLite's variable limit
+    for start in range(0, len(users), chunk_size):
+        chunk = users[start : start + chunk_size]
         values = ", ".join(["(%s)"] * len(chunk))
         ids = [user_model._meta.pk.get_db_prep_value(u.pk, connection) for u in chunk]
-        # Every value is a parameter; `sql` is Django's own compilation of the policy rule.
-        query = (
-            f'SELECT "{ALIAS}"."id" FROM (VALUES {values}) AS "{ALIAS}"("id") WHERE EXISTS ({sql})'  # noqa: S608
-        )
+        # A CTE names the VALUES column on PostgreSQL and SQLite alike. Every value is a
+        # parameter; `sql` is Django's own compilation of the policy rule.
+        query = f'WITH "{ALIAS}"("id") AS (VALUES {values}) SELECT "{ALIAS}"."id" FROM "{ALIAS}" WHERE EXISTS ({sql})'  # noqa: S608
         with connection.cursor() as cursor:
             cursor.execute(query, [*ids, *params])
             allowed.update(row[0] for row in cursor.fetchall())
