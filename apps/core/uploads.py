@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -76,6 +77,19 @@ ACCEPTED_FORMATS_TEXT = (
     "CSV, TSV, TXT, Markdown, JSON, VCF, FASTA/FASTQ, BED, GFF/GTF, SAM, PDF, DOCX, XLSX, PPTX, "
     "ZIP, GZ/BGZF/BAM, BZ2, XZ, Parquet, PNG, JPEG, TIFF"
 )
+# ZIP containers are opened (their central directory only, nothing is decompressed) to refuse
+# zip bombs and entries that would escape the folder they are extracted to ("zip slip").
+ZIP_CONTAINER_TYPES = frozenset(
+    {
+        "application/zip",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    }
+)
+ZIP_MAX_MEMBERS = 10_000
+ZIP_MAX_RATIO = 100  # expanded size / stored size; real data rarely passes 20
+ZIP_RATIO_FLOOR = 64 * 1024 * 1024  # below this expanded size the ratio does not matter
 # Text that a browser would run if it were ever rendered: never accepted, whatever its name.
 ACTIVE_TEXT = re.compile(rb"<\s*(!doctype\s+html|html|svg|script|iframe|object)\b", re.IGNORECASE)
 
@@ -167,6 +181,50 @@ def sniff_content_type(head: bytes, file_name: str) -> str:
         f"This file's format is not accepted. {allowed}",
         code="file_type_refused",
     )
+
+
+def _zip_member_escapes(name: str) -> bool:
+    path = name.replace("\\", "/")
+    return (
+        path.startswith("/")
+        or re.match(r"^[A-Za-z]:", path) is not None
+        or ".." in path.split("/")
+        or "\x00" in path
+    )
+
+
+def check_zip_container(upload, size: int) -> None:
+    """Refuse a ZIP (or Office document) that would expand hugely, holds too many entries or
+    has entries whose paths leave the extraction folder. Reads the central directory only."""
+    upload.seek(0)
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as error:
+        raise ValidationError(
+            "The archive is damaged and cannot be read.", code="file_archive_damaged"
+        ) from error
+    finally:
+        upload.seek(0)
+    if len(members) > ZIP_MAX_MEMBERS:
+        raise ValidationError(
+            f"The archive holds more than {ZIP_MAX_MEMBERS:,} entries.", code="file_archive_bomb"
+        )
+    expanded = sum(member.file_size for member in members)
+    too_big = expanded > 10 * settings.STRATUM_UPLOAD_MAX_BYTES
+    too_dense = expanded > ZIP_RATIO_FLOOR and expanded > ZIP_MAX_RATIO * max(size, 1)
+    if too_big or too_dense:
+        raise ValidationError(
+            f"The archive would expand to {filesizeformat(expanded)}, far more than its "
+            f"{filesizeformat(size)}: it looks like a zip bomb and is not accepted.",
+            code="file_archive_bomb",
+        )
+    if any(_zip_member_escapes(member.filename) for member in members):
+        raise ValidationError(
+            "The archive has entries whose paths leave their folder (such as ../). "
+            "Re-create it with relative paths.",
+            code="file_archive_traversal",
+        )
 
 
 # --- Streaming upload handler ------------------------------------------------------------------
@@ -331,6 +389,8 @@ def inspect_upload(upload) -> InspectedFile:
     head = upload.read(SNIFF_BYTES)
     upload.seek(0)
     content_type = sniff_content_type(head, name)
+    if content_type in ZIP_CONTAINER_TYPES:
+        check_zip_container(upload, size)
     return InspectedFile(name=name, sha256=_sha256_of(upload), size=size, content_type=content_type)
 
 
