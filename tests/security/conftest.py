@@ -21,6 +21,7 @@ from tests.access.conftest import (  # noqa: F401  (fixtures)
     request_data,
     respiratory,
 )
+from tests.datasets.conftest import _upload_temp_dir, stored_files  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

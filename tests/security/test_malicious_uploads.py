@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from apps.core.models import AccessTier
 from apps.datasets.models import DatasetFile
-from tests.datasets.conftest import _upload_temp_dir, stored_files  # noqa: F401 (fixtures)
 from tests.datasets.factories import DatasetFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +96,7 @@ def test_an_oversized_file_is_rejected_with_413_and_nothing_is_stored(
     settings,
     partner_member,
     dataset,
-    stored_files,  # noqa: F811
+    stored_files,
 ):
     settings.STRATUM_UPLOAD_MAX_BYTES = 4096
     client.force_login(partner_member)
