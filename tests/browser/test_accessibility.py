@@ -1,0 +1,409 @@
+"""WCAG 2.2 AA in a real browser: axe-core (vendored in tests/browser/axe/, MPL-2.0) checks
+the portal's main pages, each seen by the persona who uses it, over demo-like data; a keyboard
+test checks the skip link, the main navigation and visible focus (DESIGN.md §7, issue 2).
+
+axe is injected with `context.add_init_script`, which runs outside the page's strict CSP (an
+inline <script> tag would be blocked); every check first proves axe really loaded.
+"""
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from apps.access.services import (
+    access_request_approve,
+    access_request_create,
+    access_request_submit,
+    data_use_policy_set,
+)
+from apps.api.tokens import api_token_create
+from apps.audit.services import audit_record
+from apps.milestones.models import MilestoneStatus
+from apps.organisations.models import OrganisationStatus
+from apps.projects.models import ProjectStatus
+from tests.access.conftest import (  # noqa: F401  (the access world's fixtures)
+    asthma,
+    committee,
+    controlled_dataset,
+    dac_member,
+    duo_terms,
+    nhs_org,
+    request_data,
+    respiratory,
+)
+from tests.access.factories import ControlledDatasetFactory
+from tests.datasets.factories import DatasetFactory, DatasetFileFactory
+from tests.documents.factories import ProtocolFactory, ProtocolVersionFactory
+from tests.milestones.factories import DeliverableFactory, MilestoneFactory
+from tests.notifications.factories import NotificationFactory
+from tests.organisations.factories import OrganisationFactory
+from tests.projects.factories import (
+    BiomarkerFactory,
+    ProjectFactory,
+    WorkPackageFactory,
+)
+
+AXE_SOURCE = Path(__file__).parent / "axe" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@dataclass
+class World:
+    project: object
+    dataset: object
+    open_dataset: object
+    protocol: object
+    pending_request: object
+    requestable: object
+    lead_org: object
+    people: dict
+
+
+@pytest.fixture
+def world(
+    transactional_db,
+    project,
+    lead_org,
+    partner_org,
+    coordinator,
+    partner_member,
+    dac_member,  # noqa: F811
+    controlled_dataset,  # noqa: F811
+    request_data,  # noqa: F811
+    staff,
+    outsider,
+):
+    """A consortium as the demo shows it: work packages, biomarkers, a protocol with three
+    versions, datasets, a request awaiting the committee, a live grant, milestones,
+    deliverables, notifications, an API token and audit events; plus a few public projects
+    and a pending organisation and project for the staff queues."""
+    project.summary = "Finding the asthma patients who respond to anti-IL-5 treatment."
+    project.save()
+    for number, title in ((1, "Cohort recruitment"), (2, "Biomarker discovery")):
+        WorkPackageFactory(project=project, number=number, title=title)
+    BiomarkerFactory(project=project, name="Blood eosinophil count")
+    BiomarkerFactory(project=project, name="Sputum periostin")
+    protocol = ProtocolFactory(project=project, title="Sputum handling")
+    ProtocolVersionFactory(protocol=protocol, status="superseded")
+    ProtocolVersionFactory(protocol=protocol, status="approved")
+    ProtocolVersionFactory(protocol=protocol)
+    open_dataset = DatasetFactory(project=project, title="Spirometry summary")
+    DatasetFileFactory(dataset=open_dataset, file_name="spirometry.csv")
+
+    pending = access_request_submit(
+        access_request=access_request_create(
+            dataset=controlled_dataset,
+            requester=partner_member,
+            organisation=partner_org,
+            data=request_data,
+        ),
+        actor=partner_member,
+    )
+    granted_dataset = ControlledDatasetFactory(
+        project=project, steward_organisation=lead_org, title="Bronchial biopsy histology"
+    )
+    data_use_policy_set(dataset=granted_dataset, permission="GRU", modifiers={}, actor=coordinator)
+    to_grant = access_request_submit(
+        access_request=access_request_create(
+            dataset=granted_dataset,
+            requester=partner_member,
+            organisation=partner_org,
+            data={**request_data, "diseases": []},
+        ),
+        actor=partner_member,
+    )
+    access_request_approve(access_request=to_grant, actor=dac_member, reason="Within the consent.")
+
+    requestable = ControlledDatasetFactory(
+        project=project, steward_organisation=lead_org, title="Nasal epithelium RNA-seq"
+    )
+    data_use_policy_set(
+        dataset=requestable, permission="GRU", modifiers={"NCU": None}, actor=coordinator
+    )
+
+    today = timezone.localdate()
+    MilestoneFactory(
+        project=project,
+        title="First patient in",
+        due_date=today.replace(day=1),
+        status=MilestoneStatus.ACHIEVED,
+    )
+    MilestoneFactory(
+        project=project, title="Cohort recruited", due_date=today + datetime.timedelta(days=5)
+    )
+    MilestoneFactory(
+        project=project, title="Signature validated", due_date=today - datetime.timedelta(days=3)
+    )
+    DeliverableFactory(project=project, code="D1.1", title="Recruitment report")
+    for subject in ("Sputum handling version 3 needs approval", "New dataset published"):
+        NotificationFactory(
+            recipient=coordinator, subject=subject, url=f"/projects/{project.slug}/"
+        )
+        NotificationFactory(recipient=partner_member, subject=subject, url="/datasets/")
+    api_token_create(user=coordinator, name="Nightly sync", scopes=["read"])
+    audit_record(actor=coordinator, action="project.edit", target=project, project_id=project.pk)
+
+    for number in range(3):
+        extra = ProjectFactory(
+            title=f"Oncology response consortium {number}", acronym=f"ONCO{number}"
+        )
+        MilestoneFactory(project=extra)
+    ProjectFactory(title="Proposed kidney cohort", acronym="KIDNEY", status=ProjectStatus.PROPOSED)
+    OrganisationFactory(name="Pending Biotech", status=OrganisationStatus.PENDING)
+    return World(
+        project=project,
+        dataset=controlled_dataset,
+        open_dataset=open_dataset,
+        protocol=protocol,
+        pending_request=pending,
+        requestable=requestable,
+        lead_org=lead_org,
+        people={
+            "coordinator": coordinator,
+            "member": partner_member,
+            "dac": dac_member,
+            "staff": staff,
+            "outsider": outsider,
+        },
+    )
+
+
+# Each persona's pages: (name, url from the world, what to do before checking). One browser
+# test per persona keeps the database set-up to a handful; the failure lists every page.
+PAGES = {
+    "anonymous": [
+        ("home", lambda w: "/", None),
+        ("sign-in", lambda w: "/accounts/login/", None),
+        ("sign-in with errors", lambda w: "/accounts/login/", "submit"),
+        ("sign-up", lambda w: "/accounts/signup/", None),
+        ("sign-up with errors", lambda w: "/accounts/signup/", "submit"),
+        ("password reset", lambda w: "/accounts/password/reset/", None),
+        ("password reset with errors", lambda w: "/accounts/password/reset/", "submit"),
+        ("catalogue", lambda w: "/projects/", None),
+        ("project page", lambda w: f"/projects/{w.project.slug}/", None),
+        ("public deliverables", lambda w: "/milestones/deliverables/public/", None),
+        ("not found", lambda w: "/no-such-page/", None),
+    ],
+    "member": [
+        ("home", lambda w: "/", None),
+        ("profile", lambda w: "/account/profile/", None),
+        ("organisations directory", lambda w: "/organisations/", None),
+        ("organisation profile", lambda w: f"/organisations/{w.lead_org.slug}/", None),
+        ("my organisations", lambda w: "/organisations/mine/", None),
+        ("catalogue with results", lambda w: "/projects/?q=oncology", None),
+        ("catalogue without results", lambda w: "/projects/?q=zzzz", None),
+        ("project page", lambda w: f"/projects/{w.project.slug}/", None),
+        ("dataset list", lambda w: "/datasets/", None),
+        ("dataset page", lambda w: f"/datasets/{w.open_dataset.pk}/", None),
+        ("access request form", lambda w: f"/access/datasets/{w.requestable.pk}/request/", None),
+        (
+            "access request form with errors",
+            lambda w: f"/access/datasets/{w.requestable.pk}/request/",
+            "submit",
+        ),
+        ("my access", lambda w: "/access/", None),
+        ("my requests", lambda w: "/access/requests/", None),
+        ("request page", lambda w: f"/access/requests/{w.pending_request.pk}/", None),
+        ("my grants", lambda w: "/access/grants/", None),
+        ("notifications inbox", lambda w: "/notifications/", None),
+        ("disease areas", lambda w: "/disease-areas/", None),
+        ("not found", lambda w: "/no-such-page/", None),
+    ],
+    "coordinator": [
+        ("home", lambda w: "/", None),
+        ("project page, every section", lambda w: f"/projects/{w.project.slug}/", None),
+        ("project edit", lambda w: f"/projects/{w.project.slug}/edit/", None),
+        ("project members", lambda w: f"/projects/{w.project.slug}/members/", None),
+        ("project partners", lambda w: f"/projects/{w.project.slug}/partners/", None),
+        ("work packages", lambda w: f"/projects/{w.project.slug}/work-packages/", None),
+        ("biomarkers", lambda w: f"/projects/{w.project.slug}/biomarkers/", None),
+        ("organisation management", lambda w: f"/organisations/{w.lead_org.slug}/manage/", None),
+        ("project datasets", lambda w: f"/datasets/project/{w.project.pk}/", None),
+        ("dataset page", lambda w: f"/datasets/{w.dataset.pk}/", None),
+        ("protocol page with versions", lambda w: f"/protocols/{w.protocol.pk}/", None),
+        ("project protocols", lambda w: f"/protocols/project/{w.project.pk}/", None),
+        ("project audit log", lambda w: f"/audit/projects/{w.project.slug}/", None),
+        ("notifications inbox", lambda w: "/notifications/", None),
+        ("notification preferences", lambda w: "/notifications/preferences/", None),
+        ("milestones portfolio", lambda w: "/milestones/", None),
+        ("milestones timeline", lambda w: f"/milestones/projects/{w.project.slug}/", None),
+        ("deliverables", lambda w: f"/milestones/projects/{w.project.slug}/deliverables/", None),
+        ("API tokens", lambda w: "/account/tokens/", None),
+        ("account security", lambda w: "/account/security/", None),
+    ],
+    "dac": [
+        ("home", lambda w: "/", None),
+        ("committee queue", lambda w: f"/access/committee/{w.project.slug}/", None),
+        (
+            "request page as committee member",
+            lambda w: f"/access/requests/{w.pending_request.pk}/",
+            None,
+        ),
+    ],
+    "staff": [
+        ("home", lambda w: "/", None),
+        ("staff console", lambda w: "/organisations/staff/", None),
+        ("projects awaiting activation", lambda w: "/projects/staff/", None),
+        ("audit log", lambda w: "/audit/", None),
+        ("organisation profile", lambda w: f"/organisations/{w.lead_org.slug}/", None),
+    ],
+}
+
+
+def _sign_in(page, user) -> None:
+    """A signed-in session without typing a password: the session cookie Django's test client
+    makes (the sign-in page itself is checked separately)."""
+    page.context.clear_cookies()
+    if user is None:
+        return
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": cookie.key, "value": cookie.value, "url": page.context.live_server_url}]
+    )
+
+
+@pytest.fixture
+def axe_page(page, live_server):
+    page.context.live_server_url = live_server.url
+    page.context.add_init_script(path=str(AXE_SOURCE))
+    return page
+
+
+def axe_violations(page) -> list[dict]:
+    assert page.evaluate("typeof window.axe?.run") == "function", "axe-core did not load"
+    return page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary,
+                                          html: n.html.slice(0, 200)})),
+            }));
+        }""",
+        WCAG_TAGS,
+    )
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"][:8]:
+            lines.append(f"    {node['target']}  {node['html']}")
+            summary = (node["summary"] or "").replace("\n", " ")
+            lines.append(f"      {summary[:300]}")
+    return "\n".join(lines)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("persona", list(PAGES))
+def test_every_page_of_the_persona_has_no_wcag_violations(axe_page, world, persona):
+    page = axe_page
+    _sign_in(page, world.people.get(persona))
+    failures = []
+    for name, url, action in PAGES[persona]:
+        address = url(world)
+        response = page.goto(address)
+        expected = 404 if address == "/no-such-page/" else 200
+        if response.status != expected:
+            failures.append(f"{name} {address}: answered {response.status}")
+            continue
+        if action == "submit":
+            page.locator("main form[method=post] [type=submit]").first.click()
+            page.wait_for_load_state()
+        violations = axe_violations(page)
+        if violations:
+            failures.append(f"{name} {address}:\n{describe(violations)}")
+    assert not failures, f"{persona}:\n" + "\n".join(failures)
+
+
+@pytest.mark.browser
+def test_axe_really_runs_and_reports_a_planted_violation(axe_page, world):
+    """Guards the harness: a silent axe would make every page pass."""
+    page = axe_page
+    page.goto("/projects/")
+    page.evaluate(
+        """() => { const img = document.createElement('img'); img.src = '/static/img/favicon.svg';
+                   document.querySelector('main').append(img); }"""
+    )
+    assert "image-alt" in [violation["id"] for violation in axe_violations(page)]
+
+
+@pytest.mark.browser
+def test_keyboard_reaches_the_skip_link_first_and_it_moves_focus_to_main(axe_page, world):
+    page = axe_page
+    _sign_in(page, world.people["member"])
+    page.goto("/projects/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Skip to main content"
+    expect(page.locator(".skip-link")).to_be_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+@pytest.mark.browser
+def test_the_main_navigation_works_from_the_keyboard(axe_page, world):
+    page = axe_page
+    _sign_in(page, world.people["member"])
+    page.goto("/")
+    page.keyboard.press("Tab")  # skip link
+    page.keyboard.press("Tab")  # brand
+    reached = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.textContent.trim()"))
+        if reached[-1] == "Projects":
+            break
+    assert reached[-1] == "Projects", reached
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/projects/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+    # The account menu opens from the keyboard and its items are reachable.
+    page.goto("/")
+    page.locator("#account-menu-button").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="Profile")).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Profile"
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("link", name="Profile")).to_be_hidden()
+
+
+FOCUS_PAGES = ["/", "/projects/", "/access/requests/", "/notifications/"]
+
+
+@pytest.mark.browser
+def test_focus_is_visible_on_every_link_and_button(axe_page, world):
+    page = axe_page
+    _sign_in(page, world.people["member"])
+    invisible = []
+    for url in FOCUS_PAGES:
+        page.goto(url)
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            state = page.evaluate(
+                """() => {
+                    const el = document.activeElement;
+                    if (!el || el === document.body) return null;
+                    const style = getComputedStyle(el);
+                    const outlined = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+                    const ringed = style.boxShadow && style.boxShadow !== 'none';
+                    return {tag: el.tagName, text: (el.textContent || el.name || '').trim().slice(0, 40),
+                            visible: outlined || ringed};
+                }"""
+            )
+            if state is None:
+                break
+            if not state["visible"]:
+                invisible.append(f"{url}: <{state['tag'].lower()}> {state['text']!r}")
+    assert not invisible, "No visible focus indicator:\n" + "\n".join(invisible)
