@@ -3,6 +3,7 @@
 from rest_framework import authentication, exceptions
 
 from apps.api.tokens import api_token_touch, token_find
+from apps.security.services import token_failed_record, token_use_record
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -20,8 +21,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Use the header 'Authorization: Bearer <token>'.")
         token = token_find(parts[1])
         if token is None or not token.is_usable() or not token.user.is_active:
+            token_failed_record(raw=parts[1], request=request)
             raise exceptions.AuthenticationFailed("The token is invalid, expired or revoked.")
         api_token_touch(token=token, ip=request.META.get("REMOTE_ADDR"))
+        token_use_record(token=token, request=request)
         return token.user, token
 
     def authenticate_header(self, request) -> str:

@@ -16,6 +16,7 @@ out": entries for every item whose visibility may have changed, addressed to the
 organisation concerned, so that a replaying partner receives a tombstone for each.
 """
 
+import re
 from collections import OrderedDict
 
 from django.db import connection, transaction
@@ -345,6 +346,9 @@ def _kick() -> None:
 
 
 # --- Reading -------------------------------------------------------------------------------------
+CURSOR_PATTERN = re.compile(r"[0-9]{1,19}\.[0-9]{1,19}")
+
+
 class BadCursor(ValueError):
     pass
 
@@ -354,14 +358,10 @@ def cursor_encode(txid: int, pk: int) -> str:
 
 
 def cursor_decode(value: str) -> tuple[int, int]:
-    try:
-        txid, pk = value.split(".")
-        result = int(txid), int(pk)
-    except ValueError:
-        raise BadCursor(value) from None
-    if result[0] < 0 or result[1] < 0:
+    if not CURSOR_PATTERN.fullmatch(value):
         raise BadCursor(value)
-    return result
+    txid, pk = value.split(".")
+    return int(txid), int(pk)
 
 
 def _settled_filter() -> Q:

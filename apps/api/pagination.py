@@ -42,7 +42,7 @@ def _decode(cursor: str) -> tuple[bool, datetime, str]:
 
 def page_size_from(request) -> int:
     raw = request.query_params.get("page_size")
-    if raw in (None, ""):
+    if raw is None:
         return DEFAULT_PAGE_SIZE
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
         raise ValidationError({"page_size": [f"Use a whole number from 1 to {MAX_PAGE_SIZE}."]})

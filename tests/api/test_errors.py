@@ -1,6 +1,7 @@
 """RFC 9457 problem details for every error, including the ones Django answers itself."""
 
 import pytest
+from django.core.cache.backends.locmem import LocMemCache
 from django.urls import path
 from rest_framework.views import APIView
 
@@ -90,6 +91,9 @@ def test_throttled_requests_get_429_with_retry_after(settings, partner_member):
 
     TokenRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
     IPRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    # A private cache: parallel test processes may clear the shared one mid-test.
+    shared_cache = TokenRateThrottle.cache
+    TokenRateThrottle.cache = IPRateThrottle.cache = LocMemCache("throttle-test", {})
     try:
         client = client_for(partner_member)
         statuses = [client.get("/api/v1/projects/").status_code for _ in range(3)]
@@ -105,6 +109,7 @@ def test_throttled_requests_get_429_with_retry_after(settings, partner_member):
         api_settings.reload()
         TokenRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
         IPRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        TokenRateThrottle.cache = IPRateThrottle.cache = shared_cache
 
 
 class Boom(APIView):

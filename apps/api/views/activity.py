@@ -6,7 +6,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from apps.api import changes
-from apps.api.filters import SyncFilterSet, search_filter, uuid_filter
+from apps.api.filters import SyncFilterSet, search_filter, since_filter, uuid_filter
 from apps.api.permissions import TokenScopePermission
 from apps.api.serializers.activity import AuditEventOutput, MilestoneOutput, NotificationOutput
 from apps.api.views.base import (
@@ -55,13 +55,18 @@ class MilestoneViewSet(ResourceViewSet):
 class NotificationFilter(SyncFilterSet):
     event_type = django_filters.ChoiceFilter(choices=EventType.choices)
     project = uuid_filter("project_id", "Notifications about this project.")
-    unread = django_filters.BooleanFilter(
-        field_name="read_at", lookup_expr="isnull", help_text="true: only unread ones."
+    unread = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_unread",
+        help_text="true: only unread ones; false: only read ones.",
     )
 
     class Meta:
         model = Notification
         fields = ["event_type", "project", "unread", "updated_since"]
+
+    def filter_unread(self, queryset, name, value):
+        return queryset.filter(read_at__isnull=value == "true")
 
 
 @extend_schema_view(
@@ -115,9 +120,7 @@ class NotificationViewSet(ResourceViewSet):
 
 
 class AuditEventFilter(SyncFilterSet):
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="occurred_at", lookup_expr="gte", help_text="Events at or after this time."
-    )
+    updated_since = since_filter("occurred_at")
     project = uuid_filter("project_id", "Events of this project.")
     organisation = uuid_filter("organisation_id", "Events about this organisation.")
     action = django_filters.CharFilter(

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from apps.access.policy import Action, can, visible
 from apps.api.problems import PROBLEM_CONTENT_TYPE, PreconditionFailed
+from apps.api.schema import ApiAutoSchema
 from apps.api.serializers.common import ProblemSerializer
 
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
@@ -95,6 +96,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
     lookup_value_regex = UUID_PATTERN
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser]
+    schema = ApiAutoSchema()
     select: tuple[str, ...] = ()
     prefetch: tuple = ()
 

@@ -11,7 +11,8 @@ from rest_framework.views import APIView
 
 from apps.api.changes import BadCursor, cursor_decode, cursor_encode, head_cursor
 from apps.api.feed import feed_page
-from apps.api.pagination import page_size_from
+from apps.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_size_from
+from apps.api.schema import ApiAutoSchema
 from apps.api.views.base import problems
 
 RESOURCES = [
@@ -58,8 +59,18 @@ ChangePage = inline_serializer(
 )
 
 
+PAGE_SIZE_PARAMETER = {
+    "name": "page_size",
+    "in": "query",
+    "required": False,
+    "description": f"Items per page, 1–{MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+}
+
+
 class ChangeFeedView(APIView):
     renderer_classes = [JSONRenderer]
+    schema = ApiAutoSchema()
 
     @extend_schema(
         summary="The change feed (upserts and tombstones, in commit order)",
@@ -76,23 +87,19 @@ class ChangeFeedView(APIView):
                 "since",
                 OpenApiTypes.STR,
                 description="A cursor from an earlier page, or `latest`.",
-                pattern=r"^(latest|[0-9]+\.[0-9]+)$",
+                pattern=r"^(latest|[0-9]{1,19}\.[0-9]{1,19})$",
             ),
-            OpenApiParameter(
-                "page_size",
-                OpenApiTypes.INT,
-                description="Items per page, 1–200 (default 50).",
-            ),
+            PAGE_SIZE_PARAMETER,
         ],
         responses={200: ChangePage, **problems(400)},
     )
     def get(self, request):
-        since = request.query_params.get("since", "")
+        since = request.query_params.get("since")
         size = page_size_from(request)
         if since == "latest":
             return self._page(request, [], cursor_decode(head_cursor()), more=False)
         try:
-            after = cursor_decode(since) if since else (0, 0)
+            after = cursor_decode(since) if since is not None else (0, 0)
         except BadCursor:
             raise ValidationError({"since": ["This cursor is not one the API issued."]}) from None
         items, cursor, more = feed_page(request, after, size)

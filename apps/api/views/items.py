@@ -52,7 +52,8 @@ class AnyFileRenderer(BaseRenderer):
     format = "file"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
+        # Only error bodies reach a renderer (files are FileResponses): render them as JSON.
+        return JSONRenderer().render(data, "application/json", renderer_context)
 
 
 DOWNLOAD_RESPONSES = {
