@@ -2,7 +2,6 @@
 the strict CSP, lands on the dataset page, and the SHA-256 shown matches the file."""
 
 import hashlib
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -10,8 +9,6 @@ from playwright.sync_api import expect
 from apps.datasets.models import DatasetFile
 from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.datasets.conftest import CSV_BYTES
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 def _sign_in(page, email: str) -> None:
@@ -26,7 +23,6 @@ def _sign_in(page, email: str) -> None:
 def test_upload_with_progress_then_refusal_shown_in_place(
     page, transactional_db, partner_member, consortium_dataset, tmp_path, settings
 ):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("console", lambda message: message.type == "error" and problems.append(message.text))
@@ -40,7 +36,7 @@ def test_upload_with_progress_then_refusal_shown_in_place(
         page.get_by_role("button", name="Upload", exact=True).click()
     assert sent.value.headers.get("x-requested-with") == "XMLHttpRequest"  # the script sent it
     expect(page.get_by_role("heading", level=1)).to_have_text("RESPIRE sputum cohort")
-    page.screenshot(path=str(SCREENSHOTS / "dataset-detail.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "dataset-detail.png"), full_page=True)
     digest = hashlib.sha256(CSV_BYTES).hexdigest()
     expect(page.locator("[data-sha256]").first).to_have_text(digest)
     assert DatasetFile.objects.get().sha256 == digest
@@ -52,7 +48,7 @@ def test_upload_with_progress_then_refusal_shown_in_place(
     page.get_by_label("File").set_input_files(str(bad))
     page.get_by_role("button", name="Upload", exact=True).click()
     expect(page.locator("[data-error-summary]")).to_contain_text("not accepted")
-    page.screenshot(path=str(SCREENSHOTS / "upload-refused.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "upload-refused.png"), full_page=True)
     assert DatasetFile.objects.count() == 1
 
     # Over the limit: the script says so before sending a byte.
