@@ -364,18 +364,30 @@ def cursor_decode(value: str) -> tuple[int, int]:
     return int(txid), int(pk)
 
 
+# The oldest transaction *of this database* still running (its id as xid8), else the snapshot's
+# xmax. Transactions of other databases on the cluster are ignored (they never write here), so
+# a long transaction elsewhere cannot stall the feed. pg_stat_activity shows 32-bit xids; the
+# snapshot's in-progress list has the epoch-extended ones, matched on their low 32 bits.
+SETTLED_BOUND_SQL = """
+SELECT COALESCE(
+    (SELECT min(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+      WHERE (x::text::bigint % 4294967296) IN (
+        SELECT backend_xid::text::bigint FROM pg_stat_activity
+         WHERE datname = current_database() AND backend_xid IS NOT NULL)),
+    pg_snapshot_xmax(pg_current_snapshot())::text::bigint),
+  pg_current_xact_id_if_assigned()::text::bigint
+"""
+
+
 def _settled_filter() -> Q:
-    """Entries whose transactions have all finished: below the oldest running transaction id
-    (our own transaction's entries are visible to us, so they count as settled too)."""
+    """Entries whose transactions, and every transaction that could still write an entry
+    before them, have finished; our own transaction's entries are visible to us too."""
     if connection.vendor != "postgresql":
         return Q()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, "
-            "pg_current_xact_id_if_assigned()::text::bigint"
-        )
-        xmin, own = cursor.fetchone()
-    settled = Q(txid__lt=xmin)
+        cursor.execute(SETTLED_BOUND_SQL)
+        bound, own = cursor.fetchone()
+    settled = Q(txid__lt=bound)
     if own is not None:
         settled |= Q(txid=own)
     return settled
