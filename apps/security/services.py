@@ -206,3 +206,43 @@ def admin_action_record(*, log_entry) -> AuditEvent:
         target_repr=log_entry.object_repr[:300],
         details={"change_message": log_entry.get_change_message()[:2000]},
     )
+
+
+# --- API token use --------------------------------------------------------------------------
+TOKEN_USE_AUDIT_WINDOW = 24 * 3600
+
+
+def token_use_record(*, token, request) -> AuditEvent | None:
+    """Audit a token's use once per token, IP address and day: enough to trace a leaked token
+    to where it was used, without one event per API call."""
+    ip = client_ip(request) or "unknown"
+    if not cache.add(f"security:token-use:{token.pk}:{ip}", 1, TOKEN_USE_AUDIT_WINDOW):
+        return None
+    return audit_record(
+        actor=token.user,
+        action="api_token.use",
+        target=token,
+        request=request,
+        organisation_id=token.organisation_id,
+        details={"prefix": token.prefix},
+    )
+
+
+def token_failed_record(*, raw: str, request) -> AuditEvent | None:
+    """Audit a refused token (within the same caps as failed sign-ins). Only the public part
+    of a well-formed token is kept, never anything that could be the secret."""
+    from apps.api.tokens import DISPLAY_PREFIX_LENGTH, TOKEN_PREFIX
+
+    ip = client_ip(request) or "unknown"
+    if not _under_audit_limit(f"token-ip:{ip}"):
+        return None
+    shown = raw[:DISPLAY_PREFIX_LENGTH] if raw.startswith(TOKEN_PREFIX) else ""
+    return AuditEvent.objects.create(
+        action="api_token.refused",
+        actor_role="anonymous",
+        target_type="accounts.apitoken",
+        target_id="",
+        target_repr=shown,
+        ip_address=client_ip(request),
+        details={"path": request.path[:200]},
+    )
