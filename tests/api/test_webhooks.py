@@ -187,3 +187,17 @@ def test_dispatching_twice_creates_no_duplicate_deliveries(
         "change_entry_id", flat=True
     )
     assert len(entries) == len(set(entries))
+
+
+def test_the_documented_verification_snippet_verifies_a_real_signature():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    snippet = text.split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(snippet.strip().splitlines()) <= 10
+    namespace: dict = {}
+    exec(snippet, namespace)  # noqa: S102 (our own documentation)
+    body = b'{"event":"dataset.upsert"}'
+    header = sign("whsec_doc", int(__import__("time").time()), body)
+    assert namespace["verify"]("whsec_doc", header, body)
+    assert not namespace["verify"]("whsec_doc", header, body + b" ")
