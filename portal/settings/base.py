@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.api",
     "apps.security",
+    "apps.sso",
 ]
 
 MIDDLEWARE = [
