@@ -42,20 +42,25 @@ if not env.str("DATABASE_URL", default=""):
         raise ImproperlyConfigured("REQUIRE_SERVICES=1 but PostgreSQL does not answer on 5432.")
 if not env.str("REDIS_URL", default=""):
     if _answers(6379):
-        # One Redis database per xdist worker, so a worker clearing its cache spares the other.
-        _worker = env.str("PYTEST_XDIST_WORKER", default="gw0")
-        REDIS_URL = f"redis://127.0.0.1:6379/{15 - int(_worker.removeprefix('gw') or 0) % 8}"
-        CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": REDIS_URL,
-                "KEY_PREFIX": "stratum-test",
-            }
-        }
-        CELERY_BROKER_URL = REDIS_URL
-        CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+        # Two Redis databases per xdist worker (broker, cache), so a worker spares the other.
+        _worker = int(env.str("PYTEST_XDIST_WORKER", default="gw0").removeprefix("gw") or 0)
+        REDIS_URL = f"redis://127.0.0.1:6379/{15 - 2 * (_worker % 4)}"
     elif _require:
         raise ImproperlyConfigured("REQUIRE_SERVICES=1 but Redis does not answer on 6379.")
+if REDIS_URL:
+    # The cache lives in the neighbouring database: tests clear the cache (FLUSHDB), which
+    # must never empty the broker's queues under a running worker.
+    _base, _, _db = REDIS_URL.rpartition("/")
+    _cache_db = int(_db) - 1 if _db.isdigit() and int(_db) > 0 else 1
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"{_base}/{_cache_db}",
+            "KEY_PREFIX": "stratum-test",
+        }
+    }
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if not getattr(sys, "_stratum_services_printed", False):
     sys._stratum_services_printed = True
