@@ -38,8 +38,9 @@ def test_repeated_failed_sign_ins_lock_the_account_out_even_with_the_right_passw
 
     response = sign_in(client, user.email, password)
 
-    assert response.status_code == 200
-    assert "Too many failed login attempts. Try again later." in response.content.decode()
+    # Issue 10, acceptance 3: the sixth try answers 429 with the friendly page.
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
