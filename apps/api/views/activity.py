@@ -1,16 +1,19 @@
 import django_filters
 from django.utils.timezone import now as timezone_now
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from apps.access.policy import Action
 from apps.api import changes
 from apps.api.filters import SyncFilterSet, search_filter, since_filter, uuid_filter
 from apps.api.permissions import TokenScopePermission
 from apps.api.serializers.activity import AuditEventOutput, MilestoneOutput, NotificationOutput
 from apps.api.views.base import (
     ETAG_HEADER,
+    IF_MATCH,
     IF_NONE_MATCH,
     NOT_MODIFIED,
     ResourceViewSet,
@@ -18,6 +21,7 @@ from apps.api.views.base import (
 )
 from apps.audit.models import AuditEvent
 from apps.milestones.models import Milestone, MilestoneStatus
+from apps.milestones.services import milestone_defer, milestone_set_status
 from apps.notifications.models import EventType, Notification
 from apps.notifications.services import notification_mark_all_read, notification_mark_read
 
@@ -34,6 +38,23 @@ class MilestoneFilter(SyncFilterSet):
         fields = ["status", "project", "organisation", "updated_since"]
 
 
+class MilestoneStatusInput(serializers.Serializer):
+    to_status = serializers.ChoiceField(
+        choices=[MilestoneStatus.IN_PROGRESS, MilestoneStatus.ACHIEVED, MilestoneStatus.MISSED]
+    )
+    note = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, help_text="Needed for missed."
+    )
+
+
+class MilestoneDeferInput(serializers.Serializer):
+    new_due_date = serializers.DateField()
+    note = serializers.CharField(max_length=5000, help_text="Why it is deferred.")
+
+
+MILESTONE_WRITE = {200: MilestoneOutput, **problems(400, 403, 404, 412, 413, 415)}
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List milestones", responses={200: MilestoneOutput(many=True), **problems(400)}
@@ -43,13 +64,55 @@ class MilestoneFilter(SyncFilterSet):
         parameters=[IF_NONE_MATCH, ETAG_HEADER],
         responses={200: MilestoneOutput, **NOT_MODIFIED, **problems(404)},
     ),
+    status=extend_schema(
+        summary="Move a milestone on (in progress, achieved, missed)",
+        request=MilestoneStatusInput,
+        parameters=[IF_MATCH, ETAG_HEADER],
+        responses=MILESTONE_WRITE,
+    ),
+    defer=extend_schema(
+        summary="Defer a milestone to a later due date",
+        request=MilestoneDeferInput,
+        parameters=[IF_MATCH, ETAG_HEADER],
+        responses=MILESTONE_WRITE,
+    ),
 )
 class MilestoneViewSet(ResourceViewSet):
     model = Milestone
     output_serializer = MilestoneOutput
     filterset_class = MilestoneFilter
-    http_method_names = ["get", "head", "options"]
+    http_method_names = ["get", "post", "head", "options"]
     select = ("owner",)
+
+    @action(detail=True, methods=["post"], url_path="status")
+    def status(self, request, *args, **kwargs):
+        def write():
+            milestone = self.locked_object(Action.EDIT)
+            data = self.validated_input(MilestoneStatusInput)
+            return milestone_set_status(
+                milestone=milestone,
+                actor=request.user,
+                to_status=data["to_status"],
+                note=data.get("note", ""),
+                request=request,
+            )
+
+        return self.run_write(write)
+
+    @action(detail=True, methods=["post"])
+    def defer(self, request, *args, **kwargs):
+        def write():
+            milestone = self.locked_object(Action.EDIT)
+            data = self.validated_input(MilestoneDeferInput)
+            return milestone_defer(
+                milestone=milestone,
+                actor=request.user,
+                new_due_date=data["new_due_date"],
+                note=data["note"],
+                request=request,
+            )
+
+        return self.run_write(write)
 
 
 class NotificationFilter(SyncFilterSet):

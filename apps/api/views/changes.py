@@ -59,13 +59,11 @@ ChangePage = inline_serializer(
 )
 
 
-PAGE_SIZE_PARAMETER = {
-    "name": "page_size",
-    "in": "query",
-    "required": False,
-    "description": f"Items per page, 1–{MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
-    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
-}
+PAGE_SIZE_PARAMETER = OpenApiParameter(
+    "page_size",
+    {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+    description=f"Items per page, 1–{MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
+)
 
 
 class ChangeFeedView(APIView):
