@@ -434,3 +434,23 @@ def test_my_access_shows_requests_awaiting_my_decision(client, submitted, dac_me
     html = client.get(reverse("access:index")).content.decode()
     assert "Awaiting your decision" in html
     assert submitted.dataset.title in html
+
+
+def test_the_grant_change_has_its_own_confirmation_page_and_form_errors(
+    client, dac_member, partner_member, partner_org, controlled_dataset
+):
+    grant = AccessGrantFactory(
+        request__requester=partner_member,
+        request__organisation=partner_org,
+        request__dataset=controlled_dataset,
+    )
+    client.force_login(dac_member)
+    url = reverse("access:grant_manage", kwargs={"pk": grant.pk})
+    page = client.get(url, {"action": "suspend"})
+    assert page.status_code == 200
+    assert "Suspend this grant?" in page.content.decode()
+    invalid = client.post(url, {"action": "revoke", "reason": ""})
+    assert invalid.status_code == 400
+    assert "Give a reason." in invalid.content.decode()
+    grant.refresh_from_db()
+    assert grant.status == GrantStatus.ACTIVE

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.access import selectors, services
 from apps.access.exceptions import NotAllowed, TransitionError
@@ -46,28 +46,36 @@ def grant_detail(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def grant_manage(request, pk):
+    """GET: a confirmation page for one change (?action=revoke|suspend|reinstate); POST: do it.
+    The grant page posts here directly; an invalid form re-renders this page with its errors."""
     grant = get_for_user(request.user, GRANT_QS, action=Action.MANAGE, pk=pk)
-    form = GrantActionForm(request.POST)
+    wanted = request.GET.get("action", GrantActionForm.REVOKE)
+    form = GrantActionForm(request.POST or None, initial={"action": wanted})
     url = reverse("access:grant_detail", kwargs={"pk": pk})
-    if not form.is_valid():
-        messages.error(request, "Give a reason to revoke or suspend a grant.")
+    if request.method == "POST" and form.is_valid():
+        service = {
+            GrantActionForm.REVOKE: services.grant_revoke,
+            GrantActionForm.SUSPEND: services.grant_suspend,
+            GrantActionForm.REINSTATE: services.grant_reinstate,
+        }[form.cleaned_data["action"]]
+        try:
+            service(
+                grant=grant, actor=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+        except (ValidationError, TransitionError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            return HttpResponseRedirect(url)
+        messages.success(request, "The grant was updated.")
         return HttpResponseRedirect(url)
-    service = {
-        GrantActionForm.REVOKE: services.grant_revoke,
-        GrantActionForm.SUSPEND: services.grant_suspend,
-        GrantActionForm.REINSTATE: services.grant_reinstate,
-    }[form.cleaned_data["action"]]
-    try:
-        service(
-            grant=grant, actor=request.user, reason=form.cleaned_data["reason"], request=request
-        )
-    except (ValidationError, TransitionError) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-        return HttpResponseRedirect(url)
-    messages.success(request, "The grant was updated.")
-    return HttpResponseRedirect(url)
+    action = form.data.get("action", wanted) if form.is_bound else wanted
+    return render(
+        request,
+        "access/grant_manage.html",
+        {"grant": grant, "form": form, "action": action},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
