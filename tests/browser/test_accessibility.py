@@ -7,6 +7,7 @@ inline <script> tag would be blocked); every check first proves axe really loade
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -424,6 +425,9 @@ def test_every_page_of_the_persona_has_no_wcag_violations(axe_page, world, perso
             page.wait_for_load_state()
         elif action and action.startswith("wait:"):
             page.locator(action.removeprefix("wait:")).first.wait_for()
+        # WCAG 2.4.2: every page says what it is before the site's name.
+        if not re.match(r"^\S.* · Stratum$|^Stratum API$", page.title()):
+            failures.append(f"{name} {address}: the title {page.title()!r} does not name the page")
         violations = axe_violations(page)
         if violations:
             failures.append(f"{name} {address}:\n{describe(violations)}")
@@ -453,6 +457,44 @@ def test_keyboard_reaches_the_skip_link_first_and_it_moves_focus_to_main(axe_pag
     expect(page.locator(".skip-link")).to_be_visible()
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+@pytest.mark.browser
+def test_after_a_failed_submit_focus_moves_to_the_error_summary(axe_page, world):
+    page = axe_page
+    _sign_in(page, None)
+    page.goto("/accounts/signup/")
+    page.get_by_label("Email", exact=True).fill("not-an-address")
+    page.get_by_role("button", name="Create account").click()
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("There is a problem")
+    # Each summary entry is a link to its field, so the keyboard goes straight to the mistake.
+    summary.get_by_role("link").first.click()
+    assert page.evaluate("document.activeElement.name") == "email"
+
+
+@pytest.mark.browser
+def test_sign_in_and_sign_up_fields_say_what_they_are_for(axe_page, world):
+    """WCAG 1.3.5: autocomplete tokens let browsers and password managers fill the fields."""
+    page = axe_page
+    _sign_in(page, None)
+    expected = {
+        "/accounts/login/": {"login": "email", "password": "current-password"},
+        "/accounts/signup/": {"email": "email", "password1": "new-password"},
+        "/accounts/password/reset/": {"email": "email"},
+    }
+    for url, fields in expected.items():
+        page.goto(url)
+        for name, token in fields.items():
+            assert page.locator(f"main [name={name}]").get_attribute("autocomplete") == token, (
+                url,
+                name,
+            )
+    _sign_in(page, world.people["member"])
+    page.goto("/account/profile/")
+    assert page.locator("[name=first_name]").get_attribute("autocomplete") == "given-name"
+    assert page.locator("[name=last_name]").get_attribute("autocomplete") == "family-name"
 
 
 @pytest.mark.browser
