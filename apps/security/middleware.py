@@ -16,6 +16,7 @@ from apps.security.models import UserSession
 SESSION_STARTED_KEY = "_stratum_started_at"
 SESSION_SEEN_KEY = "_stratum_seen_at"
 SESSION_ROW_KEY = "_stratum_session_id"
+SESSION_ROW_CHECKED_KEY = "_stratum_session_checked_at"
 # Paths a person who must enrol may still use: allauth (sign-out, re-authentication, the 2FA
 # pages themselves), their security page, static files and the probes.
 MFA_EXEMPT_PREFIXES = (
@@ -101,24 +102,25 @@ class SessionLifetimeMiddleware:
         if now - started > absolute_lifetime():
             return "expired"
         row_id = session.get(SESSION_ROW_KEY)
-        if row_id is not None and self._row_ended(request, row_id, now, seen):
-            return "signed_out_elsewhere"
+        checked = session.get(SESSION_ROW_CHECKED_KEY) or 0
+        # Signing out everywhere deletes the sessions from the store, which takes effect at
+        # once; the row is read (and its last-seen time written) at most once a minute.
+        if row_id is not None and now - checked > self.TOUCH_EVERY:
+            if self._row_ended(request, row_id):
+                return "signed_out_elsewhere"
+            session[SESSION_ROW_CHECKED_KEY] = now
         session[SESSION_SEEN_KEY] = now
         return ""
 
-    def _row_ended(self, request, row_id, now, seen) -> bool:
+    @staticmethod
+    def _row_ended(request, row_id) -> bool:
         row = UserSession.objects.filter(pk=row_id, user_id=request.user.pk).first()
         if row is None or row.ended_at is not None:
             return True
-        if (
-            seen is None
-            or now - seen > self.TOUCH_EVERY
-            or row.session_key != (request.session.session_key or row.session_key)
-        ):
-            UserSession.objects.filter(pk=row.pk).update(
-                last_seen_at=timezone.now(),
-                session_key=request.session.session_key or row.session_key,
-            )
+        UserSession.objects.filter(pk=row.pk).update(
+            last_seen_at=timezone.now(),
+            session_key=request.session.session_key or row.session_key,
+        )
         return False
 
     @staticmethod

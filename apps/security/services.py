@@ -41,7 +41,12 @@ def _send(user, subject: str, template: str, context: dict) -> None:
 @transaction.atomic
 def user_session_start(*, user, request) -> UserSession:
     """Record a new signed-in session; e-mail the person when the browser is new to us."""
-    from apps.security.middleware import SESSION_ROW_KEY, SESSION_SEEN_KEY, SESSION_STARTED_KEY
+    from apps.security.middleware import (
+        SESSION_ROW_CHECKED_KEY,
+        SESSION_ROW_KEY,
+        SESSION_SEEN_KEY,
+        SESSION_STARTED_KEY,
+    )
 
     if request.session.session_key is None:
         request.session.save()
@@ -61,6 +66,7 @@ def user_session_start(*, user, request) -> UserSession:
     request.session[SESSION_ROW_KEY] = str(row.pk)
     request.session[SESSION_STARTED_KEY] = now
     request.session[SESSION_SEEN_KEY] = now
+    request.session[SESSION_ROW_CHECKED_KEY] = now
     audit_record(
         actor=user,
         action="signin.succeeded",

@@ -4,12 +4,19 @@ and security e-mails (new device, token creation)."""
 import time
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.api.tokens import api_token_create
 from apps.audit.models import AuditEvent
-from apps.security.middleware import SESSION_SEEN_KEY, SESSION_STARTED_KEY
+from apps.security.middleware import (
+    SESSION_ROW_CHECKED_KEY,
+    SESSION_SEEN_KEY,
+    SESSION_STARTED_KEY,
+)
 from apps.security.models import UserSession
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +40,8 @@ def age_session(client, **seconds_ago):
     now = time.time()
     if "seen" in seconds_ago:
         session[SESSION_SEEN_KEY] = now - seconds_ago["seen"]
+    if "checked" in seconds_ago:
+        session[SESSION_ROW_CHECKED_KEY] = now - seconds_ago["checked"]
     if "started" in seconds_ago:
         session[SESSION_STARTED_KEY] = now - seconds_ago["started"]
     session.save()
@@ -169,3 +178,22 @@ def test_creating_a_token_is_e_mailed(
     assert [m.to for m in mailoutbox] == [[partner_member.email]]
     assert issued.token.prefix in mailoutbox[0].body
     assert issued.plaintext not in mailoutbox[0].body
+
+
+def test_an_ended_session_row_signs_the_browser_out_at_the_next_check(partner_member, password):
+    client = browser()
+    sign_in(client, partner_member, password)
+    UserSession.objects.filter(user=partner_member).update(ended_at=timezone.now())
+    age_session(client, checked=120)
+    response = client.get("/notifications/")
+    assert response["Location"].startswith(reverse("account_login"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_signed_in_page_reads_the_session_row_at_most_once_a_minute(partner_member, password):
+    client = browser()
+    sign_in(client, partner_member, password)
+    client.get("/notifications/")
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/notifications/")
+    assert not any("security_usersession" in q["sql"] for q in queries.captured_queries)
