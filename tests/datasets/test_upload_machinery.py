@@ -57,7 +57,7 @@ def _zip_bytes(members: dict[str, bytes]) -> bytes:
         (b'{"a": 1}', "data.json", "application/json"),
         (b"##fileformat=VCFv4.2\n", "calls.vcf", "text/x-vcf"),
         (b"%PDF-1.7\n", "protocol.pdf", "application/pdf"),
-        (gzip.compress(b"a,b\n"), "data.csv.gz", "application/gzip"),
+        (gzip.compress(b"a,b\n", mtime=0), "data.csv.gz", "application/gzip"),
         (_zip_bytes({"a.csv": b"a"}), "bundle.zip", "application/zip"),
         (
             _zip_bytes({"[Content_Types].xml": b"x", "word/document.xml": b"x"}),
