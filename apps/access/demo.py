@@ -13,6 +13,7 @@ from apps.datasets.models import Dataset, DatasetStatus
 from apps.documents.demo import demo_projects
 from apps.organisations.models import Affiliation
 from apps.projects.models import Membership, PartnerStatus
+from apps.security.demo import enrol_demo_mfa
 
 COMMITTEE_SIZE = 3
 
@@ -177,6 +178,7 @@ def _requests(project, dataset) -> None:
         deciders = request_deciders(submitted)
         if decision is None or not deciders or submitted.status != "in_review":
             continue
+        enrol_demo_mfa(deciders[0])  # deciding needs a second factor, as for real people
         if decision == "approve":
             services.access_request_approve(access_request=submitted, actor=deciders[0])
         else:

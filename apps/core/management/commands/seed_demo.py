@@ -18,6 +18,7 @@ DEMO_MODULES = [
     "apps.access.demo",
     "apps.milestones.demo",
     "apps.notifications.demo",
+    "apps.security.demo",
 ]
 DEMO_PASSWORD = "stratum-demo-2026"  # noqa: S105 - public demo account, local only
 
