@@ -290,6 +290,11 @@ PAGES = {
         ("new dataset with errors", lambda w: f"/datasets/project/{w.project.pk}/new/", "submit"),
         ("dataset edit", lambda w: f"/datasets/{w.open_dataset.pk}/edit/", None),
         ("dataset file upload", lambda w: f"/datasets/{w.open_dataset.pk}/files/upload/", None),
+        (
+            "dataset file upload, progress shown",
+            lambda w: f"/datasets/{w.open_dataset.pk}/files/upload/",
+            "show:[data-upload-progress]",
+        ),
         ("data-use policy", lambda w: f"/access/datasets/{w.dataset.pk}/policy/", None),
         ("new protocol", lambda w: f"/protocols/project/{w.project.pk}/new/", None),
         ("new protocol version", lambda w: f"/protocols/{w.protocol.pk}/versions/new/", None),
@@ -430,6 +435,8 @@ def test_every_page_of_the_persona_has_no_wcag_violations(axe_page, world, perso
             page.wait_for_load_state()
         elif action and action.startswith("wait:"):
             page.locator(action.removeprefix("wait:")).first.wait_for()
+        elif action and action.startswith("show:"):
+            page.locator(action.removeprefix("show:")).evaluate("(el) => { el.hidden = false; }")
         # WCAG 2.4.2: every page says what it is before the site's name.
         if not re.match(r"^\S.* · Stratum$|^Stratum API$", page.title()):
             failures.append(f"{name} {address}: the title {page.title()!r} does not name the page")
