@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from apps.core.widgets import LargeSelect
 from apps.diseases.models import DiseaseArea
 from apps.diseases.selectors import disease_area_tree
 from apps.organisations.models import Organisation, OrganisationKind, OrganisationStatus
@@ -96,6 +97,11 @@ class ProjectProposeForm(ProjectFieldsForm):
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
+        # Plain tuples for the large select: no model instance per organisation.
+        self.fields["organisation"].widget.choices = [
+            ("", "Any organisation"),
+            *organisations.values_list("slug", "name"),
+        ]
         if organisations.count() == 1:
             self.fields["organisation"].initial = organisations.first().pk
 
@@ -179,6 +185,11 @@ class MembershipAddForm(forms.Form):
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
+        # Plain tuples for the large select: no model instance per organisation.
+        self.fields["organisation"].widget.choices = [
+            ("", "Any organisation"),
+            *organisations.values_list("slug", "name"),
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -281,6 +292,7 @@ class CatalogueForm(forms.Form):
         required=False,
         label="Partner organisation",
         empty_label="Any organisation",
+        widget=LargeSelect,
     )
     kind = forms.ChoiceField(
         choices=[("", "Any kind"), *OrganisationKind.choices],
@@ -301,6 +313,11 @@ class CatalogueForm(forms.Form):
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
+        # Plain tuples for the large select: no model instance per organisation.
+        self.fields["organisation"].widget.choices = [
+            ("", "Any organisation"),
+            *organisations.values_list("slug", "name"),
+        ]
         self.fields["disease_area"].choices = [
             ("", "Any disease area"),
             *[(area.slug, f"{'— ' * depth}{area.name}") for area, depth in disease_area_tree()],
