@@ -287,6 +287,8 @@ def main() -> None:
     env = production_env(options.scale, static_root)
     if not options.skip_prepare:
         prepare(options.scale, env)
+    # Always: production settings serve static files through the manifest of this run.
+    sh(PYTHON, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
     email = f"bench-{options.scale}@scale.stratum.test"
     session, token = bench_session(env, email), bench_token(env, email)
     project_slug = f"scale-{options.scale}-0"
