@@ -326,7 +326,6 @@ SPECTACULAR_SETTINGS = {
     # Without deep links an operation's path is plain text, not a link nested in its toggle
     # button (axe: nested-interactive, target-size; WCAG 4.1.2 and 2.5.8).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False},
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "OrganisationKindEnum": "apps.organisations.models.OrganisationKind",
