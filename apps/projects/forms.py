@@ -97,11 +97,6 @@ class ProjectProposeForm(ProjectFieldsForm):
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
-        # Plain tuples for the large select: no model instance per organisation.
-        self.fields["organisation"].widget.choices = [
-            ("", "Any organisation"),
-            *organisations.values_list("slug", "name"),
-        ]
         if organisations.count() == 1:
             self.fields["organisation"].initial = organisations.first().pk
 
@@ -185,11 +180,6 @@ class MembershipAddForm(forms.Form):
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
-        # Plain tuples for the large select: no model instance per organisation.
-        self.fields["organisation"].widget.choices = [
-            ("", "Any organisation"),
-            *organisations.values_list("slug", "name"),
-        ]
 
     def clean(self):
         cleaned = super().clean()
