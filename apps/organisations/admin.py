@@ -21,6 +21,8 @@ from apps.organisations.validators import normalise_domain, normalise_ror
 class OrganisationAdminForm(forms.ModelForm):
     """Stores identifiers in their canonical form, as the portal's own forms do."""
 
+    website = forms.URLField(required=False, assume_scheme="https")
+
     class Meta:
         model = Organisation
         fields = (
@@ -125,7 +127,12 @@ class OrganisationAdmin(admin.ModelAdmin):
         return (*self.readonly_fields, "slug") if obj else self.readonly_fields
 
     def save_model(self, request, obj, form, change):
+        was_for_profit = change and Organisation.objects.get(pk=obj.pk).is_for_profit
         super().save_model(request, obj, form, change)
+        if change:
+            services.suspend_grants_if_now_for_profit(
+                obj, was_for_profit=was_for_profit, actor=request.user
+            )
         audit_record(
             actor=request.user,
             action="organisation.admin_change" if change else "organisation.admin_create",

@@ -36,6 +36,7 @@ from apps.organisations.services.organisations import (
     organisation_reject,
     organisation_suspend,
     organisation_update,
+    suspend_grants_if_now_for_profit,
 )
 
 __all__ = [
@@ -68,4 +69,5 @@ __all__ = [
     "organisation_update",
     "organisations_import",
     "organisations_import_parse",
+    "suspend_grants_if_now_for_profit",
 ]

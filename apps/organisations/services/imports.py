@@ -24,7 +24,10 @@ from apps.organisations.models import (
     OrganisationKind,
     OrganisationStatus,
 )
-from apps.organisations.services.organisations import organisation_slug_for
+from apps.organisations.services.organisations import (
+    organisation_slug_for,
+    suspend_grants_if_now_for_profit,
+)
 from apps.organisations.validators import (
     normalise_domain,
     normalise_ror,
@@ -334,7 +337,11 @@ def _write(report: ImportReport, *, actor, progress: Progress, request) -> None:
             organisation = _create(row, taken=taken, now=now)
             action = "organisation.import_create"
         elif row.action == "update":
+            was_for_profit = row.existing.is_for_profit
             organisation = _update(row)
+            suspend_grants_if_now_for_profit(
+                organisation, was_for_profit=was_for_profit, actor=actor
+            )
             action = "organisation.import_update"
         else:
             continue

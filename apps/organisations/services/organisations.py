@@ -283,6 +283,7 @@ def organisation_update(
     _clean_identifiers(organisation)
     organisation.full_clean()
     organisation.save()
+    suspend_grants_if_now_for_profit(organisation, was_for_profit=stored.is_for_profit, actor=actor)
     changed = {
         field: {"from": before[field], "to": _plain(getattr(organisation, field))}
         for field in data
@@ -298,6 +299,18 @@ def organisation_update(
             details={"changed": changed},
         )
     return organisation
+
+
+def suspend_grants_if_now_for_profit(organisation: Organisation, *, was_for_profit: bool, actor):
+    """ACCESS.md: grants under a not-for-profit-use condition (NPU, NPUNCU) stop holding once the
+    organisation they came through becomes for-profit, so they are suspended in the same
+    transaction as the change of kind."""
+    if was_for_profit or not organisation.is_for_profit:
+        return
+    # Imported lazily: the access app builds on organisations.
+    from apps.access.services import grants_suspend_for_npu_breach
+
+    grants_suspend_for_npu_breach(organisation=organisation, actor=actor)
 
 
 def _plain(value) -> str:
