@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Institutional sign-in (apps.sso builds one provider app per organisation's IdP).
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -207,6 +211,11 @@ CELERY_BEAT_SCHEDULE["access-grants-expiry-notices"] = {
     "task": "access.grants_send_expiry_notices",
     "schedule": crontab(hour=6, minute=30),
 }
+# Files left by a process killed between storing an upload and committing its row.
+CELERY_BEAT_SCHEDULE["datasets-sweep-orphan-files"] = {
+    "task": "datasets.sweep_orphan_files",
+    "schedule": crontab(hour=3, minute=30),
+}
 
 # --- Auth and allauth -----------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -245,6 +254,15 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_ADAPTER = "apps.accounts.adapters.AccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Institutional sign-in (apps.sso): the adapter yields one allauth app per enabled identity
+# provider and trusts an IdP's addresses only within its organisation's domains, where an
+# existing account with that verified address is connected (and only there).
+SOCIALACCOUNT_ADAPTER = "apps.sso.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+# Encrypts OIDC client secrets at rest (a Fernet key); derived from SECRET_KEY when unset.
+SSO_SECRET_KEY = env.str("SSO_SECRET_KEY", default="")
 MFA_TOTP_ISSUER = "Stratum"
 # Security e-mails (password, e-mail and two-factor changes) from allauth; apps.security adds
 # new-device sign-ins and token creation.

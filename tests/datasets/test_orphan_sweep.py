@@ -33,3 +33,17 @@ def test_sweep_with_no_uploads_yet_does_nothing(db):
     out = StringIO()
     call_command("sweep_orphan_files", stdout=out)
     assert "Deleted 0 orphaned file(s)." in out.getvalue()
+
+
+def test_the_nightly_task_sweeps_old_orphans_and_is_scheduled_in_beat(consortium_file, settings):
+    from apps.datasets.tasks import sweep_orphan_files
+
+    stray = default_storage.save("protected/datasets.datasetfile/0000-nightly", ContentFile(b"x"))
+    _age(stray, 48)
+
+    assert sweep_orphan_files.apply().get() == 1
+
+    assert not default_storage.exists(stray)
+    assert default_storage.exists(consortium_file.file.name)
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "datasets.sweep_orphan_files" in scheduled

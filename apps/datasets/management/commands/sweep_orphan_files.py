@@ -1,12 +1,8 @@
 """Remove protected files that no dataset-file or protocol-version row points to."""
 
-from datetime import timedelta
-
 from django.core.management.base import BaseCommand
 
-from apps.core.uploads import sweep_orphaned_files
-from apps.datasets.models import DatasetFile
-from apps.documents.models import ProtocolVersion
+from apps.datasets.tasks import sweep_protected_orphans
 
 
 class Command(BaseCommand):
@@ -20,11 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="List, delete nothing.")
 
     def handle(self, *args, older_than_hours: int, dry_run: bool, **options):
-        removed = sweep_orphaned_files(
-            models=[DatasetFile, ProtocolVersion],
-            older_than=timedelta(hours=older_than_hours),
-            dry_run=dry_run,
-        )
+        removed = sweep_protected_orphans(older_than_hours=older_than_hours, dry_run=dry_run)
         verb = "Would delete" if dry_run else "Deleted"
         for path in removed:
             self.stdout.write(f"{verb} {path}")
