@@ -114,30 +114,45 @@ def export_ics(request, slug: str):
 
 
 # --- Milestones -----------------------------------------------------------------------------------
-@login_required
-@require_http_methods(["GET", "POST"])
-def milestone_create(request, slug: str):
+def _create_in_project(request, slug: str, *, form_class, create, links, template, done):
+    """The add-a-milestone and add-a-deliverable pages: one form, the linked items as lists,
+    the service's ValidationError back onto the form with nothing saved."""
     project = _managed_project(request, slug)
-    form = MilestoneForm(request.POST or None, project=project, user=request.user)
+    form = form_class(request.POST or None, project=project, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        fields = {k: v for k, v in data.items() if k not in links}
         try:
-            milestone = services.milestone_create(
+            created = create(
                 project=project,
                 actor=request.user,
                 request=request,
-                **{k: v for k, v in data.items() if k not in ("protocols", "datasets")},
-                protocols=list(data["protocols"]),
-                datasets=list(data["datasets"]),
+                **fields,
+                **{link: list(data[link]) for link in links},
             )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            messages.success(request, f"Milestone “{milestone.title}” added.")
-            return redirect("milestones:project", slug=project.slug)
+            return done(created, project)
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "milestones/milestone_form.html", {"form": form, "project": project}, status=status
+    return render(request, template, {"form": form, "project": project}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def milestone_create(request, slug: str):
+    def done(milestone, project):
+        messages.success(request, f"Milestone “{milestone.title}” added.")
+        return redirect("milestones:project", slug=project.slug)
+
+    return _create_in_project(
+        request,
+        slug,
+        form_class=MilestoneForm,
+        create=services.milestone_create,
+        links=("protocols", "datasets"),
+        template="milestones/milestone_form.html",
+        done=done,
     )
 
 
@@ -271,30 +286,18 @@ def _deliverable_fields(data) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def deliverable_create(request, slug: str):
-    project = _managed_project(request, slug)
-    form = DeliverableForm(request.POST or None, project=project, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            deliverable = services.deliverable_create(
-                project=project,
-                actor=request.user,
-                request=request,
-                **_deliverable_fields(data),
-                protocol_versions=list(data["protocol_versions"]),
-                datasets=list(data["datasets"]),
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, f"Deliverable {deliverable.code} added.")
-            return redirect("milestones:deliverable", deliverable_id=deliverable.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(
+    def done(deliverable, project):
+        messages.success(request, f"Deliverable {deliverable.code} added.")
+        return redirect("milestones:deliverable", deliverable_id=deliverable.pk)
+
+    return _create_in_project(
         request,
-        "milestones/deliverable_form.html",
-        {"form": form, "project": project},
-        status=status,
+        slug,
+        form_class=DeliverableForm,
+        create=services.deliverable_create,
+        links=("protocol_versions", "datasets"),
+        template="milestones/deliverable_form.html",
+        done=done,
     )
 
 
