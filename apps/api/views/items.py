@@ -3,16 +3,23 @@ services, and downloads through the same policy check as the site (404 unless al
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
 
-from apps.access.policy import Action, visible
+from apps.access.policy import Action, can, visible
 from apps.api.filters import SyncFilterSet, search_filter, uuid_filter
 from apps.api.serializers.items import (
     DatasetCreateInput,
@@ -31,8 +38,20 @@ from apps.api.views.base import (
     IF_NONE_MATCH,
     NOT_MODIFIED,
     ResourceViewSet,
+    etag_for,
     ids_where,
     problems,
+)
+from apps.api.views.uploads import (
+    RAW_PARAMETERS,
+    UPLOAD_PARSERS,
+    FileUploadInput,
+    VersionUploadInput,
+    install_streaming_handler,
+    received_upload,
+    store_with,
+    upload_problems,
+    upload_request_body,
 )
 from apps.core.models import AccessTier
 from apps.core.uploads import protected_file_response
@@ -55,6 +74,15 @@ class AnyFileRenderer(BaseRenderer):
         # Only error bodies reach a renderer (files are FileResponses): render them as JSON.
         return JSONRenderer().render(data, "application/json", renderer_context)
 
+
+UPLOAD_DESCRIPTION = (
+    "Send `multipart/form-data` with a `file` part, or the file itself as the body (any other "
+    '`Content-Type`) named by `Content-Disposition: attachment; filename="…"` or the '
+    "`filename` parameter. The content decides the type (the name's extension must match); "
+    "refused types answer 415, files over the limit 413. An optional SHA-256 (`sha256`, or "
+    "`Content-Digest`/`Digest` for a raw body) is compared with what arrived: a mismatch is a "
+    "400 and nothing is stored."
+)
 
 DOWNLOAD_RESPONSES = {
     (200, "*/*"): OpenApiResponse(
@@ -89,6 +117,97 @@ def _item_changes(user, data: dict) -> tuple[dict, list]:
             user, [data["steward_organisation"]], "steward_organisation"
         )[0]
     return data, named
+
+
+class ItemWritesMixin:
+    """Create and update of a dataset or protocol: the same input shape (tier, allowed
+    organisations) and the same service signature, so one implementation serves both."""
+
+    def create_item(self, input_class, service):
+        user = self.request.user
+
+        def write():
+            data, named = _item_changes(user, self.validated_input(input_class))
+            project = _project_for_contribution(user, data.pop("project"))
+            return service(
+                project=project,
+                actor=user,
+                allowed_organisations=named,
+                request=self.request,
+                **data,
+            )
+
+        return self.run_write(write, status_code=status.HTTP_201_CREATED)
+
+    def update_item(self, input_class, service, name: str):
+        """PATCH: the allowed organisations stay as they are unless the body names them."""
+        user = self.request.user
+
+        def write():
+            item = self.locked_object(Action.EDIT)
+            raw = self.validated_input(input_class, partial=True)
+            data, named = _item_changes(user, raw)
+            if "allowed_organisations" not in raw:
+                named = list(item.allowed_organisations.all())
+            return service(
+                **{name: item},
+                actor=user,
+                allowed_organisations=named,
+                request=self.request,
+                **data,
+            )
+
+        return self.run_write(write)
+
+    # --- uploads ---------------------------------------------------------------------------------
+    upload_actions: tuple[str, ...] = ()
+
+    def initial(self, request, *args, **kwargs):
+        # Before authentication: a session caller's CSRF check may read the body.
+        self.upload_handler = None
+        if self.action in self.upload_actions and request.method == "POST":
+            self.upload_handler = install_streaming_handler(request._request)
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        handler = getattr(self, "upload_handler", None)
+        if handler is not None:
+            handler.upload_interrupted()  # drops a half-received file; no-op otherwise
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def permitted_object(self, action: str):
+        """The visible object (404 otherwise), checked for `action` (403), without a lock:
+        asked before a long body is read, and again under the lock before storing."""
+        obj = visible(self.request.user, self.model._default_manager.all()).filter(
+            pk=self.kwargs[self.lookup_field]
+        )
+        obj = obj.first()
+        if obj is None:
+            raise Http404
+        if not can(self.request.user, action, obj):
+            raise PermissionDenied("You may not add files here.")
+        return obj
+
+    def receive_and_store(self, action: str, store):
+        """Check the caller, read the body, then under the row lock (and `If-Match`) call
+        `store(locked_object, upload)`; answer 201 with the new row."""
+        self.permitted_object(action)
+        upload = received_upload(self.request._request, self.upload_handler)
+        try:
+            with transaction.atomic():
+                created = store(self.locked_object(action), upload)
+        finally:
+            upload.close()
+        return created
+
+    def created_response(self, output_class, obj):
+        context = {**self.get_serializer_context(), "visible_version_ids": {obj.pk}}
+        data = output_class(obj, context=context).data
+        return Response(
+            data,
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": etag_for(data), "Location": data["url"]},
+        )
 
 
 # --- Datasets -----------------------------------------------------------------------------------
@@ -133,6 +252,13 @@ class DatasetFilter(SyncFilterSet):
         request=DatasetUpdateInput,
         responses={200: DatasetOutput, **problems(400, 403, 404, 412, 413, 415)},
     ),
+    upload=extend_schema(
+        summary="Upload a file to a dataset (its editors)",
+        description=UPLOAD_DESCRIPTION,
+        request=upload_request_body(FileUploadInput),
+        parameters=[*RAW_PARAMETERS, IF_MATCH],
+        responses={201: DatasetFileOutput, **upload_problems(400, 403, 404, 412, 413)},
+    ),
     publish=extend_schema(
         summary="Publish a draft dataset",
         request=None,
@@ -146,11 +272,12 @@ class DatasetFilter(SyncFilterSet):
         responses={200: DatasetOutput, **problems(400, 403, 404, 412, 413, 415)},
     ),
 )
-class DatasetViewSet(ResourceViewSet):
+class DatasetViewSet(ItemWritesMixin, ResourceViewSet):
     model = Dataset
     output_serializer = DatasetOutput
     filterset_class = DatasetFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
+    upload_actions = ("upload",)
 
     def base_queryset(self):
         return Dataset.objects.prefetch_related(
@@ -162,35 +289,23 @@ class DatasetViewSet(ResourceViewSet):
         return {"downloadable_ids": ids_where(self.request.user, Dataset, objects, Action.DOWNLOAD)}
 
     def create(self, request, *args, **kwargs):
-        def write():
-            data, named = _item_changes(request.user, self.validated_input(DatasetCreateInput))
-            project = _project_for_contribution(request.user, data.pop("project"))
-            return dataset_services.dataset_create(
-                project=project,
-                actor=request.user,
-                allowed_organisations=named,
-                request=request,
-                **data,
-            )
-
-        return self.run_write(write, status_code=status.HTTP_201_CREATED)
+        return self.create_item(DatasetCreateInput, dataset_services.dataset_create)
 
     def partial_update(self, request, *args, **kwargs):
-        def write():
-            dataset = self.locked_object(Action.EDIT)
-            raw = self.validated_input(DatasetUpdateInput, partial=True)
-            data, named = _item_changes(request.user, raw)
-            if "allowed_organisations" not in raw:
-                named = list(dataset.allowed_organisations.all())
-            return dataset_services.dataset_update(
+        return self.update_item(DatasetUpdateInput, dataset_services.dataset_update, "dataset")
+
+    @action(detail=True, methods=["post"], url_path="files", parser_classes=UPLOAD_PARSERS)
+    def upload(self, request, *args, **kwargs):
+        def store(dataset, upload):
+            return store_with(
+                dataset_services.dataset_file_add,
+                upload,
                 dataset=dataset,
                 actor=request.user,
-                allowed_organisations=named,
                 request=request,
-                **data,
             )
 
-        return self.run_write(write)
+        return self.created_response(DatasetFileOutput, self.receive_and_store(Action.EDIT, store))
 
     @action(detail=True, methods=["post"])
     def publish(self, request, *args, **kwargs):
@@ -291,12 +406,30 @@ class ProtocolFilter(SyncFilterSet):
         request=ProtocolUpdateInput,
         responses={200: ProtocolOutput, **problems(400, 403, 404, 412, 413, 415)},
     ),
+    upload_version=extend_schema(
+        summary="Upload a new draft version of a protocol (contributors of the project)",
+        description=UPLOAD_DESCRIPTION
+        + " For a raw body, the change note goes in the `change_note` query parameter.",
+        request=upload_request_body(VersionUploadInput),
+        parameters=[
+            *RAW_PARAMETERS,
+            OpenApiParameter(
+                "change_note",
+                OpenApiTypes.STR,
+                required=False,
+                description="For a raw body: what changed in this version (needed).",
+            ),
+            IF_MATCH,
+        ],
+        responses={201: ProtocolVersionOutput, **upload_problems(400, 403, 404, 412, 413)},
+    ),
 )
-class ProtocolViewSet(ResourceViewSet):
+class ProtocolViewSet(ItemWritesMixin, ResourceViewSet):
     model = Protocol
     output_serializer = ProtocolOutput
     filterset_class = ProtocolFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
+    upload_actions = ("upload_version",)
 
     def base_queryset(self):
         return Protocol.objects.prefetch_related(
@@ -315,35 +448,25 @@ class ProtocolViewSet(ResourceViewSet):
         }
 
     def create(self, request, *args, **kwargs):
-        def write():
-            data, named = _item_changes(request.user, self.validated_input(ProtocolCreateInput))
-            project = _project_for_contribution(request.user, data.pop("project"))
-            return protocol_services.protocol_create(
-                project=project,
-                actor=request.user,
-                allowed_organisations=named,
-                request=request,
-                **data,
-            )
-
-        return self.run_write(write, status_code=status.HTTP_201_CREATED)
+        return self.create_item(ProtocolCreateInput, protocol_services.protocol_create)
 
     def partial_update(self, request, *args, **kwargs):
-        def write():
-            protocol = self.locked_object(Action.EDIT)
-            raw = self.validated_input(ProtocolUpdateInput, partial=True)
-            data, named = _item_changes(request.user, raw)
-            if "allowed_organisations" not in raw:
-                named = list(protocol.allowed_organisations.all())
-            return protocol_services.protocol_update(
+        return self.update_item(ProtocolUpdateInput, protocol_services.protocol_update, "protocol")
+
+    @action(detail=True, methods=["post"], url_path="versions", parser_classes=UPLOAD_PARSERS)
+    def upload_version(self, request, *args, **kwargs):
+        def store(protocol, upload):
+            return store_with(
+                protocol_services.protocol_version_add,
+                upload,
                 protocol=protocol,
                 actor=request.user,
-                allowed_organisations=named,
+                change_note=upload.fields.get("change_note") or "",
                 request=request,
-                **data,
             )
 
-        return self.run_write(write)
+        version = self.receive_and_store(Action.CONTRIBUTE, store)
+        return self.created_response(ProtocolVersionOutput, version)
 
 
 class ProtocolVersionFilter(SyncFilterSet):
