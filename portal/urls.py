@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/login/", security_views.admin_login, name="admin_login_redirect"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("sso/", include("apps.sso.urls")),
     path("", include("apps.security.urls")),
     path("account/", include("apps.accounts.urls")),
     path("organisations/", include("apps.organisations.urls")),

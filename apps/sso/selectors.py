@@ -1,4 +1,6 @@
-"""Sign-in discovery: which identity provider serves an e-mail address."""
+"""Sign-in discovery and the reads behind institutional sign-in."""
+
+from django.db.models import QuerySet
 
 from apps.organisations.models import OrganisationDomain, OrganisationStatus
 from apps.sso.models import IdentityProvider
@@ -33,3 +35,30 @@ def identity_provider_for_email(email: str) -> IdentityProvider | None:
                 .first()
             )
     return None
+
+
+def email_belongs_to_organisation(email: str, organisation_id) -> bool:
+    """True when the address's domain (or a parent domain) is one of the organisation's."""
+    domains = _candidate_domains(email or "")
+    return bool(domains) and (
+        OrganisationDomain.objects.filter(
+            organisation_id=organisation_id, domain__in=domains
+        ).exists()
+    )
+
+
+def active_identity_providers() -> QuerySet[IdentityProvider]:
+    """The providers people may sign in through: enabled, of an approved organisation."""
+    return IdentityProvider.objects.filter(
+        enabled=True, organisation__status=OrganisationStatus.APPROVED
+    ).select_related("organisation")
+
+
+def active_identity_provider(slug: str) -> IdentityProvider | None:
+    return active_identity_providers().filter(slug=slug).first()
+
+
+def identity_providers_for_staff() -> QuerySet[IdentityProvider]:
+    return IdentityProvider.objects.select_related("organisation").order_by(
+        "organisation__name", "protocol"
+    )

@@ -1,8 +1,60 @@
-"""What signing in through an organisation's identity provider does to the person."""
+"""Writes for institutional sign-in: provider configuration and what signing in through an
+organisation's identity provider does to the person."""
 
 from django.db import transaction
 
+from apps.audit.services import audit_record
 from apps.organisations.services.affiliations import affiliation_create
+from apps.sso.models import IdentityProvider
+from apps.sso.selectors import email_belongs_to_organisation
+
+# Fields whose change is worth naming in the audit trail (never the secret's value).
+AUDITED_FIELDS = [
+    "organisation_id",
+    "protocol",
+    "slug",
+    "name",
+    "enabled",
+    "server_url",
+    "client_id",
+    "scopes",
+    "entity_id",
+    "sp_entity_id",
+    "metadata_url",
+    "metadata_xml",
+    "attribute_mapping",
+]
+
+
+@transaction.atomic
+def identity_provider_save(
+    *, provider: IdentityProvider, client_secret: str = "", actor, request=None
+) -> IdentityProvider:
+    """Create or update a provider. An empty `client_secret` keeps the stored one (forms never
+    show it back); a non-empty one replaces it, encrypted."""
+    created = provider._state.adding
+    before = {}
+    if not created:
+        before = IdentityProvider.objects.filter(pk=provider.pk).values(*AUDITED_FIELDS).first()
+    if client_secret:
+        provider.set_client_secret(client_secret)
+    provider.full_clean()
+    provider.save()
+    changed = [f for f in AUDITED_FIELDS if before and before[f] != getattr(provider, f)]
+    audit_record(
+        actor=actor,
+        action="sso.provider_create" if created else "sso.provider_update",
+        target=provider,
+        request=request,
+        organisation_id=provider.organisation_id,
+        details={
+            "protocol": provider.protocol,
+            "enabled": provider.enabled,
+            "changed": changed,
+            "secret_replaced": bool(client_secret),
+        },
+    )
+    return provider
 
 
 @transaction.atomic
@@ -15,3 +67,30 @@ def sso_affiliate(*, user, provider, request=None):
         source=f"sso:{provider.protocol}",
         request=request,
     )
+
+
+@transaction.atomic
+def sso_signin_record(*, user, provider: IdentityProvider, email: str, uid: str, request=None):
+    """After a completed sign-in through `provider`: audit it and, when the address the IdP
+    vouched for is in one of the organisation's domains, affiliate the person. An IdP asserting
+    an address outside its organisation's domains signs the person in (with the normal e-mail
+    verification) but never makes them a member."""
+    in_domain = email_belongs_to_organisation(email, provider.organisation_id)
+    affiliation = (
+        sso_affiliate(user=user, provider=provider, request=request) if in_domain else None
+    )
+    audit_record(
+        actor=user,
+        action="signin.sso",
+        target=user,
+        request=request,
+        organisation_id=provider.organisation_id,
+        details={
+            "provider": provider.slug,
+            "protocol": provider.protocol,
+            "uid": uid[:200],
+            "email_in_organisation_domain": in_domain,
+            "affiliated": affiliation is not None,
+        },
+    )
+    return affiliation

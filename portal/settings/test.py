@@ -69,3 +69,8 @@ if not getattr(sys, "_stratum_services_printed", False):
         f"broker={'Redis' if REDIS_URL else 'embedded filesystem'}",
         file=sys.stderr,
     )
+
+# --- Institutional sign-in tests (tests/sso) ------------------------------------------------
+# django-oauth-toolkit plays an organisation's OpenID Connect provider: installed here only
+# (a dev dependency), switched on per test by tests/sso/idp.py with its own RSA key and URLs.
+INSTALLED_APPS = [*INSTALLED_APPS, "oauth2_provider"]  # noqa: F405

@@ -23,8 +23,8 @@ def kelvin_oidc(partner_org):
         name="Kelvin University",
         server_url="https://login.kelvin.ac.uk/",
         client_id="stratum",
-        client_secret="s3cret",
     )
+    provider.set_client_secret("s3cret")
     provider.full_clean()
     provider.save()
     return provider
