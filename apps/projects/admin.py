@@ -46,7 +46,9 @@ class ProjectAdmin(admin.ModelAdmin):
     list_filter = ("status", "summary_visibility", "disease_areas")
     search_fields = ("acronym", "title", "summary")
     inlines = (PartnerInline, MembershipInline, FunderInline)
-    readonly_fields = [field.name for field in Project._meta.concrete_fields] + ["disease_areas"]
+    readonly_fields = [
+        field.name for field in Project._meta.concrete_fields if field.name != "search_vector"
+    ] + ["disease_areas"]
 
     def has_add_permission(self, request) -> bool:
         return False

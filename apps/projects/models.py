@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -55,6 +56,11 @@ class Project(BaseModel):
     # The names of the project's disease areas, kept by the services that change them, so that
     # full-text search can weigh them inside one indexed expression (a GIN index cannot join).
     disease_area_names = models.TextField(blank=True, editable=False)
+    # The weighted full-text vector of the four fields above, stored so that a search ranks
+    # the matched rows without parsing their text again. On PostgreSQL a trigger (migration
+    # 0006) writes it on every insert or text change, bulk inserts included; elsewhere it stays
+    # empty and the catalogue falls back to substring matching.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["title"]

@@ -1,25 +1,16 @@
 """Full-text search over projects.
 
-On PostgreSQL: a weighted tsvector (title and acronym A, summary B, disease-area names C) ranked
-with `ts_rank`; migration 0003 builds a GIN index on exactly this expression, so the planner can
-use it. Elsewhere (SQLite in development) a case-insensitive substring match stands in.
+On PostgreSQL: the stored weighted tsvector `Project.search_vector` (title and acronym A,
+summary B, disease-area names C; kept by a trigger, see migration 0006) matched through its GIN
+index and ranked with `ts_rank` — only the matched rows are ranked, and nothing is parsed at
+query time. Elsewhere (SQLite in development) a case-insensitive substring match stands in.
 """
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Value
 
 SEARCH_CONFIG = "english"
-
-
-def project_search_vector() -> SearchVector:
-    """The indexed expression. Change it only together with a migration rebuilding the index."""
-    return (
-        SearchVector("title", weight="A", config=SEARCH_CONFIG)
-        + SearchVector("acronym", weight="A", config=SEARCH_CONFIG)
-        + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
-        + SearchVector("disease_area_names", weight="C", config=SEARCH_CONFIG)
-    )
 
 
 def uses_postgres_search() -> bool:
@@ -33,9 +24,8 @@ def project_search(queryset: QuerySet, text: str) -> QuerySet:
         return queryset.annotate(rank=Value(0.0))
     if uses_postgres_search():
         query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-        vector = project_search_vector()
-        return queryset.annotate(search=vector, rank=SearchRank(F("search"), query)).filter(
-            search=query
+        return queryset.filter(search_vector=query).annotate(
+            rank=SearchRank(F("search_vector"), query)
         )
     match = Q()
     for word in text.split():
