@@ -2,54 +2,44 @@
 a member leaving by themself."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.shortcuts import render
 
 from apps.access.policy import get_for_user
 from apps.projects import selectors
-from apps.projects.forms import (
-    MembershipAddForm,
-    MembershipRoleForm,
-    ReasonForm,
-    apply_service_errors,
-)
+from apps.projects.forms import MembershipAddForm, MembershipRoleForm, ReasonForm
 from apps.projects.models import Membership
 from apps.projects.services import membership_add, membership_change_role, membership_end
-from apps.projects.views.common import done, insider_projects, posted, project_for_manager
+from apps.projects.views.common import form_page, insider_projects, posted, project_for_manager
 
 
 @login_required
 def members(request, slug):
     project = project_for_manager(request, slug)
-    form = MembershipAddForm(
-        posted(request), organisations=selectors.eligible_partner_organisations(project)
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            membership = membership_add(
-                actor=request.user,
-                project=project,
-                user=data["user"],
-                organisation=data["organisation"],
-                role=data["role"],
-                ends_on=data["ends_on"],
-                request=request,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            name = membership.user.get_full_name() or membership.user.email
-            return done(request, f"{name} is now a member.", request.path)
     memberships = list(selectors.project_memberships(request.user, project, include_ended=True))
-    context = {
-        "project": project,
-        "form": form,
-        "current": [m for m in memberships if m.ended_at is None],
-        "ended": [m for m in memberships if m.ended_at is not None],
-    }
-    status = 400 if form.errors else 200
-    return render(request, "projects/members.html", context, status=status)
+    return form_page(
+        request,
+        MembershipAddForm(
+            posted(request), organisations=selectors.eligible_partner_organisations(project)
+        ),
+        save=lambda data: membership_add(
+            actor=request.user,
+            project=project,
+            user=data["user"],
+            organisation=data["organisation"],
+            role=data["role"],
+            ends_on=data["ends_on"],
+            request=request,
+        ),
+        message=lambda membership: (
+            f"{membership.user.get_full_name() or membership.user.email} is now a member."
+        ),
+        next_url=request.path,
+        template="projects/members.html",
+        context={
+            "project": project,
+            "current": [m for m in memberships if m.ended_at is None],
+            "ended": [m for m in memberships if m.ended_at is not None],
+        },
+    )
 
 
 def _membership(request, project, pk) -> Membership:
@@ -64,21 +54,19 @@ def _membership(request, project, pk) -> Membership:
 def member_role(request, slug, pk):
     project = project_for_manager(request, slug)
     membership = _membership(request, project, pk)
-    form = MembershipRoleForm(
-        posted(request), initial={"role": membership.role, "ends_on": membership.ends_on}
+    return form_page(
+        request,
+        MembershipRoleForm(
+            posted(request), initial={"role": membership.role, "ends_on": membership.ends_on}
+        ),
+        save=lambda data: membership_change_role(
+            actor=request.user, membership=membership, request=request, **data
+        ),
+        message="The role is changed.",
+        next_url=f"/projects/{slug}/members/",
+        template="projects/member_role.html",
+        context={"project": project, "membership": membership},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership_change_role(
-                actor=request.user, membership=membership, request=request, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return done(request, "The role is changed.", f"/projects/{slug}/members/")
-    context = {"project": project, "membership": membership, "form": form}
-    status = 400 if form.errors else 200
-    return render(request, "projects/member_role.html", context, status=status)
 
 
 @login_required
@@ -102,19 +90,14 @@ def leave(request, slug):
 
 
 def _end(request, project, membership, next_url: str):
-    form = ReasonForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership_end(
-                actor=request.user,
-                membership=membership,
-                reason=form.cleaned_data["reason"],
-                request=request,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return done(request, "The membership has ended.", next_url)
-    context = {"project": project, "membership": membership, "form": form}
-    status = 400 if form.errors else 200
-    return render(request, "projects/member_end.html", context, status=status)
+    return form_page(
+        request,
+        ReasonForm(posted(request)),
+        save=lambda data: membership_end(
+            actor=request.user, membership=membership, reason=data["reason"], request=request
+        ),
+        message="The membership has ended.",
+        next_url=next_url,
+        template="projects/member_end.html",
+        context={"project": project, "membership": membership},
+    )

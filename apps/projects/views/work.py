@@ -2,12 +2,10 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.shortcuts import render
 
 from apps.access.policy import get_for_user
 from apps.projects import selectors
-from apps.projects.forms import BiomarkerForm, WorkPackageForm, apply_service_errors
+from apps.projects.forms import BiomarkerForm, WorkPackageForm
 from apps.projects.models import Biomarker, Membership, WorkPackage
 from apps.projects.services import (
     biomarker_create,
@@ -17,7 +15,7 @@ from apps.projects.services import (
     work_package_delete,
     work_package_update,
 )
-from apps.projects.views.common import done, posted, project_for_manager
+from apps.projects.views.common import delete_page, form_page, posted, project_for_manager
 
 
 def _work_package_form(request, project, instance: WorkPackage | None = None):
@@ -48,23 +46,20 @@ def _work_package_form(request, project, instance: WorkPackage | None = None):
 @login_required
 def work_packages(request, slug):
     project = project_for_manager(request, slug)
-    form = _work_package_form(request, project)
-    if request.method == "POST" and form.is_valid():
-        try:
-            work_package_create(
-                actor=request.user, project=project, request=request, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return done(request, "The work package is added.", request.path)
-    context = {
-        "project": project,
-        "form": form,
-        "work_packages": selectors.project_work_packages(request.user, project),
-    }
-    status = 400 if form.errors else 200
-    return render(request, "projects/work_packages.html", context, status=status)
+    return form_page(
+        request,
+        _work_package_form(request, project),
+        save=lambda data: work_package_create(
+            actor=request.user, project=project, request=request, **data
+        ),
+        message="The work package is added.",
+        next_url=request.path,
+        template="projects/work_packages.html",
+        context={
+            "project": project,
+            "work_packages": selectors.project_work_packages(request.user, project),
+        },
+    )
 
 
 def _work_package(request, project, pk) -> WorkPackage:
@@ -75,57 +70,52 @@ def _work_package(request, project, pk) -> WorkPackage:
 def work_package_edit(request, slug, pk):
     project = project_for_manager(request, slug)
     work_package = _work_package(request, project, pk)
-    form = _work_package_form(request, project, work_package)
-    if request.method == "POST" and form.is_valid():
-        try:
-            work_package_update(
-                actor=request.user, work_package=work_package, request=request, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return done(request, "The work package is saved.", f"/projects/{slug}/work-packages/")
-    context = {"project": project, "form": form, "work_package": work_package}
-    status = 400 if form.errors else 200
-    return render(request, "projects/work_package_form.html", context, status=status)
+    return form_page(
+        request,
+        _work_package_form(request, project, work_package),
+        save=lambda data: work_package_update(
+            actor=request.user, work_package=work_package, request=request, **data
+        ),
+        message="The work package is saved.",
+        next_url=f"/projects/{slug}/work-packages/",
+        template="projects/work_package_form.html",
+        context={"project": project, "work_package": work_package},
+    )
 
 
 @login_required
 def work_package_remove(request, slug, pk):
     project = project_for_manager(request, slug)
     work_package = _work_package(request, project, pk)
-    errors = []
-    if request.method == "POST":
-        try:
-            work_package_delete(actor=request.user, work_package=work_package, request=request)
-        except ValidationError as error:
-            errors = error.messages
-        else:
-            return done(request, "The work package is deleted.", f"/projects/{slug}/work-packages/")
-    context = {"project": project, "thing": work_package, "errors": errors, "kind": "work package"}
-    return render(request, "projects/confirm_delete.html", context, status=400 if errors else 200)
+    return delete_page(
+        request,
+        project,
+        work_package,
+        kind="work package",
+        delete=lambda: work_package_delete(
+            actor=request.user, work_package=work_package, request=request
+        ),
+        next_url=f"/projects/{slug}/work-packages/",
+    )
 
 
 @login_required
 def biomarkers(request, slug):
     project = project_for_manager(request, slug)
-    form = BiomarkerForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            biomarker_create(
-                actor=request.user, project=project, request=request, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return done(request, "The biomarker is added.", request.path)
-    context = {
-        "project": project,
-        "form": form,
-        "biomarkers": selectors.project_biomarkers(request.user, project),
-    }
-    status = 400 if form.errors else 200
-    return render(request, "projects/biomarkers.html", context, status=status)
+    return form_page(
+        request,
+        BiomarkerForm(posted(request)),
+        save=lambda data: biomarker_create(
+            actor=request.user, project=project, request=request, **data
+        ),
+        message="The biomarker is added.",
+        next_url=request.path,
+        template="projects/biomarkers.html",
+        context={
+            "project": project,
+            "biomarkers": selectors.project_biomarkers(request.user, project),
+        },
+    )
 
 
 def _biomarker(request, project, pk) -> Biomarker:
@@ -136,32 +126,28 @@ def _biomarker(request, project, pk) -> Biomarker:
 def biomarker_edit(request, slug, pk):
     project = project_for_manager(request, slug)
     biomarker = _biomarker(request, project, pk)
-    form = BiomarkerForm(posted(request), instance=biomarker)
-    if request.method == "POST" and form.is_valid():
-        try:
-            biomarker_update(
-                actor=request.user, biomarker=biomarker, request=request, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return done(request, "The biomarker is saved.", f"/projects/{slug}/biomarkers/")
-    context = {"project": project, "form": form, "biomarker": biomarker}
-    status = 400 if form.errors else 200
-    return render(request, "projects/biomarker_form.html", context, status=status)
+    return form_page(
+        request,
+        BiomarkerForm(posted(request), instance=biomarker),
+        save=lambda data: biomarker_update(
+            actor=request.user, biomarker=biomarker, request=request, **data
+        ),
+        message="The biomarker is saved.",
+        next_url=f"/projects/{slug}/biomarkers/",
+        template="projects/biomarker_form.html",
+        context={"project": project, "biomarker": biomarker},
+    )
 
 
 @login_required
 def biomarker_remove(request, slug, pk):
     project = project_for_manager(request, slug)
     biomarker = _biomarker(request, project, pk)
-    errors = []
-    if request.method == "POST":
-        try:
-            biomarker_delete(actor=request.user, biomarker=biomarker, request=request)
-        except ValidationError as error:
-            errors = error.messages
-        else:
-            return done(request, "The biomarker is deleted.", f"/projects/{slug}/biomarkers/")
-    context = {"project": project, "thing": biomarker, "errors": errors, "kind": "biomarker"}
-    return render(request, "projects/confirm_delete.html", context, status=400 if errors else 200)
+    return delete_page(
+        request,
+        project,
+        biomarker,
+        kind="biomarker",
+        delete=lambda: biomarker_delete(actor=request.user, biomarker=biomarker, request=request),
+        next_url=f"/projects/{slug}/biomarkers/",
+    )
