@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apps.audit.models import AuditEvent
-from apps.organisations.models import Affiliation, OrganisationDomain, OrganisationStatus
+from apps.organisations.models import Affiliation, OrganisationStatus
 from apps.sso.models import IdentityProvider
 from apps.sso.selectors import identity_provider_for_email
 from apps.sso.services import sso_affiliate
@@ -14,8 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def kelvin_oidc(partner_org):
-    OrganisationDomain.objects.create(organisation=partner_org, domain="kelvin.ac.uk")
+def kelvin_oidc(partner_org, kelvin_domain):
     provider = IdentityProvider(
         organisation=partner_org,
         protocol=IdentityProvider.Protocol.OIDC,
