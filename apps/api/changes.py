@@ -36,6 +36,7 @@ SYNCABLE = {
     "protocol": "documents.Protocol",
     "protocol-version": "documents.ProtocolVersion",
     "milestone": "milestones.Milestone",
+    "deliverable": "milestones.Deliverable",
     "access-request": "access.AccessRequest",
     "grant": "access.AccessGrant",
     "notification": "notifications.Notification",
@@ -120,6 +121,11 @@ def _project_items(project_ids, *, user=None, org=None, include_projects=True) -
             "protocol__project_id",
         ),
         ("milestone", models["milestone"].objects.filter(project_id__in=project_ids), "project_id"),
+        (
+            "deliverable",
+            models["deliverable"].objects.filter(project_id__in=project_ids),
+            "project_id",
+        ),
     )
     for resource, queryset, project_field in children:
         entries += [

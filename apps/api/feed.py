@@ -12,6 +12,7 @@ from apps.api.changes import cursor_encode, entries_after, latest_per_object
 def viewsets():
     from apps.api.views.access import AccessGrantViewSet, AccessRequestViewSet
     from apps.api.views.activity import MilestoneViewSet, NotificationViewSet
+    from apps.api.views.deliverables import DeliverableViewSet
     from apps.api.views.items import (
         DatasetFileViewSet,
         DatasetViewSet,
@@ -30,6 +31,7 @@ def viewsets():
         "protocol": ProtocolViewSet,
         "protocol-version": ProtocolVersionViewSet,
         "milestone": MilestoneViewSet,
+        "deliverable": DeliverableViewSet,
         "access-request": AccessRequestViewSet,
         "grant": AccessGrantViewSet,
         "notification": NotificationViewSet,

@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from apps.api.views.access import AccessGrantViewSet, AccessRequestViewSet
 from apps.api.views.activity import AuditEventViewSet, MilestoneViewSet, NotificationViewSet
 from apps.api.views.changes import ChangeFeedView
+from apps.api.views.deliverables import DeliverableViewSet
 from apps.api.views.items import (
     DatasetFileViewSet,
     DatasetViewSet,
@@ -24,6 +25,7 @@ router.register("dataset-files", DatasetFileViewSet, basename="dataset-file")
 router.register("protocols", ProtocolViewSet, basename="protocol")
 router.register("protocol-versions", ProtocolVersionViewSet, basename="protocol-version")
 router.register("milestones", MilestoneViewSet, basename="milestone")
+router.register("deliverables", DeliverableViewSet, basename="deliverable")
 router.register("access-requests", AccessRequestViewSet, basename="access-request")
 router.register("grants", AccessGrantViewSet, basename="grant")
 router.register("notifications", NotificationViewSet, basename="notification")

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.audit.services import audit_record
 from apps.documents.models import ProtocolVersion
-from apps.milestones.models import Milestone
+from apps.milestones.models import Deliverable, Milestone
 from apps.notifications.models import Notification
 from apps.projects.models import Biomarker, MembershipRole
 from tests.access.factories import AccessGrantFactory, AccessRequestFactory
@@ -68,6 +68,16 @@ def _milestones(n, ctx):
         )
 
 
+def _deliverables(n, ctx):
+    start = Deliverable.objects.filter(project=ctx["project"]).count()
+    dataset = DatasetFactory(project=ctx["project"])
+    for i in range(start, start + n):
+        deliverable = Deliverable.objects.create(
+            project=ctx["project"], code=f"D{i}", title=f"Report {i}", due_month=6
+        )
+        deliverable.datasets.add(dataset)
+
+
 def _notifications(n, ctx):
     Notification.objects.bulk_create(
         Notification(recipient=ctx["staff"], event_type="invitation", subject=f"N{i}")
@@ -91,6 +101,7 @@ LISTS = {
     "/api/v1/access-requests/": _requests,
     "/api/v1/grants/": _grants,
     "/api/v1/milestones/": _milestones,
+    "/api/v1/deliverables/": _deliverables,
     "/api/v1/notifications/": _notifications,
     "/api/v1/audit-events/": _audit,
 }

@@ -86,6 +86,11 @@ def world(coordinator, partner_member, project, lead_org):
     milestone = Milestone.objects.create(
         project=project, title="First patient in", due_date="2027-01-01"
     )
+    from apps.milestones.models import Deliverable
+
+    deliverable = Deliverable.objects.create(
+        project=project, code="D1.1", title="Stratification report", due_month=12
+    )
     notification = Notification.objects.create(
         recipient=coordinator, event_type="invitation", subject="Hi"
     )
@@ -99,6 +104,7 @@ def world(coordinator, partner_member, project, lead_org):
         "protocols": version.protocol.pk,
         "protocol-versions": version.pk,
         "milestones": milestone.pk,
+        "deliverables": deliverable.pk,
         "access-requests": request.pk,
         "grants": grant.pk,
         "notifications": notification.pk,
