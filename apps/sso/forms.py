@@ -126,11 +126,23 @@ class IdentityProviderForm(forms.ModelForm):
             and not self.instance.has_client_secret
         ):
             self.add_error("client_secret", "Enter the client secret the IdP gave you.")
-        self.instance.attribute_mapping = {
-            field: (cleaned.get(f"{field}_attribute") or "").strip()
-            for field in ("email", "first_name", "last_name")
-        }
+        if cleaned.get("email_attribute"):
+            self.instance.attribute_mapping = {
+                field: (cleaned.get(f"{field}_attribute") or "").strip()
+                for field in ("email", "first_name", "last_name")
+            }
         return cleaned
+
+    def add_error(self, field, error):
+        # The model validates the mapping as one JSON field; the form shows it as three.
+        mapping_error = (
+            isinstance(error, ValidationError)
+            and hasattr(error, "error_dict")
+            and "attribute_mapping" in error.error_dict
+        )
+        if mapping_error:
+            error.error_dict["email_attribute"] = error.error_dict.pop("attribute_mapping")
+        return super().add_error(field, error)
 
     def _post_clean(self):
         super()._post_clean()

@@ -49,13 +49,18 @@ def kelvin_saml(partner_org, kelvin_domain, saml_idp):
     return provider
 
 
-def start_sign_in(client, email):
-    """Discovery, the hand-over page, "Continue": (hand-over response, the IdP redirect URL)."""
-    found = client.post("/sso/sign-in/", {"email": email})
-    assert found.status_code == 302
-    handover = client.get(found["Location"])
+def start_sign_in(client, email, slug=None):
+    """Discovery (or the provider's own sign-in page when `slug` is given), the hand-over
+    page, "Continue": (hand-over response, the IdP redirect URL)."""
+    if slug:
+        url = f"/sso/sign-in/{slug}/"
+    else:
+        found = client.post("/sso/sign-in/", {"email": email})
+        assert found.status_code == 302
+        url = found["Location"]
+    handover = client.get(url)
     assert handover.status_code == 200
-    to_idp = client.post(found["Location"].split("?")[0], {"login_hint": email})
+    to_idp = client.post(url.split("?")[0], {"login_hint": email})
     assert to_idp.status_code == 302
     return handover, to_idp["Location"]
 

@@ -100,9 +100,7 @@ def sign_in_with_organisation(browser, hosts, email: str, idp_login: str) -> req
     )
 
 
-def test_a_person_signs_in_through_the_local_oidc_provider_and_is_affiliated(
-    hosts, kelvin_oidc
-):
+def test_a_person_signs_in_through_the_local_oidc_provider_and_is_affiliated(hosts, kelvin_oidc):
     account = idp_account("ada@kelvin.ac.uk", given_name="Ada", family_name="Lovelace")
     with requests.Session() as browser:
         landed = sign_in_with_organisation(browser, hosts, "ada@kelvin.ac.uk", account.email)

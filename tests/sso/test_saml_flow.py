@@ -11,6 +11,7 @@ from tests.sso.idp import SamlTestIdp
 
 pytestmark = pytest.mark.django_db
 
+
 def test_a_person_signs_in_through_saml_and_is_affiliated(client, kelvin_saml, saml_idp):
     handover, redirect_url = start_sign_in(client, "grace@kelvin.ac.uk")
     # The hand-over form may reach the IdP under the strict CSP, and nothing else may.
