@@ -156,9 +156,10 @@ class ApiProblemMiddleware:
             ("application/json", PROBLEM_CONTENT_TYPE, "application/vnd.oai")
         ):
             return response
-        if response.status_code in (404, 405, 413, 500):
+        if response.status_code in (400, 404, 405, 413, 500):
             headers = {k: response[k] for k in PASSED_HEADERS if response.has_header(k)}
             detail = {
+                400: "The request is malformed (for example a NUL character in the address).",
                 404: "There is no API resource at this address.",
                 405: "This method is not allowed here.",
                 413: "The request body is larger than the server accepts.",
