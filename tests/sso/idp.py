@@ -44,7 +44,10 @@ def private_key_pem(key) -> str:
 
 
 def oauth2_provider_settings(issuer: str) -> dict:
+    from django.conf import settings
+
     return {
+        **settings.OAUTH2_PROVIDER,  # the RFC 9700 behaviour set in portal/settings/test.py
         "OIDC_ENABLED": True,
         "OIDC_RSA_PRIVATE_KEY": private_key_pem(rsa_private_key()),
         "OIDC_ISS_ENDPOINT": issuer,
