@@ -253,16 +253,30 @@ def _grant_fan_out(grant) -> list:
     return _dataset_for_user(grant.dataset_id, grant.user_id)
 
 
+def _project_shown_changed(project_id) -> list:
+    """The project's own representation lists its partners, members and biomarkers: a change
+    to one is a project upsert for everyone who sees it."""
+    return [_entry("project", project_id, project_id=project_id)]
+
+
 def _on_membership(sender, instance, raw=False, **kwargs):
     if raw:
         return
-    _write(_project_items([instance.project_id], user=instance.user_id))
+    entries = _project_shown_changed(instance.project_id)
+    _write(entries + _project_items([instance.project_id], user=instance.user_id))
 
 
 def _on_partner(sender, instance, raw=False, **kwargs):
     if raw:
         return
-    _write(_project_items([instance.project_id], org=instance.organisation_id))
+    entries = _project_shown_changed(instance.project_id)
+    _write(entries + _project_items([instance.project_id], org=instance.organisation_id))
+
+
+def _on_project_part(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    _write(_project_shown_changed(instance.project_id))
 
 
 def _on_affiliation(sender, instance, raw=False, **kwargs):
@@ -328,6 +342,7 @@ def connect() -> None:
     for label, receiver in (
         ("projects.Membership", _on_membership),
         ("projects.Partner", _on_partner),
+        ("projects.Biomarker", _on_project_part),
         ("organisations.Affiliation", _on_affiliation),
         ("access.CommitteeMember", _on_committee_member),
     ):

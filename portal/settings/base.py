@@ -349,6 +349,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrganisationKindEnum": "apps.organisations.models.OrganisationKind",
         "BiomarkerKindEnum": "apps.projects.models.Biomarker.Kind",
+        "PartnerRoleEnum": "apps.projects.models.PartnerRole",
+        "MembershipRoleEnum": "apps.projects.models.MembershipRole",
     },
 }
 

@@ -15,6 +15,7 @@ from apps.api.views.base import (
     ids_where,
     problems,
 )
+from apps.api.views.project_parts import ProjectPartsMixin
 from apps.diseases.models import DiseaseArea
 from apps.projects.models import Membership, Partner, Project, ProjectStatus, SummaryVisibility
 from apps.projects.services.projects import project_update
@@ -73,11 +74,11 @@ class ProjectUpdateInput(serializers.Serializer):
         responses={200: ProjectOutput, **problems(400, 403, 404, 412, 413, 415)},
     ),
 )
-class ProjectViewSet(ResourceViewSet):
+class ProjectViewSet(ProjectPartsMixin, ResourceViewSet):
     model = Project
     output_serializer = ProjectOutput
     filterset_class = ProjectFilter
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def base_queryset(self):
         return Project.objects.prefetch_related(
