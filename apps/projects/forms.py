@@ -300,14 +300,12 @@ class CatalogueForm(forms.Form):
         choices=[("", "Relevance"), *[(key, key) for key in SORTS]], required=False
     )
 
-    def __init__(self, *args, organisations, **kwargs):
+    def __init__(self, *args, organisations, organisation_options, **kwargs):
+        """`organisations` checks a submitted organisation; `organisation_options` (the same
+        organisations as prebuilt, cacheable markup) is what the large select shows."""
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
-        # Plain tuples for the large select: no model instance per organisation.
-        self.fields["organisation"].widget.choices = [
-            ("", "Any organisation"),
-            *organisations.values_list("slug", "name"),
-        ]
+        self.fields["organisation"].widget.choices = organisation_options
         self.fields["disease_area"].choices = [
             ("", "Any disease area"),
             *[(area.slug, f"{'— ' * depth}{area.name}") for area, depth in disease_area_tree()],

@@ -1,5 +1,6 @@
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.diseases.models import DiseaseArea
 from apps.organisations.models import OrganisationKind
@@ -135,3 +136,45 @@ def test_partner_filter_offers_only_organisations_whose_partnership_is_public(
     PartnerFactory(project=secret_project, organisation=partner_org)
     offered = client.get(URL).context["form"].fields["organisation"].queryset
     assert list(offered) == [other_org]  # the lead of the members-only project, not its partner
+
+
+def offered_options(response) -> str:
+    body = response.content.decode()
+    start = body.index('name="organisation"')
+    return body[start : body.index("</select>", start)]
+
+
+def test_partner_filter_options_are_cached_and_a_new_partnership_shows_at_once(
+    client, project, other_org
+):
+    first = CaptureQueriesContext(connection)
+    with first:
+        assert "Diagnostix" not in offered_options(client.get(URL))
+    again = CaptureQueriesContext(connection)
+    with again:
+        client.get(URL)
+    assert len(again) == len(first) - 1  # the organisations query is answered by the cache
+
+    PartnerFactory(project=project, organisation=other_org)
+    assert '<option value="diagnostix">Diagnostix</option>' in offered_options(client.get(URL))
+
+
+def test_partner_filter_options_of_a_signed_in_person_are_never_shown_to_others(
+    client, secret_project, partner_org, outsider, unaffiliated, login
+):
+    PartnerFactory(project=secret_project, organisation=partner_org)
+    anonymous = offered_options(client.get(URL))
+    insider = offered_options(login(outsider).get(URL))  # in the consortium of SECRETX
+    stranger = offered_options(login(unaffiliated).get(URL))
+    client.logout()
+    assert partner_org.name in insider
+    assert partner_org.name not in anonymous
+    assert partner_org.name not in stranger
+    assert partner_org.name not in offered_options(client.get(URL))
+
+
+def test_the_chosen_partner_stays_selected_in_the_cached_options(client, project, lead_org):
+    client.get(URL)  # fills the cache
+    options = offered_options(client.get(URL, {"organisation": lead_org.slug}))
+    assert f'<option value="{lead_org.slug}" selected>' in options
+    assert options.count(" selected") == 1

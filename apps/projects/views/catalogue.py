@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from apps.projects import selectors
+from apps.projects.filter_cache import partner_filter_options
 from apps.projects.forms import CatalogueForm, ProjectProposeForm, apply_service_errors
 from apps.projects.selectors import CatalogueFilters
 from apps.projects.services import project_propose
@@ -33,8 +34,11 @@ def _filters(form: CatalogueForm) -> CatalogueFilters:
 
 
 def catalogue(request):
+    organisations = selectors.catalogue_partner_organisations(request.user)
     form = CatalogueForm(
-        request.GET or None, organisations=selectors.catalogue_partner_organisations(request.user)
+        request.GET or None,
+        organisations=organisations,
+        organisation_options=partner_filter_options(request.user, organisations),
     )
     filters = _filters(form) if request.GET else CatalogueFilters()
     projects = selectors.catalogue(request.user, filters)
