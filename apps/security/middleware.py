@@ -75,7 +75,8 @@ class SessionLifetimeMiddleware:
     """Ends a session idle for SESSION_IDLE_TIMEOUT seconds or older than
     SESSION_ABSOLUTE_LIFETIME, and one ended elsewhere ("sign out everywhere")."""
 
-    # last_seen_at on the row is refreshed at most this often (seconds), not on every request.
+    # The session's seen-at time and the row's last_seen_at are refreshed at most this often
+    # (seconds), not on every request.
     TOUCH_EVERY = 60
 
     def __init__(self, get_response):
@@ -109,7 +110,10 @@ class SessionLifetimeMiddleware:
             if self._row_ended(request, row_id):
                 return "signed_out_elsewhere"
             session[SESSION_ROW_CHECKED_KEY] = now
-        session[SESSION_SEEN_KEY] = now
+        if seen is None or now - seen >= self.TOUCH_EVERY:
+            # At most once a minute, so that the session (and its cookie's expiry) is written
+            # once a minute rather than on every page; the idle timeout is hours.
+            session[SESSION_SEEN_KEY] = now
         return ""
 
     @staticmethod

@@ -357,7 +357,9 @@ SPECTACULAR_SETTINGS = {
 # --- Security headers -----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(timedelta(hours=8).total_seconds())
-SESSION_SAVE_EVERY_REQUEST = True
+# Saved when changed only: apps.security.middleware.SessionLifetimeMiddleware touches the
+# session (and so the cookie's expiry) once a minute, instead of an UPDATE on every page.
+SESSION_SAVE_EVERY_REQUEST = False
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

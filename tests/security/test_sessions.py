@@ -197,3 +197,21 @@ def test_a_signed_in_page_reads_the_session_row_at_most_once_a_minute(partner_me
     with CaptureQueriesContext(connection) as queries:
         client.get("/notifications/")
     assert not any("security_usersession" in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_signed_in_page_writes_the_session_at_most_once_a_minute(partner_member, password):
+    client = browser()
+    sign_in(client, partner_member, password)
+    client.get("/notifications/")
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/notifications/")
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert not any("django_session" in sql for sql in writes)
+
+    age_session(client, seen=61)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/notifications/").status_code == 200
+    assert any(
+        "django_session" in q["sql"] for q in queries.captured_queries if "UPDATE" in q["sql"]
+    )
+    assert time.time() - client.session[SESSION_SEEN_KEY] < 5
