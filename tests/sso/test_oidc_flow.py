@@ -7,67 +7,17 @@ cookies like two sites. Everything goes over HTTP: the browser side with `reques
 portal's own calls to the provider (discovery, token, userinfo) made by allauth."""
 
 import re
-from urllib.parse import urlsplit
 
 import pytest
 import requests
 from django.contrib.auth import get_user_model
-from oauth2_provider.models import Application
 
 from apps.audit.models import AuditEvent
-from apps.organisations.models import Affiliation, OrganisationDomain
-from apps.sso.models import IdentityProvider
-from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
-from tests.sso.idp import IDP_DIRECTORY, oauth2_provider_settings
+from apps.organisations.models import Affiliation
+from tests.accounts.factories import DEFAULT_PASSWORD
+from tests.sso.conftest import idp_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-CLIENT_ID = "stratum-portal"
-CLIENT_SECRET = "kelvin-issued-secret-value"
-
-
-@pytest.fixture
-def hosts(live_server):
-    port = urlsplit(live_server.url).port
-    return {"portal": f"http://127.0.0.1:{port}", "idp": f"http://localhost:{port}"}
-
-
-@pytest.fixture
-def kelvin_oidc(settings, hosts, partner_org):
-    """Kelvin University's OpenID Connect provider, registered at the IdP and in the portal."""
-    settings.ROOT_URLCONF = "tests.sso.idp_urls"
-    settings.OAUTH2_PROVIDER = oauth2_provider_settings(issuer=f"{hosts['idp']}/idp/o")
-    Application.objects.create(
-        name="Stratum",
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-        redirect_uris=f"{hosts['portal']}/accounts/oidc/kelvin/login/callback/",
-        algorithm=Application.RS256_ALGORITHM,
-        skip_authorization=True,
-    )
-    OrganisationDomain.objects.create(organisation=partner_org, domain="kelvin.ac.uk")
-    provider = IdentityProvider(
-        organisation=partner_org,
-        protocol=IdentityProvider.Protocol.OIDC,
-        slug="kelvin",
-        name="Kelvin University",
-        server_url=f"{hosts['idp']}/idp/o",
-        client_id=CLIENT_ID,
-    )
-    provider.set_client_secret(CLIENT_SECRET)
-    provider.full_clean()
-    provider.save()
-    yield provider
-    IDP_DIRECTORY.clear()
-
-
-def idp_account(email: str, **claims) -> object:
-    """An account at the IdP whose directory entry says who the person is."""
-    account = UserFactory(email=f"{email.partition('@')[0]}@idp-accounts.test")
-    IDP_DIRECTORY[str(account.pk)] = {"email": email, "email_verified": True, **claims}
-    return account
 
 
 def _csrf(html: str) -> str:
