@@ -92,10 +92,16 @@ def _write(entries: list[ChangeEntry]) -> None:
         _kick_webhooks_on_commit()
 
 
-def record_upserts(model, pks, *, user=None, org=None) -> None:
-    """Note that rows of `model` changed without a save signal (e.g. a queryset update)."""
+def record_upserts(model, pks, *, user=None, org=None, users=None) -> None:
+    """Note that rows of `model` changed without a save signal (e.g. a queryset update or
+    `bulk_create`). `users`, parallel to `pks`, addresses each entry to one person (a
+    notification to its recipient) instead of `user` for all."""
     resource = resource_of(model)
-    _write([_entry(resource, pk, user=user, org=org) for pk in pks])
+    pks = list(pks)
+    people = list(users) if users is not None else [user] * len(pks)
+    _write(
+        [_entry(resource, pk, user=person, org=org) for pk, person in zip(pks, people, strict=True)]
+    )
 
 
 def _project_items(project_ids, *, user=None, org=None, include_projects=True) -> list:
@@ -171,7 +177,9 @@ def _on_save(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
     resource = resource_of(sender)
-    entries = [_entry(resource, instance.pk, project_id=_project_id(instance))]
+    # A notification concerns its recipient only: no one else is sent even its tombstone.
+    person = instance.recipient_id if resource == "notification" else None
+    entries = [_entry(resource, instance.pk, project_id=_project_id(instance), user=person)]
     entries += _fan_out_for(resource, instance, created=created)
     _write(entries)
 

@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from apps.api.models import WebhookDelivery, WebhookEndpoint
 from apps.audit.services import audit_record
+from apps.notifications.models import EventType
 
 logger = logging.getLogger("apps.api.webhooks")
 
@@ -44,7 +45,13 @@ MAX_BACKOFF_SECONDS = 3600
 CLAIM_LEASE = timedelta(seconds=120)
 TIMEOUT_SECONDS = 10
 ACTIVE_CACHE_KEY = "api:webhooks:any-active"
-WEBHOOK_DISABLED_EVENT = "webhook_disabled"
+
+# The notification event for "your endpoint was disabled". Notification event types live in
+# apps.notifications (EventType); until it names this one, the admins are told under the
+# admin-action type that is e-mailed at once (as projects do for a project awaiting
+# activation). A type EventType does not know would break their daily digest and the API's
+# notification schema.
+WEBHOOK_DISABLED_EVENT = getattr(EventType, "WEBHOOK_DISABLED", EventType.ORGANISATION_PENDING)
 
 
 def retry_base_seconds() -> int:

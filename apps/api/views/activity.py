@@ -170,7 +170,7 @@ class NotificationViewSet(ResourceViewSet):
         # The service marks read with a queryset update (no save signal, no updated_at):
         # record the change for syncing clients here.
         Notification.objects.filter(pk=notification.pk).update(updated_at=notification.read_at)
-        changes.record_upserts(Notification, [notification.pk])
+        changes.record_upserts(Notification, [notification.pk], user=request.user.pk)
         return self.respond_with_etag(self.fresh(notification))
 
     @action(detail=False, methods=["post"], url_path="read-all")
@@ -178,7 +178,7 @@ class NotificationViewSet(ResourceViewSet):
         unread = list(self.get_queryset().filter(read_at__isnull=True).values_list("pk", flat=True))
         marked = notification_mark_all_read(user=request.user)
         Notification.objects.filter(pk__in=unread).update(updated_at=timezone_now())
-        changes.record_upserts(Notification, unread)
+        changes.record_upserts(Notification, unread, user=request.user.pk)
         return Response({"marked": marked})
 
 
