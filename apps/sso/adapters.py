@@ -13,6 +13,7 @@ from apps.sso.crypto import SecretUnreadable
 from apps.sso.models import IdentityProvider
 from apps.sso.saml import idp_settings_from_metadata
 from apps.sso.selectors import active_identity_providers, email_belongs_to_organisation
+from apps.sso.services import sso_signin_failed_record
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +121,18 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         organisation's configured one and the address is in that organisation's domains."""
         idp = self.identity_provider(login.provider)
         return bool(idp and email_belongs_to_organisation(email, idp.organisation_id))
+
+    def on_authentication_error(
+        self, request, provider, error=None, exception=None, extra_context=None
+    ) -> None:
+        idp = self.identity_provider(provider)
+        if idp is None:
+            return
+        context = extra_context or {}
+        reason = context.get("saml_last_error_reason") or (str(exception) if exception else "")
+        sso_signin_failed_record(
+            provider=idp, error=str(error or "unknown"), reason=reason, request=request
+        )
 
     def populate_user(self, request, sociallogin, data):
         idp = self.identity_provider(sociallogin.provider)

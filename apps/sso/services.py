@@ -1,9 +1,10 @@
 """Writes for institutional sign-in: provider configuration and what signing in through an
 organisation's identity provider does to the person."""
 
+from django.core.cache import cache
 from django.db import transaction
 
-from apps.audit.services import audit_record
+from apps.audit.services import audit_record, client_ip
 from apps.organisations.services.affiliations import affiliation_create
 from apps.sso.models import IdentityProvider
 from apps.sso.selectors import email_belongs_to_organisation
@@ -94,3 +95,35 @@ def sso_signin_record(*, user, provider: IdentityProvider, email: str, uid: str,
         },
     )
     return affiliation
+
+
+# At most this many failed SSO sign-ins per provider and IP address per window are audited, so
+# a replay or probing run against the ACS cannot flood the log (as for password sign-ins).
+FAILED_SSO_AUDIT_LIMIT = 10
+FAILED_SSO_AUDIT_WINDOW = 15 * 60
+
+
+def _under_failed_audit_limit(key: str) -> bool:
+    cache_key = f"sso:failed-signin-audit:{key}"
+    cache.add(cache_key, 0, FAILED_SSO_AUDIT_WINDOW)
+    try:
+        return cache.incr(cache_key) <= FAILED_SSO_AUDIT_LIMIT
+    except ValueError:  # expired between add and incr
+        cache.set(cache_key, 1, FAILED_SSO_AUDIT_WINDOW)
+        return True
+
+
+def sso_signin_failed_record(*, provider: IdentityProvider, error: str, reason: str, request):
+    """A sign-in through `provider` that failed or was refused (bad signature, replay,
+    cancelled at the IdP…), written only while under the limit."""
+    if not _under_failed_audit_limit(f"{provider.pk}:{client_ip(request) or 'unknown'}"):
+        return None
+    return audit_record(
+        actor=None,
+        actor_role="anonymous",
+        action="signin.sso_failed",
+        target=provider,
+        request=request,
+        organisation_id=provider.organisation_id,
+        details={"provider": provider.slug, "error": error, "reason": reason[:300]},
+    )

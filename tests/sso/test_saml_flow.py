@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 
 from apps.audit.models import AuditEvent
 from apps.organisations.models import Affiliation
+from apps.sso.services import FAILED_SSO_AUDIT_LIMIT
 from tests.sso.conftest import SP_ENTITY_ID, answer, start_sign_in
 from tests.sso.idp import SamlTestIdp
 
@@ -47,6 +48,18 @@ def test_an_assertion_signed_by_another_key_is_refused(client, kelvin_saml, saml
     assert "Organisation sign-in failed" in finished.content.decode()
     assert "_auth_user_id" not in client.session
     assert not get_user_model().objects.filter(email="grace@kelvin.ac.uk").exists()
+    event = AuditEvent.objects.get(action="signin.sso_failed")
+    assert event.target_id == str(kelvin_saml.pk)
+    assert "Signature validation failed" in event.details["reason"]
+
+
+def test_failed_sso_sign_ins_are_audited_up_to_a_limit(client, kelvin_saml, saml_idp):
+    impostor = SamlTestIdp(saml_idp.entity_id, saml_idp.sso_url)
+    for _ in range(FAILED_SSO_AUDIT_LIMIT + 3):
+        _, redirect_url = start_sign_in(client, "grace@kelvin.ac.uk")
+        assert answer(client, impostor, redirect_url, "grace@kelvin.ac.uk").status_code == 401
+
+    assert AuditEvent.objects.filter(action="signin.sso_failed").count() == FAILED_SSO_AUDIT_LIMIT
 
 
 def test_an_address_outside_the_organisations_domains_is_not_affiliated(
