@@ -16,6 +16,8 @@ class RenderedOptions:
     cache and for the garbage collector."""
 
     def __init__(self, pairs=()):
+        pairs = list(pairs)
+        self.size = len(pairs)
         self.html = "".join(option_markup(value, label) for value, label in pairs)
 
 

@@ -6,8 +6,10 @@ from django.http import Http404
 
 from apps.access.policy import Action, get_for_user, visible
 from apps.core.models import AccessTier
+from apps.core.widgets import RenderedOptions
 from apps.datasets.models import Dataset, DatasetFile
 from apps.organisations.models import Affiliation, OrganisationStatus
+from apps.projects.filter_cache import cached_options
 from apps.projects.models import Membership, Partner, PartnerStatus, Project
 
 SORTABLE = {
@@ -163,6 +165,18 @@ def member_organisation_id(user, project):
         .filter(project=project, user_id=user.pk)
         .values_list("organisation_id", flat=True)
         .first()
+    )
+
+
+def project_filter_options(user) -> RenderedOptions:
+    """The list's project filter (thousands of projects at scale), cached per audience."""
+    return cached_options(
+        "dataset-projects",
+        user,
+        lambda: [
+            ("", "Any project"),
+            *projects_with_visible_datasets(user).values_list("pk", "acronym"),
+        ],
     )
 
 

@@ -18,6 +18,7 @@ from apps.core.uploads import (
     streaming_uploads,
     too_large_refusal,
 )
+from apps.core.widgets import LargeSelect
 from apps.datasets import services
 from apps.datasets.forms import DatasetForm, DatasetRetireForm, UploadForm, with_upload_refusal
 from apps.datasets.models import DatasetStatus
@@ -30,8 +31,8 @@ from apps.datasets.selectors import (
     dataset_named_organisations,
     datasets_visible_to,
     member_organisation_id,
+    project_filter_options,
     project_get_for_user,
-    projects_with_visible_datasets,
 )
 from apps.diseases.models import DiseaseArea
 from apps.projects.models import Project
@@ -77,9 +78,19 @@ def dataset_list(request):
             "filters": filters,
             "tiers": AccessTier.choices,
             "disease_areas": DiseaseArea.objects.order_by("name").only("name", "slug"),
-            "projects": projects_with_visible_datasets(request.user),
+            "project_select": _project_select(request.user, filters["project"]),
         },
     )
+
+
+def _project_select(user, chosen) -> str:
+    """The project filter, one option per project with a dataset `user` may see; "" when
+    there is none to choose."""
+    options = project_filter_options(user)
+    if options.size < 2:
+        return ""
+    widget = LargeSelect(attrs={"class": "form-select", "id": "filter-project"}, choices=options)
+    return widget.render("project", str(chosen.pk) if chosen else None)
 
 
 def project_dataset_list(request, project_pk):

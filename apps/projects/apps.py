@@ -16,12 +16,15 @@ class ProjectsConfig(AppConfig):
 
     @staticmethod
     def _forget_cached_filters_on_change() -> None:
-        from django.db.models.signals import post_delete, post_save
+        from django.apps import apps
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from apps.organisations.models import Affiliation, Organisation
-        from apps.projects.filter_cache import new_generation
-        from apps.projects.models import Membership, Partner, Project
+        from apps.projects.filter_cache import WATCHED_MODELS, new_generation
 
-        for model in (Partner, Project, Membership, Organisation, Affiliation):
+        for label in WATCHED_MODELS:
+            model = apps.get_model(label)
             for signal in (post_save, post_delete):
-                signal.connect(new_generation, sender=model, dispatch_uid=f"filters-{model}")
+                signal.connect(new_generation, sender=model, dispatch_uid=f"filters-{label}")
+        # A dataset's named organisations decide who sees it, too.
+        named = apps.get_model("datasets.Dataset").allowed_organisations.through
+        m2m_changed.connect(new_generation, sender=named, dispatch_uid="filters-dataset-named")

@@ -8,6 +8,7 @@ from django.urls import reverse
 from apps.core.models import AccessTier
 from apps.datasets.models import Dataset, DatasetStatus
 from apps.datasets.selectors import datasets_visible_to
+from apps.projects.filter_cache import new_generation
 from apps.projects.models import PartnerRole
 from tests.datasets.factories import DatasetFactory
 from tests.organisations.factories import AffiliationFactory, OrganisationFactory
@@ -187,20 +188,42 @@ def test_list_page_query_count_does_not_grow_with_rows(
         DatasetFactory(project=project)
     client.force_login(partner_member)
     client.get(LIST_URL)
-    with CaptureQueriesContext(connection) as few:
-        client.get(LIST_URL)
+    few = list_page_queries(client)
     for _ in range(20):
         DatasetFactory(project=project)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    assert list_page_queries(client) == few
+
+
+def list_page_queries(client) -> tuple[int, int]:
+    """Queries of the list page with its project filter options first uncached, then cached."""
+    new_generation()
+    with CaptureQueriesContext(connection) as uncached:
         client.get(LIST_URL)
+    with CaptureQueriesContext(connection) as cached:
+        client.get(LIST_URL)
+    return len(uncached), len(cached)
 
 
 def test_project_filter_offers_only_projects_with_visible_datasets(
     client, outsider, partner_member, project, consortium_dataset
 ):
     client.force_login(outsider)
-    assert list(client.get(LIST_URL).context["projects"]) == []
+    assert 'name="project"' not in client.get(LIST_URL).content.decode()
     client.force_login(partner_member)
-    response = client.get(LIST_URL)
-    assert [p.acronym for p in response.context["projects"]] == ["RESPIRE"]
-    assert 'name="project"' in response.content.decode()
+    body = client.get(LIST_URL).content.decode()
+    select = body[body.index('<select class="form-select" id="filter-project" name="project">') :]
+    select = select[: select.index("</select>")]
+    assert select.count("<option") == 2
+    assert '<option value="">Any project</option>' in select
+    assert f'<option value="{project.pk}">RESPIRE</option>' in select
+
+
+def test_the_project_filter_keeps_the_chosen_project_and_follows_new_datasets(
+    client, partner_member, project, consortium_dataset
+):
+    client.force_login(partner_member)
+    body = client.get(LIST_URL, {"project": str(project.pk)}).content.decode()
+    assert f'<option value="{project.pk}" selected>RESPIRE</option>' in body
+    other = ProjectFactory(acronym="LATER", title="Later project")
+    DatasetFactory(project=other, access_tier=AccessTier.PUBLIC, status=DatasetStatus.PUBLISHED)
+    assert ">LATER</option>" in client.get(LIST_URL).content.decode()
