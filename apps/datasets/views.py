@@ -175,26 +175,15 @@ def dataset_edit(request, pk):
         "allowed_organisations": list(dataset.allowed_organisations.all()),
     }
     form = DatasetForm(request.POST or None, initial=initial, project=dataset.project)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.dataset_update(
-                dataset=dataset, actor=request.user, request=request, **form.cleaned_data
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Dataset saved.")
-            return redirect("datasets:detail", pk=dataset.pk)
-    return render(
+    return _dataset_form_page(
         request,
-        "datasets/dataset_form.html",
-        {
-            "form": form,
-            "dataset": dataset,
-            "project": dataset.project,
-            "project_url": project_url(dataset.project),
-        },
-        status=400 if form.errors else 200,
+        dataset,
+        form,
+        save=lambda data: services.dataset_update(
+            dataset=dataset, actor=request.user, request=request, **data
+        ),
+        message="Dataset saved.",
+        template="datasets/dataset_form.html",
     )
 
 
@@ -219,27 +208,36 @@ def dataset_retire(request, pk):
     if dataset.status == DatasetStatus.RETIRED:
         messages.info(request, "This dataset is already retired.")
         return redirect("datasets:detail", pk=dataset.pk)
+    return _dataset_form_page(
+        request,
+        dataset,
+        form,
+        save=lambda data: services.dataset_retire(
+            dataset=dataset, actor=request.user, request=request, **data
+        ),
+        message="Dataset retired.",
+        template="datasets/dataset_retire.html",
+    )
+
+
+def _dataset_form_page(request, dataset, form, *, save, message: str, template: str):
+    """A form about one dataset: a valid POST calls the service `save(cleaned_data)` and
+    returns to the dataset; the service's refusal is shown on the form (400)."""
     if request.method == "POST" and form.is_valid():
         try:
-            services.dataset_retire(
-                dataset=dataset, actor=request.user, request=request, **form.cleaned_data
-            )
+            save(form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Dataset retired.")
+            messages.success(request, message)
             return redirect("datasets:detail", pk=dataset.pk)
-    return render(
-        request,
-        "datasets/dataset_retire.html",
-        {
-            "form": form,
-            "dataset": dataset,
-            "project": dataset.project,
-            "project_url": project_url(dataset.project),
-        },
-        status=400 if form.errors else 200,
-    )
+    context = {
+        "form": form,
+        "dataset": dataset,
+        "project": dataset.project,
+        "project_url": project_url(dataset.project),
+    }
+    return render(request, template, context, status=400 if form.errors else 200)
 
 
 @csrf_exempt  # CSRF is checked by csrf_protect below, after the streaming handler is installed
