@@ -8,6 +8,7 @@ from functools import lru_cache
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from apps.sso.crypto import SecretUnreadable
 from apps.sso.models import IdentityProvider
@@ -86,12 +87,27 @@ def social_app_for(idp: IdentityProvider) -> SocialApp | None:
     return app
 
 
+def _narrowed(providers, provider, client_id):
+    """allauth asks by protocol ("saml"), by provider id (our slug) and by client id; narrow in
+    SQL so that a request builds (and decrypts) only the apps it asks about."""
+    if provider in IdentityProvider.Protocol.values:
+        providers = providers.filter(protocol=provider)
+    elif provider:
+        providers = providers.filter(slug=provider)
+    if client_id:
+        providers = providers.filter(
+            Q(protocol=IdentityProvider.Protocol.SAML, slug=client_id)
+            | Q(protocol=IdentityProvider.Protocol.OIDC, client_id=client_id)
+        )
+    return providers
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def list_apps(self, request, provider=None, client_id=None) -> list[SocialApp]:
         """Only our identity providers: SocialApp rows and settings-defined apps would bypass
         the organisation rules below, so they are not consulted."""
         apps = []
-        for idp in active_identity_providers():
+        for idp in _narrowed(active_identity_providers(), provider, client_id):
             app = social_app_for(idp)
             if app is None:
                 continue
@@ -110,7 +126,12 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         idp_id = app.settings.get(IDP_KEY) if app is not None else None
         if not idp_id:
             return None
-        return active_identity_providers().filter(pk=idp_id).first()
+        # Asked several times per sign-in (each address, the lookup, the signal): once is enough.
+        cached = getattr(provider, "_stratum_idp", None)
+        if cached is None or str(cached.pk) != idp_id:
+            cached = active_identity_providers().filter(pk=idp_id).first()
+            provider._stratum_idp = cached
+        return cached
 
     def is_email_verified(self, provider, email) -> bool:
         idp = self.identity_provider(provider)

@@ -9,6 +9,7 @@ from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from allauth.socialaccount.models import SocialApp
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -76,7 +77,17 @@ def _provider_for(request, idp: IdentityProvider):
 
 
 def _redirect_origin(request, idp: IdentityProvider, provider) -> str:
-    """Where the hand-over form sends the browser: the CSP's form-action must allow it."""
+    """Where the hand-over form sends the browser: the CSP's form-action must allow it. Kept
+    for an hour per configuration, so the page does not ask the IdP every time."""
+    key = f"sso:redirect-origin:{idp.pk}:{idp.updated_at.timestamp()}"
+    origin = cache.get(key)
+    if origin is None:
+        origin = _fetch_redirect_origin(request, idp, provider)
+        cache.set(key, origin, 3600)
+    return origin
+
+
+def _fetch_redirect_origin(request, idp: IdentityProvider, provider) -> str:
     if idp.protocol == IdentityProvider.Protocol.OIDC:
         url = provider.get_oauth2_adapter(request).openid_config["authorization_endpoint"]
     else:

@@ -74,3 +74,12 @@ def test_an_address_outside_the_organisations_domains_is_not_affiliated(
     # Not vouched for by the organisation: the address is verified the normal way first.
     assert not user.emailaddress_set.get().verified
     assert "_auth_user_id" not in client.session
+
+
+def test_the_portal_publishes_its_saml_metadata_for_the_idp(client, kelvin_saml):
+    response = client.get("/accounts/saml/kelvin-saml/metadata/")
+
+    xml = response.content.decode()
+    assert response.status_code == 200
+    assert f'entityID="{SP_ENTITY_ID}"' in xml
+    assert 'Location="http://stratum.test/accounts/saml/kelvin-saml/acs/"' in xml
