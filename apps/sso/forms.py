@@ -88,6 +88,10 @@ class IdentityProviderForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = Organisation.objects.order_by("name")
         self.fields["protocol"].choices = IdentityProvider.Protocol.choices
+        self.fields["slug"].help_text += (
+            " It is part of the addresses registered at the IdP: changing it later means "
+            "registering Stratum there again."
+        )
         mapping = self.instance.attribute_mapping or {}
         for field in ("email", "first_name", "last_name"):
             self.fields[f"{field}_attribute"].initial = mapping.get(field, "")

@@ -74,3 +74,21 @@ def test_allauths_own_continue_page_points_to_the_hand_over(client, kelvin_saml)
 
     assert page.status_code == 200
     assert 'href="/sso/sign-in/kelvin-saml/"' in page.content.decode()
+
+
+def test_an_idp_that_does_not_answer_gets_a_clear_page_not_an_error(client, partner_org):
+    provider = IdentityProvider(
+        organisation=partner_org,
+        protocol="openid_connect",
+        slug="kelvin",
+        name="Kelvin University",
+        server_url="http://127.0.0.1:9/",  # nothing listens on the discard port
+        client_id="stratum",
+    )
+    provider.set_client_secret("s3cret")
+    provider.save()
+
+    page = client.get("/sso/sign-in/kelvin/")
+
+    assert page.status_code == 503
+    assert "Kelvin University does not answer" in page.content.decode()
