@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from apps.organisations.models import Affiliation
 from tests.accounts.factories import DEFAULT_PASSWORD
-from tests.browser.test_accessibility import AXE_SOURCE, axe_violations, describe
+from tests.browser.test_accessibility import AXE_SOURCE, _sign_in, axe_violations, describe
 from tests.sso.conftest import idp_account
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -83,4 +83,25 @@ def test_the_organisation_sign_in_pages_pass_axe(page, hosts, kelvin_oidc):
 
     assert with_errors == [], describe(with_errors)
     assert handover == [], describe(handover)
+    assert problems == []
+
+
+def test_the_staff_pages_pass_axe_with_and_without_errors(page, live_server, staff, kelvin_saml):
+    page.context.live_server_url = live_server.url
+    page.context.add_init_script(path=str(AXE_SOURCE))
+    _sign_in(page, staff)
+    problems = _collect_problems(page)
+
+    page.goto(f"{live_server.url}/sso/providers/")
+    listing = axe_violations(page)
+    page.goto(f"{live_server.url}/sso/providers/new/")
+    page.get_by_label("OpenID Connect").check()
+    page.get_by_label("Issuer URL").fill("not a url")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter a full URL")
+    expect(page.get_by_role("alert")).to_be_focused()
+    with_errors = axe_violations(page)
+
+    assert listing == [], describe(listing)
+    assert with_errors == [], describe(with_errors)
     assert problems == []
