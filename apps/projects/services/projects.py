@@ -286,15 +286,24 @@ def project_withdraw(*, actor, project: Project, reason: str, request=None) -> P
     )
 
 
-def available_transitions(user, project: Project) -> list[str]:
-    """Transition names `user` could apply now (for buttons; the service checks again)."""
+def available_transitions(user, project: Project, *, known: dict | None = None) -> list[str]:
+    """Transition names `user` could apply now (for buttons; the service checks again).
+    `known` holds policy answers the caller already has ({action: bool}); every other action
+    is asked once, however many transitions need it."""
     from apps.access.policy import can
 
-    names = []
-    for name, edge in TRANSITIONS.items():
-        if project.status in edge.sources and any(can(user, a, project) for a in edge.actions):
-            names.append(name)
-    return names
+    answers = dict(known or {})
+
+    def may(action: str) -> bool:
+        if action not in answers:
+            answers[action] = can(user, action, project)
+        return answers[action]
+
+    return [
+        name
+        for name, edge in TRANSITIONS.items()
+        if project.status in edge.sources and any(may(action) for action in edge.actions)
+    ]
 
 
 @transaction.atomic

@@ -40,7 +40,11 @@ def detail(request, slug):
         .select_related("organisation")
         .first(),
         "disease_areas": list(project.disease_areas.all()),
-        "transitions": available_transitions(request.user, project) if can_details else [],
+        "transitions": available_transitions(
+            request.user, project, known={Action.MANAGE: can_manage}
+        )
+        if can_details
+        else [],
         "sections": render_sections(
             project=project, user=request.user, request=request, can_manage=can_manage
         )
