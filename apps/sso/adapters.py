@@ -5,6 +5,7 @@ address an IdP asserts stops at its organisation's e-mail domains."""
 import logging
 from functools import lru_cache
 
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from django.core.exceptions import ValidationError
@@ -179,13 +180,14 @@ def _mapped_oidc_claims(idp: IdentityProvider, sociallogin) -> dict:
         if claim and claims.get(claim):
             mapped[field] = str(claims[claim])
     email = mapped.get("email")
-    if email and email.lower() not in {a.email.lower() for a in sociallogin.email_addresses}:
-        from allauth.account.models import EmailAddress
-
-        for address in sociallogin.email_addresses:
-            address.primary = False
-        sociallogin.email_addresses.insert(0, EmailAddress(email=email, primary=True))
+    if email and mapping_differs(idp, "email", "email"):
+        # The organisation's claim is the address; the standard one may be private.
+        sociallogin.email_addresses[:] = [EmailAddress(email=email.lower(), primary=True)]
     return mapped
+
+
+def mapping_differs(idp: IdentityProvider, field: str, standard: str) -> bool:
+    return (idp.attribute_mapping or {}).get(field, standard) != standard
 
 
 def _trust_only_organisation_addresses(idp: IdentityProvider, sociallogin) -> None:

@@ -70,3 +70,21 @@ def test_a_person_signs_in_through_the_local_oidc_provider_and_is_affiliated(hos
     event = AuditEvent.objects.get(action="signin.sso")
     assert event.details["protocol"] == "openid_connect"
     assert event.details["affiliated"] is True
+
+
+def test_the_organisations_own_claim_names_are_used(hosts, kelvin_oidc):
+    """Kelvin's IdP puts the address in `upn` and the names in its own claims."""
+    kelvin_oidc.attribute_mapping = {"email": "upn", "first_name": "fn", "last_name": "sn"}
+    kelvin_oidc.save()
+    account = idp_account("private.address@gmail.test", upn="ada@kelvin.ac.uk", fn="Ada", sn="L")
+
+    with requests.Session() as browser:
+        landed = sign_in_with_organisation(browser, hosts, "ada@kelvin.ac.uk", account.email)
+
+    assert landed.url == f"{hosts['portal']}/"
+    person = get_user_model().objects.get(email="ada@kelvin.ac.uk")
+    assert (person.first_name, person.last_name) == ("Ada", "L")
+    assert [(a.email, a.verified) for a in person.emailaddress_set.all()] == [
+        ("ada@kelvin.ac.uk", True)
+    ]
+    assert Affiliation.objects.get(user=person).organisation == kelvin_oidc.organisation
