@@ -7,22 +7,31 @@ First run (no state file): save the change feed's head cursor, then list every r
 cursor pagination (a full sync). Later runs: replay the change feed from the saved cursor,
 storing upserts and deleting tombstones. Either way the state file ends with exactly the rows
 the token may see. Standard library only; the state is a JSON file for the example's sake.
+
+It also uploads a file to a dataset (a `write` token of one of the dataset's editors), streamed
+as the raw request body with its SHA-256, so Stratum stores it only if it arrived intact:
+
+    STRATUM_URL=… STRATUM_TOKEN=… python sync_client.py upload DATASET_ID results.csv
 """
 
+import base64
+import hashlib
 import json
 import os
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
-RESOURCES = ["organisations", "projects", "datasets", "dataset-files", "protocols"]
+RESOURCES = ["organisations", "projects", "datasets", "dataset-files", "protocols", "deliverables"]
 FEED_NAMES = {  # change-feed resource name → list path above
     "organisation": "organisations",
     "project": "projects",
     "dataset": "datasets",
     "dataset-file": "dataset-files",
     "protocol": "protocols",
+    "deliverable": "deliverables",
 }
 
 
@@ -75,6 +84,49 @@ def incremental_sync(base: str, token: str, state: dict) -> dict:
             return state
 
 
+def sha256_of(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def upload(base: str, token: str, dataset_id: str, path: str) -> dict:
+    """POST the file as the request body (streamed from disk, never read whole into memory).
+    Stratum hashes what arrives and answers 400, storing nothing, if it differs from our
+    SHA-256; 413 when it is over the size limit; 415 when the type is not accepted."""
+    name = os.path.basename(path)
+    checksum = sha256_of(path)
+    url = f"{base}/api/v1/datasets/{dataset_id}/files/?" + urllib.parse.urlencode(
+        {"filename": name}
+    )
+    if not url.startswith(("https://", "http://")):
+        raise SystemExit(f"Not an http(s) URL: {url}")
+    with open(path, "rb") as body:
+        request = urllib.request.Request(  # noqa: S310 (scheme checked above)
+            url,
+            data=body,
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/json",
+                "Content-Type": "application/octet-stream",
+                "Content-Length": str(os.path.getsize(path)),
+                "Content-Digest": f"sha-256=:{base64.b64encode(bytes.fromhex(checksum)).decode()}:",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310
+                stored = json.load(response)
+        except urllib.error.HTTPError as error:
+            problem = json.load(error)
+            raise SystemExit(f"{error.code} {problem['title']}: {problem['detail']}") from None
+    if stored["sha256"] != checksum:
+        raise SystemExit(f"Stored with SHA-256 {stored['sha256']}, expected {checksum}.")
+    return stored
+
+
 def main(path: str) -> None:
     base, token = os.environ["STRATUM_URL"].rstrip("/"), os.environ["STRATUM_TOKEN"]
     if os.path.exists(path):
@@ -90,4 +142,10 @@ def main(path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "stratum-state.json")
+    if len(sys.argv) == 4 and sys.argv[1] == "upload":
+        stored = upload(
+            os.environ["STRATUM_URL"].rstrip("/"), os.environ["STRATUM_TOKEN"], *sys.argv[2:]
+        )
+        print(f"Stored {stored['file_name']} ({stored['size']} bytes, sha256 {stored['sha256']})")
+    else:
+        main(sys.argv[1] if len(sys.argv) > 1 else "stratum-state.json")

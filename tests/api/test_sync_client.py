@@ -47,3 +47,22 @@ def test_the_example_client_syncs_fully_then_incrementally(
     }
     assert set(state["rows"]["datasets"]) == expected == {str(kept.pk), str(added.pk)}
     assert state["rows"]["datasets"][str(kept.pk)]["title"] == "Renamed"
+
+
+@pytest.mark.slow
+def test_the_example_client_streams_an_upload_with_its_checksum(
+    live_server, transactional_db, coordinator, project, tmp_path, monkeypatch, settings
+):
+    from apps.datasets.models import DatasetFile
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client = _load()
+    dataset = DatasetFactory(project=project)
+    content = b"sample_id,fev1\n" + b"".join(b"S%05d,2.31\n" % i for i in range(50_000))
+    source = tmp_path / "spirometry.csv"
+    source.write_bytes(content)
+
+    stored = client.upload(live_server.url, token_for(coordinator), str(dataset.pk), str(source))
+    assert stored["file_name"] == "spirometry.csv" and stored["size"] == len(content)
+    row = DatasetFile.objects.get(pk=stored["id"])
+    assert row.file.read() == content

@@ -70,7 +70,9 @@ def test_a_multipart_upload_is_stored_with_its_checksum(coordinator, dataset):
     assert response["Location"] == body["url"] and response["ETag"]
     stored = DatasetFile.objects.get(dataset=dataset)
     assert stored.file.read() == CSV
-    assert AuditEvent.objects.filter(action="dataset.file.upload", target_id=str(stored.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="dataset.file.upload", target_id=str(stored.pk)
+    ).exists()
 
 
 def test_a_raw_body_named_by_content_disposition_is_stored(coordinator, dataset, stored_files):
@@ -143,9 +145,7 @@ def test_a_declared_length_far_over_the_limit_is_refused_before_reading(
     coordinator, dataset, settings
 ):
     settings.STRATUM_UPLOAD_MAX_BYTES = 20
-    response = raw_post(
-        client_for(coordinator), files_url(dataset), CSV, CONTENT_LENGTH=str(10**9)
-    )
+    response = raw_post(client_for(coordinator), files_url(dataset), CSV, CONTENT_LENGTH=str(10**9))
     assert response.status_code == 413
 
 
