@@ -62,6 +62,8 @@ SAML_EMAIL = "urn:oid:0.9.2342.19200300.100.1.3"
 SAML_GIVEN_NAME = "urn:oid:2.5.4.42"
 SAML_SURNAME = "urn:oid:2.5.4.4"
 REDIRECT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+# Metadata the test IdPs publish over HTTP (tests/sso/idp_urls.py serves it), by name.
+SAML_METADATA: dict[str, str] = {}
 
 
 def _instant(moment: dt.datetime) -> str:

@@ -8,7 +8,7 @@ from apps.audit.models import AuditEvent
 from apps.organisations.models import Affiliation
 from apps.sso.services import FAILED_SSO_AUDIT_LIMIT
 from tests.sso.conftest import SP_ENTITY_ID, answer, start_sign_in
-from tests.sso.idp import SamlTestIdp
+from tests.sso.idp import SAML_METADATA, SamlTestIdp
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +83,26 @@ def test_the_portal_publishes_its_saml_metadata_for_the_idp(client, kelvin_saml)
     assert response.status_code == 200
     assert f'entityID="{SP_ENTITY_ID}"' in xml
     assert 'Location="http://stratum.test/accounts/saml/kelvin-saml/acs/"' in xml
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_idp_metadata_can_come_from_its_url(
+    client, live_server, settings, kelvin_saml, saml_idp
+):
+    """allauth fetches the metadata over HTTP (and caches it); the flow is the same."""
+    settings.ROOT_URLCONF = "tests.sso.idp_urls"
+    SAML_METADATA["kelvin"] = saml_idp.metadata()
+    kelvin_saml.metadata_xml = ""
+    kelvin_saml.metadata_url = f"{live_server.url}/idp/saml/metadata/kelvin/"
+    kelvin_saml.full_clean()
+    kelvin_saml.save()
+    try:
+        handover, redirect_url = start_sign_in(client, "grace@kelvin.ac.uk")
+        finished = answer(client, saml_idp, redirect_url, "grace@kelvin.ac.uk")
+    finally:
+        SAML_METADATA.clear()
+
+    assert "form-action 'self' https://idp.kelvin.ac.uk" in handover["Content-Security-Policy"]
+    assert finished["Location"] == "/"
+    user = get_user_model().objects.get(email="grace@kelvin.ac.uk")
+    assert Affiliation.objects.get(user=user).organisation == kelvin_saml.organisation
