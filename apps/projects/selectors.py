@@ -113,7 +113,9 @@ def catalogue(user, filters: CatalogueFilters) -> QuerySet:
     if filters.status:
         projects = projects.filter(status=filters.status)
     projects = project_search(projects, filters.q)
-    return projects_with_card_data(user, projects).order_by(*catalogue_order(filters))
+    # The stored search vector only ranks and matches inside the database; cards never show it.
+    cards = projects_with_card_data(user, projects).defer("search_vector")
+    return cards.order_by(*catalogue_order(filters))
 
 
 def catalogue_order(filters: CatalogueFilters) -> tuple:
