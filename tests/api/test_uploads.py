@@ -238,7 +238,7 @@ def test_a_signed_in_browser_uploads_with_its_csrf_token(client, coordinator, da
     assert without.status_code == 403
     response = client.post(
         files_url(dataset),
-        {"file": SimpleUploadedFile("results.csv", CSV)},
+        {"file": SimpleUploadedFile("results.csv", CSV), "sha256": CSV_SHA},
         HTTP_X_CSRFTOKEN=_mask_cipher_secret(secret),
     )
     assert response.status_code == 201, response.content
