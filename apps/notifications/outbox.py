@@ -31,6 +31,12 @@ its own claim token), and only then writes the terminating dot. Hence:
   `sent` with the error noted, again at most once. An explicit refusal (4xx/5xx) means nothing
   was delivered, so the row goes back to pending (4xx) or failed (5xx).
 
+Batches. A task claims up to SEND_BATCH rows at once (one token), asks the policy once per
+distinct target, and sends them in groups of SMTP_CONNECTIONS side by side, one message per
+kept-open connection: every body of the group first, then one commit marking the group `sent`
+(conditional on the claim, row by row), then every terminating dot. The reasoning above holds
+for each message; the at-most-once window is the few writes of a group's dots.
+
 Other backends (console, file, locmem) have no such protocol: they commit `sent` and then hand
 the message over, reverting to pending if the hand-over raises — the same at-most-once rule.
 """
@@ -93,18 +99,24 @@ def claimable_q(now, stale_after: timedelta = STALE_AFTER) -> Q:
     return pending | abandoned
 
 
-def outbox_claim(*, outbox_id, stale_after: timedelta = STALE_AFTER) -> uuid.UUID | None:
-    """Claim the row for this worker (a committed conditional UPDATE); None if not claimable."""
+def outbox_claim_batch(*, outbox_ids, stale_after: timedelta = STALE_AFTER) -> uuid.UUID | None:
+    """Claim every claimable row among `outbox_ids` with one token, in one committed
+    conditional UPDATE; None when none was claimable. Rows another worker holds are left out."""
     now = timezone.now()
     token = uuid.uuid4()
-    claimed = OutboxEmail.objects.filter(claimable_q(now, stale_after), pk=outbox_id).update(
+    claimed = OutboxEmail.objects.filter(claimable_q(now, stale_after), pk__in=outbox_ids).update(
         status=OutboxEmail.Status.SENDING,
         claim_token=token,
         claimed_at=now,
         attempts=F("attempts") + 1,
         next_attempt_at=None,
     )
-    return token if claimed == 1 else None
+    return token if claimed else None
+
+
+def outbox_claim(*, outbox_id, stale_after: timedelta = STALE_AFTER) -> uuid.UUID | None:
+    """Claim the row for this worker (a committed conditional UPDATE); None if not claimable."""
+    return outbox_claim_batch(outbox_ids=[outbox_id], stale_after=stale_after)
 
 
 def _held(outbox_id, token) -> Q:
@@ -203,96 +215,226 @@ def build_message(row: OutboxEmail) -> EmailMultiAlternatives:
 
 
 # --- Sending -------------------------------------------------------------------------------------
-_smtp: SmtpBackend | None = None  # one connection per worker process, reused across tasks
+# Open SMTP connections of this worker process, by slot, kept open between tasks. A batch sends
+# up to this many messages side by side, one per connection, so that one commit marks them all
+# `sent` between their bodies and their ends of data (one database round trip and one WAL flush
+# per group instead of per message). Stay below the relay's per-client connection limit.
+SMTP_CONNECTIONS = getattr(settings, "STRATUM_SMTP_CONNECTIONS", 8)
+_smtp_pool: dict[int, SmtpBackend] = {}
 
 
-def _connection():
-    """The process's open SMTP backend (kept open between tasks), or a fresh other backend."""
-    global _smtp
+def _connection(slot: int = 0):
+    """The open SMTP backend in `slot` (opened when needed), or a fresh non-SMTP backend."""
     backend = get_connection(fail_silently=False)
     if not isinstance(backend, SmtpBackend):
         return backend
-    if _smtp is None or _smtp.connection is None:
-        _smtp = backend
-        _smtp.open()
+    current = _smtp_pool.get(slot)
+    if current is None or current.connection is None:
+        backend.open()
         # The end of data is written separately after the commit; without TCP_NODELAY, Nagle's
         # algorithm would hold that small write back until the body's ACK (tens of ms each).
-        sock = getattr(_smtp.connection, "sock", None)
+        sock = getattr(backend.connection, "sock", None)
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return _smtp
+        _smtp_pool[slot] = current = backend
+    return current
 
 
-def _drop_smtp() -> None:
-    """Close without QUIT niceties: a half-sent message must be discarded by the server."""
-    global _smtp
-    if _smtp is not None and _smtp.connection is not None:
-        with contextlib.suppress(OSError):
-            _smtp.connection.close()
-        _smtp.connection = None
-    _smtp = None
+def _drop_smtp(slot: int | None = None) -> None:
+    """Close without QUIT niceties (one slot, or all): a half-sent message must be discarded
+    by the server."""
+    slots = list(_smtp_pool) if slot is None else [slot]
+    for each in slots:
+        backend = _smtp_pool.pop(each, None)
+        if backend is not None and backend.connection is not None:
+            with contextlib.suppress(OSError):
+                backend.connection.close()
+            backend.connection = None
 
 
-def _smtp_send_two_phase(backend: SmtpBackend, message, commit) -> None:
-    """Send over SMTP, calling `commit()` after the body and before the terminating dot."""
-    smtp = backend.connection
+@dataclass
+class _UnderWay:
+    """One message on its own connection, between its envelope and its end of data."""
+
+    slot: int
+    row: OutboxEmail
+    smtp: smtplib.SMTP
+    commands: list[tuple[str, str, tuple[int, ...]]]  # (verb, argument, accepted codes)
+    data: bytes
+
+
+def _under_way(slot: int, row: OutboxEmail, smtp: smtplib.SMTP, message) -> _UnderWay:
     encoding = message.encoding or settings.DEFAULT_CHARSET
     sender = sanitize_address(message.from_email, encoding)
     recipients = [sanitize_address(addr, encoding) for addr in message.recipients()]
-    data = message.message().as_bytes(linesep="\r\n")
-    smtp.ehlo_or_helo_if_needed()
-    code, reply = smtp.mail(sender)
-    if code != 250:
-        smtp.rset()
-        raise smtplib.SMTPSenderRefused(code, reply, sender)
-    for recipient in recipients:
-        code, reply = smtp.rcpt(recipient)
-        if code not in (250, 251):
-            smtp.rset()
-            raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
-    code, reply = smtp.docmd("data")
-    if code != 354:
-        smtp.rset()
-        raise smtplib.SMTPDataError(code, reply)
-    body = re.sub(rb"(?m)^\.", b"..", data)
+    commands = [("mail", f"FROM:{smtplib.quoteaddr(sender)}", (250,))]
+    commands += [("rcpt", f"TO:{smtplib.quoteaddr(r)}", (250, 251)) for r in recipients]
+    commands.append(("data", "", (354,)))
+    body = re.sub(rb"(?m)^\.", b"..", message.message().as_bytes(linesep="\r\n"))
     if not body.endswith(b"\r\n"):
         body += b"\r\n"
-    smtp.send(body)
-    commit()  # raises ClaimLost: the caller drops the connection, the server discards the body
-    smtp.send(b".\r\n")
+    return _UnderWay(slot, row, smtp, commands, body)
+
+
+def _refusal(verb: str, argument: str, code: int, reply: bytes) -> smtplib.SMTPException:
+    if verb == "mail":
+        return smtplib.SMTPSenderRefused(code, reply, argument)
+    if verb == "rcpt":
+        return smtplib.SMTPRecipientsRefused({argument: (code, reply)})
+    return smtplib.SMTPDataError(code, reply)
+
+
+def _smtp_begin_all(messages: list[_UnderWay], token, outcomes: dict) -> list[_UnderWay]:
+    """Envelope, DATA and the whole body on every connection, but not the terminating dot:
+    until the dot arrives, a server discards the message if its connection drops. Each
+    command goes out on every connection before any reply is read, so a group waits one round
+    trip per step rather than one per message. Returns the messages whose body went out."""
+    going = list(messages)
+    for step in range(max((len(m.commands) for m in going), default=0)):
+        sent = []
+        for message in going:
+            if step >= len(message.commands):
+                sent.append(message)
+                continue
+            verb, argument, _ = message.commands[step]
+            try:
+                message.smtp.putcmd(verb, argument)
+            except (smtplib.SMTPException, OSError) as exc:
+                _drop_smtp(message.slot)
+                outcomes[message.row.pk] = _refusal_outcome(message.row, token, exc)
+            else:
+                sent.append(message)
+        going = []
+        for message in sent:
+            if step >= len(message.commands):
+                going.append(message)
+                continue
+            verb, argument, accepted = message.commands[step]
+            try:
+                code, reply = message.smtp.getreply()
+                if code not in accepted:
+                    message.smtp.rset()  # the connection stays usable for the next message
+                    raise _refusal(verb, argument, code, reply)
+            except (smtplib.SMTPException, OSError) as exc:
+                if not isinstance(exc, REFUSALS):
+                    _drop_smtp(message.slot)
+                outcomes[message.row.pk] = _refusal_outcome(message.row, token, exc)
+            else:
+                going.append(message)
+    begun = []
+    for message in going:
+        try:
+            message.smtp.send(message.data)
+        except (smtplib.SMTPException, OSError) as exc:
+            _drop_smtp(message.slot)
+            outcomes[message.row.pk] = _refusal_outcome(message.row, token, exc)
+        else:
+            begun.append(message)
+    return begun
+
+
+def _smtp_reply_to_end(smtp: smtplib.SMTP) -> None:
     code, reply = smtp.getreply()
     if code != 250:
         raise smtplib.SMTPDataError(code, reply)
 
 
-class _AfterDot(Exception):
-    """The end of data was sent; what follows cannot be undone by dropping the connection."""
+def _mark_sent_group(outbox_ids: list, token) -> set:
+    """Commit `sent` for the rows among `outbox_ids` this worker still holds; returns them.
+    The rows are locked while they are checked, so a concurrent take-over either happens
+    before (and the row is left out) or waits and then finds the row sent."""
+    from django.db import connection, transaction
 
-    def __init__(self, original: Exception):
-        super().__init__(str(original))
-        self.original = original
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # A death after the server commits but before the ends of data go out loses the
+            # group, so the commit must return at once rather than after a WAL flush: the only
+            # cost is that a database crash in the next few hundred ms could forget the mark,
+            # and the row would then be sent again once its claim goes stale.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        held = set(
+            OutboxEmail.objects.filter(
+                pk__in=outbox_ids, status=OutboxEmail.Status.SENDING, claim_token=token
+            )
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+        if held:
+            OutboxEmail.objects.filter(pk__in=held).update(
+                status=OutboxEmail.Status.SENT, sent_at=timezone.now(), last_error=""
+            )
+    return held
 
 
-def _send_smtp(backend, message, row, token) -> Outcome:
-    committed = False
+# The server answered "no" (and RSET followed): nothing is half-sent on the connection.
+REFUSALS = (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused)
 
-    def commit():
-        nonlocal committed
-        _mark_sent(row.pk, token)
-        committed = True
 
+def _refusal_outcome(row, token, exc) -> Outcome:
+    permanent = isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
+    return _release(row, token, f"{type(exc).__name__}: {exc}", permanent=permanent)
+
+
+def _begin_group(rows: list[OutboxEmail], token, outcomes: dict) -> list[_UnderWay]:
+    """Start each row's message on its own connection; returns the messages under way.
+    Rows that fail get their outcome in `outcomes`; when no connection can be opened the rest
+    of the group is given back with backoff."""
+    messages: list[_UnderWay] = []
+    for slot, row in enumerate(rows):
+        try:
+            message = build_message(row)
+        except Exception as exc:
+            logger.exception("E-mail %s could not be built", row.delivery_key)
+            outcomes[row.pk] = _release(row, token, f"Cannot build the message: {exc}")
+            continue
+        try:
+            smtp = _connection(slot).connection
+            smtp.ehlo_or_helo_if_needed()
+        except (smtplib.SMTPException, OSError) as exc:
+            _drop_smtp(slot)
+            for left in rows[slot:]:
+                outcomes[left.pk] = _release(left, token, f"Cannot connect: {exc}")
+            break
+        messages.append(_under_way(slot, row, smtp, message))
+    return _smtp_begin_all(messages, token, outcomes)
+
+
+def _send_smtp_group(rows: list[OutboxEmail], token) -> dict:
+    """Send up to SMTP_CONNECTIONS rows side by side: each body on its own connection, one
+    commit for all, then each end of data."""
+    outcomes: dict = {}
     try:
-        _smtp_send_two_phase(backend, message, commit)
-    except ClaimLost:
+        begun = _begin_group(rows, token, outcomes)
+        held = _mark_sent_group([m.row.pk for m in begun], token) if begun else set()
+    except BaseException:
+        # No commit, so no end of data: drop every half-sent message (the server discards it).
         _drop_smtp()
-        return Outcome("skipped")
-    except (smtplib.SMTPException, OSError) as exc:
-        _drop_smtp()
-        if not committed:
-            permanent = isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
-            return _release(row, token, f"{type(exc).__name__}: {exc}", permanent=permanent)
-        return _after_dot_error(row, token, exc)
-    return Outcome("sent")
+        raise
+    # Every end of data goes out before any reply is awaited: the window in which a death
+    # loses a committed message is these few writes, not a round trip per message.
+    ended: list[_UnderWay] = []
+    for message in begun:
+        if message.row.pk not in held:
+            _drop_smtp(message.slot)  # the claim was taken over: the server discards the body
+            outcomes[message.row.pk] = Outcome("skipped")
+            continue
+        try:
+            message.smtp.send(b".\r\n")
+        except (smtplib.SMTPException, OSError) as exc:
+            _drop_smtp(message.slot)
+            outcomes[message.row.pk] = _after_dot_error(message.row, token, exc)
+        else:
+            ended.append(message)
+    for message in ended:
+        try:
+            _smtp_reply_to_end(message.smtp)
+        except (smtplib.SMTPException, OSError) as exc:
+            _drop_smtp(message.slot)
+            outcomes[message.row.pk] = _after_dot_error(message.row, token, exc)
+        else:
+            outcomes[message.row.pk] = Outcome("sent")
+    return outcomes
 
 
 def _after_dot_error(row, token, exc) -> Outcome:
@@ -325,38 +467,89 @@ def _send_other(backend, message, row, token) -> Outcome:
     return Outcome("sent")
 
 
-def _still_visible(row: OutboxEmail) -> bool:
+def _visible_rows(rows: list[OutboxEmail]) -> tuple[list, list]:
     """Re-ask the policy at send time: access may have gone since the event (a revoked grant,
-    a left organisation). The in-app row stays; the e-mail is cancelled."""
+    a left organisation). One policy statement per distinct target in the batch, not per row.
+    Returns (rows still visible to their recipient, rows to cancel)."""
     from apps.notifications.audience import who_may_see
 
-    notification = row.notification
-    if notification is None or not notification.target_type:
-        return row.recipient.is_active
-    target = target_of(notification.target_type, notification.target_id)
-    return target is not None and bool(who_may_see([row.recipient], target))
-
-
-def outbox_deliver(*, outbox_id, stale_after: timedelta = STALE_AFTER) -> Outcome:
-    """Claim and send one outbox row. Safe to call any number of times, concurrently."""
-    token = outbox_claim(outbox_id=outbox_id, stale_after=stale_after)
-    if token is None:
-        return Outcome("skipped")
-    row = OutboxEmail.objects.select_related("recipient", "notification").get(pk=outbox_id)
-    if not _still_visible(row):
-        OutboxEmail.objects.filter(_held(row.pk, token)).update(
-            status=OutboxEmail.Status.CANCELLED, last_error="The recipient can no longer see it."
+    by_target: dict[tuple, list[OutboxEmail]] = {}
+    visible, hidden = [], []
+    for row in rows:
+        notification = row.notification
+        if notification is None or not notification.target_type:
+            (visible if row.recipient.is_active else hidden).append(row)
+        else:
+            key = (notification.target_type, notification.target_id)
+            by_target.setdefault(key, []).append(row)
+    for (target_type, target_id), group in by_target.items():
+        target = target_of(target_type, target_id)
+        allowed = (
+            {user.pk for user in who_may_see([row.recipient for row in group], target)}
+            if target is not None
+            else set()
         )
-        return Outcome("cancelled")
-    message = build_message(row)
+        for row in group:
+            (visible if row.recipient_id in allowed else hidden).append(row)
+    return visible, hidden
+
+
+def _cancel(rows: list[OutboxEmail], token) -> None:
+    OutboxEmail.objects.filter(
+        pk__in=[row.pk for row in rows], status=OutboxEmail.Status.SENDING, claim_token=token
+    ).update(status=OutboxEmail.Status.CANCELLED, last_error="The recipient can no longer see it.")
+
+
+def _send_claimed(rows: list[OutboxEmail], token) -> dict:
+    """Send claimed rows: over SMTP in groups side by side on the process's reused
+    connections, each group committed once before its ends of data (see the module
+    docstring); other backends (console, file, locmem) one by one. When the server cannot be
+    reached, the rows left are given back with backoff without trying each."""
     try:
         backend = _connection()
     except (smtplib.SMTPException, OSError) as exc:
         _drop_smtp()
-        return _release(row, token, f"Cannot connect: {exc}")
-    if isinstance(backend, SmtpBackend):
-        return _send_smtp(backend, message, row, token)
-    return _send_other(backend, message, row, token)
+        return {row.pk: _release(row, token, f"Cannot connect: {exc}") for row in rows}
+    if not isinstance(backend, SmtpBackend):
+        return {row.pk: _send_other(backend, build_message(row), row, token) for row in rows}
+    outcomes: dict = {}
+    for start in range(0, len(rows), SMTP_CONNECTIONS):
+        group = rows[start : start + SMTP_CONNECTIONS]
+        outcomes.update(_send_smtp_group(group, token))
+        if not _smtp_pool:
+            # Not one connection is open after the group: the server is down or refuses us.
+            # Give the rest back with backoff instead of waiting for a timeout per row.
+            for left in rows[start + len(group) :]:
+                outcomes[left.pk] = _release(left, token, "The SMTP server could not be reached.")
+            break
+    return outcomes
+
+
+def outbox_deliver_batch(*, outbox_ids, stale_after: timedelta = STALE_AFTER) -> dict:
+    """Claim and send a batch of outbox rows: {row id: Outcome} for the rows this call claimed
+    (rows held elsewhere or already sent are left out). Safe to call any number of times,
+    concurrently, with overlapping ids: the claim decides who sends each row."""
+    token = outbox_claim_batch(outbox_ids=outbox_ids, stale_after=stale_after)
+    if token is None:
+        return {}
+    rows = list(
+        OutboxEmail.objects.filter(
+            pk__in=outbox_ids, status=OutboxEmail.Status.SENDING, claim_token=token
+        )
+        .select_related("recipient", "notification")
+        .order_by("created_at", "pk")
+    )
+    visible, hidden = _visible_rows(rows)
+    _cancel(hidden, token)
+    outcomes = {row.pk: Outcome("cancelled") for row in hidden}
+    outcomes.update(_send_claimed(visible, token))
+    return outcomes
+
+
+def outbox_deliver(*, outbox_id, stale_after: timedelta = STALE_AFTER) -> Outcome:
+    """Claim and send one outbox row. Safe to call any number of times, concurrently."""
+    outcomes = outbox_deliver_batch(outbox_ids=[outbox_id], stale_after=stale_after)
+    return next(iter(outcomes.values()), Outcome("skipped"))
 
 
 def outbox_fail(*, outbox_id, error: str) -> None:
@@ -367,21 +560,24 @@ def outbox_fail(*, outbox_id, error: str) -> None:
 
 
 # --- Queueing ------------------------------------------------------------------------------------
-# Up to this many e-mails are queued straight from the committing process; a larger fan-out
-# hands chunks of ids to `notifications.dispatch_outbox` so the request does not spend seconds
-# publishing thousands of messages.
-DIRECT_LIMIT = 50
-DISPATCH_CHUNK = 500
+# Rows travel to the worker in batches: one task claims, policy-checks and sends up to
+# SEND_BATCH rows over one SMTP connection. Up to DIRECT_LIMIT ids are published straight from
+# the committing process; a larger fan-out hands chunks of DISPATCH_CHUNK ids to
+# `notifications.dispatch_outbox`, so the request does not spend its time publishing.
+SEND_BATCH = 50
+DIRECT_LIMIT = 500
+DISPATCH_CHUNK = 5000
 
 
 def outbox_publish(outbox_ids: list) -> None:
-    """Publish one `send_email` task per row over one broker connection."""
-    from apps.notifications.tasks import send_email
+    """Publish one `send_email_batch` task per SEND_BATCH rows over one broker connection."""
+    from apps.notifications.tasks import send_email_batch
     from portal.celery import app
 
+    ids = [str(i) for i in outbox_ids]
     with app.producer_or_acquire() as producer:
-        for outbox_id in outbox_ids:
-            send_email.apply_async(args=[str(outbox_id)], producer=producer)
+        for start in range(0, len(ids), SEND_BATCH):
+            send_email_batch.apply_async(args=[ids[start : start + SEND_BATCH]], producer=producer)
 
 
 def outbox_enqueue(outbox_ids: list) -> None:

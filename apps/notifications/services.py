@@ -81,7 +81,7 @@ def notification_emit(
     want this event type at once. Digest and in-app-only recipients get no e-mail now.
 
     `subject` may be a function of the recipient, for the rare event whose wording differs
-    per person. Side effect: after commit, one `notifications.send_email` task per e-mail.
+    per person. Side effect: after commit, the e-mails are queued in batches (`outbox_enqueue`).
     """
     audience = who_may_see(_distinct(recipients), target)
     if project is None:

@@ -35,9 +35,36 @@ def send_email(self, outbox_id: str) -> str:
     return result.status
 
 
+@shared_task(
+    name="notifications.send_email_batch", bind=True, acks_late=True, reject_on_worker_lost=True
+)
+def send_email_batch(self, outbox_ids: list[str]) -> dict:
+    """Deliver a batch of outbox rows over one SMTP connection (the usual path; `send_email`
+    remains for single rows and for messages queued before batches existed).
+
+    Each row's backoff and attempt count live on the row, so rows that came back as "retry"
+    are re-published as one batch once the longest of their backoffs has passed; after
+    MAX_ATTEMPTS the row itself is marked failed. A worker killed mid-batch leaves the message
+    unacknowledged and the claimed rows `sending`; redelivery or the sweep brings them back.
+    """
+    outcomes = outbox.outbox_deliver_batch(outbox_ids=outbox_ids)
+    retry = {
+        str(pk): result.retry_in for pk, result in outcomes.items() if result.status == "retry"
+    }
+    if retry:
+        try:
+            self.apply_async(args=[list(retry)], countdown=max(retry.values()))
+        except Exception:
+            logger.exception("Could not queue %d retries; the outbox sweep will.", len(retry))
+    counts: dict[str, int] = {}
+    for result in outcomes.values():
+        counts[result.status] = counts.get(result.status, 0) + 1
+    return counts
+
+
 @shared_task(name="notifications.dispatch_outbox", acks_late=True, reject_on_worker_lost=True)
 def dispatch_outbox(outbox_ids: list[str]) -> int:
-    """Fan a chunk of a large fan-out into one `send_email` task per row. Redelivery publishes
+    """Fan a chunk of a large fan-out into `send_email_batch` tasks. Redelivery publishes
     duplicates, which the claims make harmless; anything never published is swept."""
     outbox.outbox_publish(outbox_ids)
     return len(outbox_ids)

@@ -1,6 +1,5 @@
 """Delivering one outbox row over real SMTP (an in-process aiosmtpd sink): once, never twice."""
 
-import smtplib
 from datetime import timedelta
 
 import pytest
@@ -73,13 +72,13 @@ def test_a_worker_whose_claim_was_taken_over_never_finishes_its_message(
     """The slow worker has sent the body; meanwhile its claim went to another worker. Its
     conditional commit fails, it drops the connection before the final dot, and the server
     discards the half-message."""
-    real_mark = outbox._mark_sent
+    real_mark = outbox._mark_sent_group
 
-    def taken_over(outbox_id, token):
-        OutboxEmail.objects.filter(pk=outbox_id).update(claim_token=None)
-        real_mark(outbox_id, token)
+    def taken_over(outbox_ids, token):
+        OutboxEmail.objects.filter(pk__in=outbox_ids).update(claim_token=None)
+        return real_mark(outbox_ids, token)
 
-    monkeypatch.setattr(outbox, "_mark_sent", taken_over)
+    monkeypatch.setattr(outbox, "_mark_sent_group", taken_over)
     assert outbox.outbox_deliver(outbox_id=row.pk).status == "skipped"
     assert smtp_settings.messages == []
 
@@ -90,10 +89,10 @@ def test_a_crash_before_the_commit_loses_nothing_and_the_sweep_sends_it_once(
     class Crash(BaseException):
         """Stands in for SIGKILL between the body and the commit."""
 
-    def crash(outbox_id, token):
+    def crash(outbox_ids, token):
         raise Crash
 
-    monkeypatch.setattr(outbox, "_mark_sent", crash)
+    monkeypatch.setattr(outbox, "_mark_sent_group", crash)
     with pytest.raises(Crash):
         outbox.outbox_deliver(outbox_id=row.pk)
     outbox._drop_smtp()  # the dead process's socket closes without the final dot
@@ -107,11 +106,8 @@ def test_a_crash_before_the_commit_loses_nothing_and_the_sweep_sends_it_once(
     assert len(smtp_settings.messages) == 1
 
 
-def test_a_temporary_smtp_refusal_backs_off_and_retries(smtp_settings, row, monkeypatch):
-    def refuse(self, sender, options=()):
-        return 451, b"Try again later"
-
-    monkeypatch.setattr(smtplib.SMTP, "mail", refuse)
+def test_a_temporary_smtp_refusal_backs_off_and_retries(smtp_settings, row):
+    smtp_settings.refuse_mail("451 Try again later")
     result = outbox.outbox_deliver(outbox_id=row.pk)
     assert result.status == "retry" and result.retry_in == 30
     row.refresh_from_db()
@@ -121,10 +117,8 @@ def test_a_temporary_smtp_refusal_backs_off_and_retries(smtp_settings, row, monk
     assert outbox.outbox_deliver(outbox_id=row.pk).status == "skipped"
 
 
-def test_a_permanent_refusal_fails_the_row(smtp_settings, row, monkeypatch):
-    monkeypatch.setattr(
-        smtplib.SMTP, "mail", lambda self, sender, options=(): (550, b"No such user")
-    )
+def test_a_permanent_refusal_fails_the_row(smtp_settings, row):
+    smtp_settings.refuse_mail("550 No such user")
     assert outbox.outbox_deliver(outbox_id=row.pk).status == "failed"
     row.refresh_from_db()
     assert row.status == OutboxEmail.Status.FAILED
@@ -187,3 +181,87 @@ def test_send_email_task_is_late_acking_and_rejects_on_worker_loss():
     assert send_email.acks_late is True
     assert send_email.reject_on_worker_lost is True
     assert send_email.name == "notifications.send_email"
+
+
+# --- Batches -------------------------------------------------------------------------------------
+@pytest.fixture
+def batch(queued):
+    from tests.accounts.factories import UserFactory
+
+    people = [UserFactory(email=f"reader{i:02d}@batch.test") for i in range(20)]
+    notification_emit(
+        event_type=EventType.INVITATION,
+        recipients=people,
+        subject="You are invited",
+        url="/projects/",
+    )
+    return list(OutboxEmail.objects.order_by("created_at").values_list("pk", flat=True))
+
+
+def test_a_batch_sends_every_row_once_over_several_connections(smtp_settings, batch):
+    outcomes = outbox.outbox_deliver_batch(outbox_ids=batch)
+    assert [outcome.status for outcome in outcomes.values()] == ["sent"] * len(batch)
+    assert sorted(smtp_settings.recipients()) == sorted(
+        OutboxEmail.objects.values_list("to_address", flat=True)
+    )
+    assert outbox.outbox_deliver_batch(outbox_ids=batch) == {}
+    assert len(smtp_settings.messages) == len(batch)
+    assert OutboxEmail.objects.exclude(status=OutboxEmail.Status.SENT).count() == 0
+
+
+def test_a_claim_taken_over_in_a_group_discards_only_that_message(
+    smtp_settings, batch, monkeypatch
+):
+    stolen = batch[1]
+    real_mark = outbox._mark_sent_group
+
+    def take_one_over(outbox_ids, token):
+        OutboxEmail.objects.filter(pk=stolen).update(claim_token=None)
+        return real_mark(outbox_ids, token)
+
+    monkeypatch.setattr(outbox, "_mark_sent_group", take_one_over)
+    outcomes = outbox.outbox_deliver_batch(outbox_ids=batch)
+    assert outcomes[stolen].status == "skipped"
+    assert sum(outcome.status == "sent" for outcome in outcomes.values()) == len(batch) - 1
+    stolen_address = OutboxEmail.objects.get(pk=stolen).to_address
+    assert stolen_address not in smtp_settings.recipients()
+    assert len(smtp_settings.messages) == len(batch) - 1
+
+
+def test_a_crash_at_a_group_commit_sends_nothing_of_the_group(smtp_settings, batch, monkeypatch):
+    class Crash(BaseException):
+        pass
+
+    def crash(outbox_ids, token):
+        raise Crash
+
+    monkeypatch.setattr(outbox, "_mark_sent_group", crash)
+    with pytest.raises(Crash):
+        outbox.outbox_deliver_batch(outbox_ids=batch)
+    monkeypatch.undo()
+    assert smtp_settings.messages == []
+    assert outbox.outbox_release_abandoned(stale_after=timedelta(0)) == len(batch)
+    outbox.outbox_deliver_batch(outbox_ids=batch)
+    assert len(smtp_settings.messages) == len(batch)
+
+
+def test_an_unreachable_server_backs_the_whole_batch_off_at_once(settings, batch):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # discard port: refused
+    settings.EMAIL_TIMEOUT = 2
+    outcomes = outbox.outbox_deliver_batch(outbox_ids=batch)
+    assert {outcome.status for outcome in outcomes.values()} == {"retry"}
+    assert OutboxEmail.objects.filter(status=OutboxEmail.Status.PENDING).count() == len(batch)
+
+
+def test_queueing_publishes_one_task_per_batch(monkeypatch):
+    from apps.notifications import tasks
+
+    published = []
+    monkeypatch.setattr(
+        tasks.send_email_batch, "apply_async", lambda args, **kw: published.append(args[0])
+    )
+    ids = [str(n) for n in range(outbox.SEND_BATCH * 2 + 3)]
+    outbox.outbox_publish(ids)
+    assert [len(chunk) for chunk in published] == [outbox.SEND_BATCH, outbox.SEND_BATCH, 3]
+    assert [i for chunk in published for i in chunk] == ids
