@@ -7,6 +7,7 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
+from apps.projects.models import MembershipRole, Partner
 from tests.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +162,41 @@ def test_every_path_answers_unauthenticated_callers_with_a_documented_status(sch
                 path,
                 response.status_code,
             )
+
+
+def test_every_write_path_answers_a_signed_in_caller_with_a_documented_status(schema, world):
+    """An empty body from a coordinator: each write answers one of its documented statuses
+    (mostly a 400 naming the missing fields), never a 5xx."""
+    from tests.accounts.factories import UserFactory
+    from tests.organisations.factories import AffiliationFactory
+    from tests.projects.factories import MembershipFactory
+
+    # A second coordinator, so the walk's membership changes meet the project's own rules
+    # rather than "the last coordinator cannot leave".
+    project = world["projects"]
+    coordinator = UserFactory()
+    lead = Partner.objects.get(pk=world["partner_id"])
+    AffiliationFactory(user=coordinator, organisation=lead.organisation)
+    MembershipFactory(
+        project_id=project,
+        user=coordinator,
+        organisation=lead.organisation,
+        role=MembershipRole.COORDINATOR,
+    )
+    client = client_for(coordinator)
+    walked = 0
+    for path, item in schema["paths"].items():
+        for method in ("post", "patch", "delete"):
+            if method not in item:
+                continue
+            response = getattr(client, method)(_fill(path, world), {}, format="json")
+            documented = item[method]["responses"]
+            assert str(response.status_code) in documented, (
+                method,
+                path,
+                response.status_code,
+                response.content[:300],
+            )
+            assert response.status_code < 500, (method, path)
+            walked += 1
+    assert walked >= 25
