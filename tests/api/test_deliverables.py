@@ -131,13 +131,15 @@ def test_an_unknown_project_or_a_non_member_author_is_a_400(coordinator, project
     assert not Deliverable.objects.exists()
 
 
-def test_a_duplicate_code_is_a_400(coordinator, project, deliverable):
+@pytest.mark.parametrize("code", ["D1.1", "d1.1"])
+def test_a_duplicate_code_in_any_case_is_a_400(coordinator, project, deliverable, code):
     response = client_for(coordinator).post(
         "/api/v1/deliverables/",
-        {"project": str(project.pk), "code": "D1.1", "title": "Again", "due_month": 3},
+        {"project": str(project.pk), "code": code, "title": "Again", "due_month": 3},
         format="json",
     )
     assert response.status_code == 400
+    assert "code" in response.json()["errors"]
     assert Deliverable.objects.count() == 1
 
 

@@ -76,6 +76,15 @@ def _many(queryset, pks, field: str, message: str) -> list:
     return found
 
 
+def _check_code_free(project, code: str | None, exclude_pk=None) -> None:
+    """Codes are unique in a project regardless of case, as the site's form checks."""
+    if not code:
+        return
+    clash = Deliverable.objects.filter(project=project, code__iexact=code).exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError({"code": f"{code} is already used in this project."})
+
+
 def _service_fields(project, data: dict) -> dict:
     """Validated input → the service's keyword arguments (rows instead of ids). The service
     checks the rest: same project, active partner, current members, approver ≠ author."""
@@ -188,6 +197,7 @@ class DeliverableViewSet(ResourceViewSet):
             )
             if not can(request.user, Action.MANAGE, project):
                 raise PermissionDenied("Only the project's coordinators add deliverables.")
+            _check_code_free(project, data.get("code"))
             fields = _service_fields(project, data)
             return services.deliverable_create(
                 project=project,
@@ -204,6 +214,7 @@ class DeliverableViewSet(ResourceViewSet):
         def write():
             deliverable = self.locked_object(Action.EDIT)
             data = self.validated_input(DeliverableFieldsInput, partial=True)
+            _check_code_free(deliverable.project, data.get("code"), exclude_pk=deliverable.pk)
             fields = _service_fields(deliverable.project, data)
             return services.deliverable_update(
                 deliverable=deliverable,
