@@ -1,6 +1,6 @@
 """Pieces every resource uses: the problem body, the resource base, user references."""
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -19,10 +19,72 @@ class ProblemSerializer(serializers.Serializer):
     )
 
 
+# An id each kind's lookup pattern accepts: a UUID, or digits for integer keys (audit events).
+_PLACEHOLDERS = ("00000000-0000-0000-0000-000000000000", "987654321987654321")
+_DETAIL_PATHS: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+def detail_path_parts(basename: str) -> tuple[str, str]:
+    """The detail path of `basename` around its id, e.g. ("/api/v1/datasets/", "/").
+
+    `reverse()` costs tens of microseconds and a list page needs several URLs per row, so it
+    runs once per resource kind (and script prefix) with a placeholder id; every URL is then
+    the two parts around `str(pk)`, exactly what `reverse()` gives for a UUID."""
+    key = (basename, get_script_prefix())
+    parts = _DETAIL_PATHS.get(key)
+    if parts is None:
+        for placeholder in _PLACEHOLDERS:
+            try:
+                path = reverse(f"api:{basename}-detail", kwargs={"id": placeholder})
+            except NoReverseMatch:
+                continue
+            head, _, tail = path.rpartition(placeholder)
+            parts = _DETAIL_PATHS[key] = (head, tail)
+            break
+        else:
+            raise NoReverseMatch(f"No API detail route for {basename!r}.")
+    return parts
+
+
 def api_url(context, basename: str, pk) -> str:
-    path = reverse(f"api:{basename}-detail", kwargs={"id": pk})
+    """The absolute API URL of a resource (a path without a request in the context).
+
+    Same result as `request.build_absolute_uri(reverse(...))`: for a path starting with "/"
+    Django prefixes the scheme and host, and an id's hex digits and hyphens need no quoting,
+    so the absolute prefix is computed once per request and kind and the id appended."""
     request = context.get("request")
-    return request.build_absolute_uri(path) if request else path
+    if request is None:
+        head, tail = detail_path_parts(basename)
+        return f"{head}{pk}{tail}"
+    parts = getattr(request, "_api_url_parts", None)
+    if parts is None:
+        parts = request._api_url_parts = {}
+    absolute = parts.get(basename)
+    if absolute is None:
+        head, tail = detail_path_parts(basename)
+        absolute = parts[basename] = (request.build_absolute_uri(head), tail)
+    return f"{absolute[0]}{pk}{absolute[1]}"
+
+
+def prefetched(obj, name: str, to_attr: str):
+    """The related rows `name` of `obj`: the list a `Prefetch(name, to_attr=to_attr)` left,
+    else `getattr(obj, name).all()` (a query, or Django's own prefetch cache)."""
+    rows = getattr(obj, to_attr, None)
+    return rows if rows is not None else getattr(obj, name).all()
+
+
+def timestamp(value, zone) -> str | None:
+    """A datetime as DRF's `DateTimeField` renders it: ISO 8601 in the current time zone,
+    with UTC written as "Z"; None stays None."""
+    if not value:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def uuid_text(value) -> str | None:
+    """A UUID as DRF's `UUIDField` renders it (hyphenated); None stays None."""
+    return None if value is None else str(value)
 
 
 class ResourceOutput(serializers.ModelSerializer):
