@@ -60,7 +60,27 @@ def rule_for(model: type[models.Model], action: str) -> Rule:
 
 def visible(user, queryset: models.QuerySet, action: str = Action.VIEW) -> models.QuerySet:
     """`queryset` narrowed to the rows `user` may `action`, as one SQL filter."""
-    return queryset.filter(rule_for(queryset.model, action)(user))
+    return queryset.filter(condition(user, queryset.model, action))
+
+
+def condition(user, model: type[models.Model], action: str = Action.VIEW) -> Q:
+    """The rule's Q for `user`, its repeated subqueries built once (see `shared_subqueries`)."""
+    from apps.access.policy.subjects import shared_subqueries
+
+    with shared_subqueries():
+        return rule_for(model, action)(user)
+
+
+def annotate_allowed(user, queryset: models.QuerySet, action: str, name: str) -> models.QuerySet:
+    """`queryset` with a boolean column `name`: whether `user` may `action` each row.
+
+    The same rule as `visible()` and `can()`, evaluated inside the statement that lists the
+    rows, so a page learns (say) which of its rows may be downloaded without a second
+    statement. SQL NULL (unknown) reads as False, exactly as a WHERE clause drops such a row."""
+    allowed = models.ExpressionWrapper(
+        condition(user, queryset.model, action), output_field=models.BooleanField()
+    )
+    return queryset.annotate(**{name: allowed})
 
 
 def can(user, action: str, obj: models.Model) -> bool:

@@ -38,7 +38,7 @@ def tier_q(tier: str, prefix: str) -> Q:
 def editor_q(user, prefix: str) -> Q:
     if not is_signed_in(user):
         return NOTHING
-    return Q(**{f"{prefix}project_id__in": member_project_ids(user, roles=EDITOR_ROLES)})
+    return Q(**{f"{prefix}project_id__one_of": member_project_ids(user, roles=EDITOR_ROLES)})
 
 
 def active_grant_dataset_ids(user):
@@ -79,7 +79,7 @@ def named_organisation_q(user, item_model, prefix: str) -> Q:
     named_items = through.objects.filter(organisation_id__in=active_organisation_ids(user)).values(
         item_fk
     )
-    return Q(**{f"{prefix}id__in": named_items})
+    return Q(**{f"{prefix}id__one_of": named_items})
 
 
 def item_files_q(user, item_model, prefix: str = "") -> Q:
@@ -104,7 +104,7 @@ def dataset_view_q(user, prefix: str = "") -> Q:
     seen = published & item_metadata_q(user, prefix)
     if not is_signed_in(user):
         return seen
-    granted = Q(**{f"{prefix}id__in": active_grant_dataset_ids(user)})
+    granted = Q(**{f"{prefix}id__one_of": active_grant_dataset_ids(user)})
     return seen | editor_q(user, prefix) | granted
 
 
@@ -112,7 +112,7 @@ def dataset_download_q(user, prefix: str = "") -> Q:
     if not is_signed_in(user):
         return NOTHING
     controlled = tier_q(AccessTier.CONTROLLED, prefix) & Q(
-        **{f"{prefix}id__in": active_grant_dataset_ids(user)}
+        **{f"{prefix}id__one_of": active_grant_dataset_ids(user)}
     )
     non_staff_view = dataset_view_q(_NotStaff(user), prefix)
     return non_staff_view & (item_files_q(user, Dataset, prefix) | controlled)

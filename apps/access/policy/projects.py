@@ -18,8 +18,8 @@ def insider_q(user, prefix: str = "") -> Q:
     """The user belongs to the consortium of the project at `prefix` (or is a current member)."""
     if not is_signed_in(user):
         return NOTHING
-    return Q(**{f"{prefix}id__in": consortium_project_ids(user)}) | Q(
-        **{f"{prefix}id__in": member_project_ids(user)}
+    return Q(**{f"{prefix}id__one_of": consortium_project_ids(user)}) | Q(
+        **{f"{prefix}id__one_of": member_project_ids(user)}
     )
 
 

@@ -19,7 +19,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from apps.access.policy import Action, can, visible
+from apps.access.policy import Action, annotate_allowed, can, visible
 from apps.api.problems import PROBLEM_CONTENT_TYPE, PreconditionFailed
 from apps.api.schema import ApiAutoSchema
 from apps.api.serializers.common import ProblemSerializer
@@ -99,6 +99,9 @@ class ResourceViewSet(viewsets.GenericViewSet):
     schema = ApiAutoSchema()
     select: tuple[str, ...] = ()
     prefetch: tuple = ()
+    # Actions whose answer each row reports (e.g. download): decided in the listing statement
+    # itself (`annotate_allowed`), read back by `ids_where`.
+    row_actions: tuple[str, ...] = ()
 
     def base_queryset(self):
         queryset = self.model._default_manager.all()
@@ -109,7 +112,10 @@ class ResourceViewSet(viewsets.GenericViewSet):
         return queryset
 
     def get_queryset(self):
-        return visible(self.request.user, self.base_queryset())
+        queryset = visible(self.request.user, self.base_queryset())
+        for action in self.row_actions:
+            queryset = annotate_allowed(self.request.user, queryset, action, allowed_column(action))
+        return queryset
 
     def get_serializer_class(self):
         return self.output_serializer
@@ -187,11 +193,19 @@ class ResourceViewSet(viewsets.GenericViewSet):
         return self.respond_with_etag(self.fresh(obj), status_code=status_code)
 
 
+def allowed_column(action: str) -> str:
+    return f"policy_may_{action}"
+
+
 def ids_where(user, model, objects, action: str) -> set:
-    """The pks among `objects` that `user` may `action`: one query for a whole page."""
+    """The pks among `objects` that `user` may `action`: read from the column the listing
+    statement computed (`row_actions`), else one query for the whole page."""
     pks = [obj.pk for obj in objects]
     if not pks:
         return set()
+    column = allowed_column(action)
+    if all(hasattr(obj, column) for obj in objects):
+        return {obj.pk for obj in objects if getattr(obj, column)}
     return set(
         visible(user, model._default_manager.filter(pk__in=pks), action).values_list(
             "pk", flat=True
