@@ -62,15 +62,22 @@ class SyncCursorPagination(BasePagination):
             forward, moment, pk = _decode(cursor)
             after = (moment, pk)
         try:
+            # The first condition is implied by the second; it is there for the database, which
+            # can start an index scan at the cursor from it (not from the OR) and stop after a
+            # page instead of reading every row before the cursor.
             if forward:
                 queryset = queryset.order_by(field, "id")
                 if after:
-                    queryset = queryset.filter(
+                    queryset = queryset.filter(**{f"{field}__gte": after[0]}).filter(
                         Q(**{f"{field}__gt": after[0]}) | Q(**{field: after[0], "id__gt": after[1]})
                     )
             else:
-                queryset = queryset.order_by(f"-{field}", "-id").filter(
-                    Q(**{f"{field}__lt": after[0]}) | Q(**{field: after[0], "id__lt": after[1]})
+                queryset = (
+                    queryset.order_by(f"-{field}", "-id")
+                    .filter(**{f"{field}__lte": after[0]})
+                    .filter(
+                        Q(**{f"{field}__lt": after[0]}) | Q(**{field: after[0], "id__lt": after[1]})
+                    )
                 )
         except (ValueError, DjangoValidationError):
             raise ValidationError({"cursor": ["This cursor is not one the API issued."]}) from None
