@@ -275,3 +275,18 @@ def test_a_partner_replaying_the_feed_sees_the_project_change(
     data = projects[0]["data"]
     assert [b["name"] for b in data["biomarkers"]] == ["FeNO"]
     assert str(other_org.pk) in {p["organisation"] for p in data["partners"]}
+
+
+def test_updated_since_counts_a_change_to_a_projects_parts(coordinator, project, partner_member):
+    from django.utils import timezone
+
+    client = client_for(partner_member)
+    since = timezone.now().isoformat()
+    listed = client.get("/api/v1/projects/", {"updated_since": since}).json()["results"]
+    assert str(project.pk) not in {row["id"] for row in listed}
+    client_for(coordinator).post(
+        url(project, "biomarkers"), {"name": "FeNO", "kind": "clinical", "stratum": "T2"}
+    )
+    listed = client.get("/api/v1/projects/", {"updated_since": since}).json()["results"]
+    assert [row["id"] for row in listed] == [str(project.pk)]
+    assert listed[0]["biomarkers"][0]["name"] == "FeNO"

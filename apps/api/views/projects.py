@@ -1,10 +1,13 @@
+import datetime
+
 import django_filters
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 
 from apps.access.policy import Action
-from apps.api.filters import SyncFilterSet, search_filter, uuid_filter
+from apps.api.filters import SinceFilter, SyncFilterSet, search_filter, uuid_filter
 from apps.api.serializers.projects import ProjectOutput
 from apps.api.views.base import (
     ETAG_HEADER,
@@ -17,11 +20,41 @@ from apps.api.views.base import (
 )
 from apps.api.views.project_parts import ProjectPartsMixin
 from apps.diseases.models import DiseaseArea
-from apps.projects.models import Membership, Partner, Project, ProjectStatus, SummaryVisibility
+from apps.projects.models import (
+    Biomarker,
+    Membership,
+    Partner,
+    Project,
+    ProjectStatus,
+    SummaryVisibility,
+)
 from apps.projects.services.projects import project_update
 
 
+class ProjectSinceFilter(SinceFilter):
+    """A project shows its partners, members and biomarkers, so one whose parts changed since
+    then has changed too. (A deleted biomarker leaves no row: only the change feed has it.)"""
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        try:
+            since = value.astimezone(datetime.UTC)
+        except (OverflowError, ValueError):
+            raise ValidationError({"updated_since": ["This time is out of range."]}) from None
+        # Subqueries, not joins: a join would repeat projects and break keyset paging.
+        changed = Q(updated_at__gte=since)
+        for part in (Partner, Membership, Biomarker):
+            changed |= Q(id__in=part.objects.filter(updated_at__gte=since).values("project_id"))
+        return qs.filter(changed)
+
+
 class ProjectFilter(SyncFilterSet):
+    updated_since = ProjectSinceFilter(
+        field_name="updated_at",
+        help_text="Only projects changed at or after this ISO 8601 time (their partners, "
+        "members and biomarkers included), e.g. 2026-11-26T09:00:00Z.",
+    )
     status = django_filters.ChoiceFilter(choices=ProjectStatus.choices)
     disease_area = uuid_filter("disease_areas", "Projects tagged with this disease area.")
     organisation = django_filters.UUIDFilter(
