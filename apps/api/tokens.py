@@ -225,12 +225,16 @@ def api_token_revoke(*, token: ApiToken, actor: User, request=None) -> ApiToken:
     return token
 
 
+LAST_USE_RESOLUTION = timedelta(seconds=60)
+
+
 def api_token_touch(*, token: ApiToken, ip: str | None) -> None:
-    """Record last use. A single UPDATE outside any transaction: bookkeeping, not a change
-    worth auditing; skipped when the same IP used it within the last minute to spare writes."""
+    """Record last use (time and the IP of that request). A single UPDATE outside any
+    transaction: bookkeeping, not a change worth auditing; at most once a minute per token,
+    whatever the IP, so a partner behind several egress addresses writes no row per call.
+    Where a token is used from is audited separately (`token_use_record`, per IP and day)."""
     now = timezone.now()
-    recent = token.last_used_at and now - token.last_used_at < timedelta(seconds=60)
-    if recent and token.last_used_ip == ip:
+    if token.last_used_at and now - token.last_used_at < LAST_USE_RESOLUTION:
         return
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip)
     token.last_used_at, token.last_used_ip = now, ip
