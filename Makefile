@@ -46,8 +46,9 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Scale s by default; e.g. make bench BENCH_ARGS="--scale l --duration 30 --record".
 bench: install-dev
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 smoke: install-dev
 	bash deploy/smoke.sh

@@ -17,6 +17,7 @@ Redis database 7, so it never touches the development data.
 """
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -36,6 +37,7 @@ def parse() -> argparse.Namespace:
         "--database-url", default="postgres://postgres@127.0.0.1:5432/stratum_fanout_bench"
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of results")
     parser.add_argument(
         "--email-sample",
         type=int,
@@ -213,7 +215,7 @@ def send_all(n: int, concurrency: int, sink) -> float:
     finally:
         worker.stop()
     print()
-    received = len(sink.messages)
+    received = sink.count()
     assert received == n, f"the sink received {received} e-mails for {n} recipients"
     return elapsed
 
@@ -236,23 +238,26 @@ def main() -> None:
     print(
         f"  end to end until queued:           {write + publish:6.2f} s  = {n / (write + publish):8,.0f} notifications/s"
     )
-    if args.email_sample == 0:
-        return
-    sample = n if args.email_sample < 0 else min(args.email_sample, n)
-    if sample < n:
-        # Sending 10,000 e-mails through one worker takes minutes: time a fresh fan-out to the
-        # first `sample` people end to end instead.
-        reset()
-        fan_out(people[:sample], dataset)
-    sink.start()
-    try:
-        elapsed = send_all(sample, args.concurrency, sink)
-    finally:
-        sink.stop()
-    print(
-        f"  {sample:,} e-mails via SMTP sink, {args.concurrency} worker process(es): {elapsed:6.2f} s"
-        f"  = {sample / elapsed:8,.1f} e-mails/s, each exactly once"
-    )
+    results = {"recipients": n, "notifications_per_s": n / write, "write_s": write}
+    if args.email_sample != 0:
+        sample = n if args.email_sample < 0 else min(args.email_sample, n)
+        if sample < n:
+            # Sending 10,000 e-mails through one worker takes minutes: time a fresh fan-out to
+            # the first `sample` people end to end instead.
+            reset()
+            fan_out(people[:sample], dataset)
+        sink.start()
+        try:
+            elapsed = send_all(sample, args.concurrency, sink)
+        finally:
+            sink.stop()
+        print(
+            f"  {sample:,} e-mails via SMTP sink, {args.concurrency} worker process(es): "
+            f"{elapsed:6.2f} s  = {sample / elapsed:8,.1f} e-mails/s, each exactly once"
+        )
+        results.update(emails=sample, emails_per_s=sample / elapsed, concurrency=args.concurrency)
+    if args.json:
+        print(json.dumps(results))
 
 
 if __name__ == "__main__":

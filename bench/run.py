@@ -5,12 +5,22 @@
     .venv/bin/python bench/run.py --scale l --duration 30 --record
 
 Prints one table: scenario, requests/s, p50/p95/p99 latency, errors, peak RSS of the server
-processes and each scenario's throughput relative to /healthz in the same run. `--record`
-appends the table with machine details to docs/benchmarks.md. Needs PostgreSQL and Redis on
-127.0.0.1 and Debian's `wrk` (installed with apt-get when missing and running as root).
+processes and each scenario's throughput relative to /healthz in the same run; then the API full
+sync (records/s), the notification fan-out (notifications/s written, e-mails/s through one Celery
+worker to a local SMTP sink; bench/fanout.py) and a 1 GiB upload and download through the site's
+upload form and download view (MB/s, RSS growth of the server; bench/transfer.py), the download
+also through nginx with X-Accel-Redirect when nginx is installed. `--record` appends the table
+with machine details to docs/benchmarks.md. Needs PostgreSQL and Redis on 127.0.0.1 and Debian's
+`wrk` (installed with apt-get when missing and running as root). Exits non-zero when any
+scenario had errors.
+
+Environment: BENCH_DATABASE_URL (default stratum_bench_<scale>; the fan-out uses
+<that name>_fanout), BENCH_REDIS_URL (default redis://127.0.0.1:6379/9), BENCH_PORT (8765; nginx
+uses the next two ports), BENCH_WORKERS.
 """
 
 import argparse
+import http.client
 import json
 import os
 import platform
@@ -30,6 +40,9 @@ PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 BASE = f"http://127.0.0.1:{PORT}"
+sys.path.insert(0, str(ROOT / "bench"))
+
+import transfer  # noqa: E402  (bench/transfer.py, next to this file)
 
 
 def sh(*args, env=None, check=True, capture=True) -> str:
@@ -37,7 +50,7 @@ def sh(*args, env=None, check=True, capture=True) -> str:
     return result.stdout if capture else ""
 
 
-def production_env(scale: str, static_root: str) -> dict:
+def production_env(scale: str, static_root: str, media_root: str) -> dict:
     database = os.environ.get(
         "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/stratum_bench_{scale}"
     )
@@ -52,36 +65,48 @@ def production_env(scale: str, static_root: str) -> dict:
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",
         "STATIC_ROOT": static_root,
+        # This run's uploads, beside var/uploads-tmp (one filesystem: storing is a rename).
+        "MEDIA_ROOT": media_root,
         "LOG_LEVEL": "WARNING",
         "EMAIL_URL": "dummymail://",
     }
 
 
-def ensure_database(env: dict) -> None:
-    name = env["DATABASE_URL"].rsplit("/", 1)[1]
-    exists = sh(
-        "psql",
-        "-h",
-        "127.0.0.1",
-        "-U",
-        "postgres",
-        "-tAc",
-        f"SELECT 1 FROM pg_database WHERE datname='{name}'",
-    ).strip()
-    if not exists:
-        sh("psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f'CREATE DATABASE "{name}"')
+def _psql(sql: str) -> str:
+    return sh("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-tAc", sql).strip()
+
+
+def database_name(url: str) -> str:
+    return url.rsplit("/", 1)[1].split("?", 1)[0]
+
+
+def ensure_database(env: dict) -> bool:
+    """Create the bench database when missing; True when it was created now."""
+    name = database_name(env["DATABASE_URL"])
+    if _psql(f"SELECT 1 FROM pg_database WHERE datname='{name}'"):
+        return False
+    _psql(f'CREATE DATABASE "{name}"')
+    return True
+
+
+def fanout_database_url(env: dict) -> str:
+    return env["DATABASE_URL"].split("?", 1)[0] + "_fanout"
 
 
 def prepare(scale: str, env: dict) -> None:
-    ensure_database(env)
+    created = ensure_database(env)
     manage = [PYTHON, "manage.py"]
     print("· migrating", flush=True)
     sh(*manage, "migrate", "--noinput", "-v0", env=env)
+    fanout = database_name(fanout_database_url(env))
+    if created and not _psql(f"SELECT 1 FROM pg_database WHERE datname='{fanout}'"):
+        # The fan-out's own database starts as a copy of this freshly migrated, still empty
+        # one: cheaper than migrating a second database.
+        _psql(f'CREATE DATABASE "{fanout}" TEMPLATE "{database_name(env["DATABASE_URL"])}"')
     print(f"· generating scale {scale} data (idempotent)", flush=True)
     subprocess.run(
         [*manage, "generate_scale_data", "--scale", scale], cwd=ROOT, env=env, check=True
     )
-    sh(*manage, "collectstatic", "--noinput", "-v0", env=env)
     sh(
         *manage,
         "shell",
@@ -97,15 +122,35 @@ def django_snippet(env: dict, code: str) -> str:
 
 
 def bench_session(env: dict, email: str) -> str:
+    """A signed-in session for the bench persona. The persona administers its organisation, a
+    role that must have a second factor (apps.security.mfa): without an authenticator every
+    signed-in page would answer with a redirect to enrolment, so one is enrolled (once)."""
     code = (
+        "from allauth.mfa.models import Authenticator;"
+        "from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret;"
         "from django.contrib.sessions.backends.db import SessionStore;"
         "from django.contrib.auth import get_user_model;"
         f"u=get_user_model().objects.get(email='{email}');"
+        "has=Authenticator.objects.filter(user=u, type=Authenticator.Type.TOTP).exists();"
+        "has or TOTP.activate(u, generate_totp_secret());"
         "s=SessionStore();s['_auth_user_id']=str(u.pk);"
         "s['_auth_user_backend']='django.contrib.auth.backends.ModelBackend';"
         "s['_auth_user_hash']=u.get_session_auth_hash();s.create();print(s.session_key)"
     )
     return django_snippet(env, code)
+
+
+def answers(path: str, headers: dict) -> int:
+    """The status of one request (redirects not followed): wrk counts only 4xx/5xx as errors,
+    so a scenario that silently measured a redirect would look fine."""
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
 
 
 def bench_token(env: dict, email: str) -> str:
@@ -128,8 +173,9 @@ def bench_token(env: dict, email: str) -> str:
 class Server:
     """gunicorn with production settings; samples the RSS of its processes while it runs."""
 
-    def __init__(self, env: dict, workers: int):
-        self.env, self.workers = env, workers
+    def __init__(self, env: dict, workers: int, port: int = PORT):
+        self.env, self.workers, self.port = env, workers, port
+        self.base = f"http://127.0.0.1:{port}"
         self.peak_rss_kb = 0
         self._sampling = False
 
@@ -139,7 +185,7 @@ class Server:
                 str(BIN / "gunicorn"),
                 "portal.wsgi:application",
                 "--bind",
-                f"127.0.0.1:{PORT}",
+                f"127.0.0.1:{self.port}",
                 "--workers",
                 str(self.workers),
                 "--worker-class",
@@ -156,7 +202,7 @@ class Server:
         )
         for _ in range(100):
             try:
-                urllib.request.urlopen(f"{BASE}/healthz", timeout=1)
+                urllib.request.urlopen(f"{self.base}/healthz", timeout=1)
                 return self
             except OSError:
                 time.sleep(0.2)
@@ -178,12 +224,14 @@ class Server:
             except OSError:
                 continue
             total += next(
-                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")
+                (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")),
+                0,  # a process that is exiting has no resident set any more
             )
         return total
 
     def start_sampling(self):
-        self.peak_rss_kb, self._sampling = self.rss_kb(), True
+        self.start_rss_kb = self.peak_rss_kb = self.rss_kb()
+        self._sampling = True
 
         def sample():
             while self._sampling:
@@ -239,11 +287,11 @@ def ensure_wrk() -> None:
     if shutil.which("wrk"):
         return
     if os.geteuid() == 0:
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "wrk"],
-            check=True,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
+        quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-qq", "wrk"]
+        if subprocess.run(install, env=quiet, check=False).returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], env=quiet, check=False)
+            subprocess.run(install, env=quiet, check=False)
     if not shutil.which("wrk"):
         sys.exit("wrk is required: apt-get install wrk")
 
@@ -273,18 +321,43 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {memory} GiB RAM, {platform.platform()}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--scale", choices=["s", "m", "l"], default="s")
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk scenario")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of wrk before each")
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "4")))
+    parser.add_argument("--transfer-mib", type=int, default=1024, help="upload/download size")
+    parser.add_argument("--fanout-recipients", type=int, default=10_000)
+    parser.add_argument("--fanout-emails", type=int, default=2000, help="e-mails sent to the sink")
+    parser.add_argument("--no-nginx", action="store_true", help="skip the download via nginx")
     parser.add_argument("--skip-prepare", action="store_true")
     parser.add_argument("--record", action="store_true", help="append to docs/benchmarks.md")
-    options = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    options = options_parser().parse_args()
     ensure_wrk()
     static_root = tempfile.mkdtemp(prefix="stratum-bench-static-")
-    env = production_env(options.scale, static_root)
+    media_root = ROOT / "var" / f"bench-media-{os.getpid()}"
+    media_root.mkdir(parents=True)
+    media_root.chmod(0o755)  # nginx's workers run unprivileged and read the files from here
+    env = production_env(options.scale, static_root, str(media_root))
+    try:
+        results = run_all(options, env, static_root, str(media_root))
+    finally:
+        shutil.rmtree(static_root, ignore_errors=True)
+        shutil.rmtree(media_root, ignore_errors=True)
+    table = render(results, options)
+    print(table)
+    if options.record:
+        record(table, options)
+    sys.exit(1 if total_errors(results) else 0)
+
+
+def run_all(options, env: dict, static_root: str, media_root: str) -> dict:
     if not options.skip_prepare:
         prepare(options.scale, env)
     # Always: production settings serve static files through the manifest of this run.
@@ -297,28 +370,126 @@ def main() -> None:
         "session": {"Cookie": f"sessionid={session}"},
         "token": {"Authorization": f"Bearer {token}"},
     }
-    rows = []
+    results: dict = {"rows": [], "transfers": []}
     with Server(env, options.workers) as server:
         for name, path, who in scenarios(project_slug):
-            wrk(path, 2, options.connections, headers[who])  # warm-up
+            if options.warmup:
+                wrk(path, options.warmup, options.connections, headers[who])
             server.start_sampling()
             result = wrk(path, options.duration, options.connections, headers[who])
             result["rss_mb"] = server.stop_sampling() / 1024
             result["name"] = name
+            status = answers(path, headers[who])
+            if status != 200:
+                result["name"] = f"{name}: answers {status}, not 200"
+                result["errors"] = max(result["errors"], 1)
             result["rps"] = result["requests"] / result["seconds"]
-            rows.append(result)
+            results["rows"].append(result)
             print(f"· {name}: {result['rps']:.0f} req/s", flush=True)
         server.start_sampling()
-        sync = full_sync(token) if token else None
-        sync_rss = server.stop_sampling() / 1024
-    shutil.rmtree(static_root, ignore_errors=True)
-    table = render(rows, sync, sync_rss, options)
-    print(table)
-    if options.record:
-        record(table, options)
+        results["sync"] = full_sync(token) if token else None
+        results["sync_rss"] = server.stop_sampling() / 1024
+        dataset = django_snippet(
+            env,
+            transfer.SETUP.format(email=email, project=project_slug, name=transfer.FILE_NAME),
+        )
+        try:
+            results["transfers"] += transfer_via_gunicorn(server, env, options, session, dataset)
+            if not options.no_nginx and results["transfers"][-1].status == 200:
+                results["transfers"].append(
+                    download_via_nginx(env, session, results["transfers"], static_root, media_root)
+                )
+        finally:
+            django_snippet(env, transfer.CLEAN.format(dataset=dataset, name=transfer.FILE_NAME))
+    results["fanout"] = fan_out(env, options)
+    return results
 
 
-def render(rows, sync, sync_rss, options) -> str:
+def _sampled(server: Server, run) -> "transfer.Transfer":
+    server.start_sampling()
+    result = run()
+    peak = server.stop_sampling()
+    result.rss_peak_mb = peak / 1024
+    result.rss_growth_mb = (peak - server.start_rss_kb) / 1024
+    print(
+        f"· {result.direction}: {result.mb_per_s:.0f} MB/s, server RSS "
+        f"+{result.rss_growth_mb:.0f} MB {result.error}",
+        flush=True,
+    )
+    return result
+
+
+def transfer_via_gunicorn(server: Server, env: dict, options, session: str, dataset: str) -> list:
+    """Upload through the dataset upload form, then download through the download view."""
+    size = options.transfer_mib * transfer.MIB
+    sent = _sampled(server, lambda: transfer.upload(server.base, dataset, session, size))
+    sent.direction = f"upload {options.transfer_mib} MiB (dataset upload form)"
+    if sent.error:
+        return [sent]
+    path, stored_sha256 = transfer.stored_file(server.base, dataset, session)
+    if stored_sha256 != sent.sha256:
+        sent.error = f"the server stored SHA-256 {stored_sha256[:12]}…, not {sent.sha256[:12]}…"
+        return [sent]
+    got = _sampled(server, lambda: transfer.download(server.base, path, session, sent.sha256))
+    got.direction = f"download {options.transfer_mib} MiB (gunicorn, FileResponse)"
+    return [sent, got]
+
+
+def download_via_nginx(env: dict, session: str, transfers: list, static_root, media_root):
+    """The production path: nginx in front, the app answers with X-Accel-Redirect."""
+    sent, got = transfers[-2], transfers[-1]
+    if not transfer.Nginx.available():
+        skipped = transfer.Transfer("download via nginx: not run (no nginx)", got.path, 0, 0, "", 0)
+        return skipped
+    accel_env = {**env, "X_ACCEL_REDIRECT_PREFIX": "/protected/"}
+    with (
+        Server(accel_env, 1, port=PORT + 1) as server,
+        transfer.Nginx(f"127.0.0.1:{PORT + 1}", PORT + 2, media_root, static_root) as nginx,
+    ):
+        result = _sampled(
+            server,
+            lambda: transfer.download(
+                f"http://127.0.0.1:{nginx.port}", got.path, session, sent.sha256
+            ),
+        )
+    result.direction = got.direction.replace("gunicorn, FileResponse", "nginx, X-Accel-Redirect")
+    return result
+
+
+def fan_out(env: dict, options) -> dict:
+    """bench/fanout.py in its own process and database, on this run's Redis database."""
+    command = [
+        PYTHON,
+        str(ROOT / "bench" / "fanout.py"),
+        "--recipients",
+        str(options.fanout_recipients),
+        "--email-sample",
+        str(options.fanout_emails),
+        "--database-url",
+        fanout_database_url(env),
+        "--redis-url",
+        env["REDIS_URL"],
+        "--json",
+    ]
+    print("· notification fan-out (bench/fanout.py)", flush=True)
+    result = subprocess.run(command, cwd=ROOT, text=True, capture_output=True, check=False)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if result.returncode != 0 or not lines:
+        tail = (result.stdout + result.stderr).strip().splitlines()[-15:]
+        print("\n".join(tail), file=sys.stderr)
+        return {"error": f"bench/fanout.py exited with {result.returncode}"}
+    return json.loads(lines[-1])
+
+
+def total_errors(results: dict) -> int:
+    errors = sum(row["errors"] for row in results["rows"])
+    errors += sum(1 for item in results["transfers"] if item.error)
+    errors += 1 if results["fanout"].get("error") else 0
+    return errors + (0 if results["sync"] else 1)
+
+
+def render(results: dict, options) -> str:
+    rows = results["rows"]
     healthz = rows[0]["rps"] or 1
     lines = [
         f"scale {options.scale}, {options.connections} connections, {options.duration} s per "
@@ -333,14 +504,44 @@ def render(rows, sync, sync_rss, options) -> str:
             f"{row['p99']:.1f} | {row['errors']} | {row['rss_mb']:.0f} | "
             f"{row['rps'] / healthz:.0%} |"
         )
+    sync = results["sync"]
     if sync:
         lines.append(
             f"| API full sync ({sync['records']} datasets, {sync['pages']} pages) | "
-            f"{sync['per_second']:.0f} records/s | | | | 0 | {sync_rss:.0f} | |"
+            f"{sync['per_second']:.0f} records/s | | | | 0 | {results['sync_rss']:.0f} | |"
         )
     else:
-        lines.append("| API full sync | not run: no API token could be created | | | | | | |")
+        lines.append("| API full sync: not run, no API token could be created | | | | | 1 | | |")
+    lines += _fanout_rows(results["fanout"])
+    for item in results["transfers"]:
+        rss = f"{item.rss_peak_mb:.0f} (+{item.rss_growth_mb:.0f})" if item.seconds else ""
+        rate = f"{item.mb_per_s:.0f} MB/s" if item.seconds else ""
+        name = item.direction + (f": {item.error}" if item.error else "")
+        lines.append(f"| {name} | {rate} | | | | {1 if item.error else 0} | {rss} | |")
+    lines += [
+        "",
+        "Fan-out: notifications written per second in the emitting transaction (policy filter, "
+        "in-app rows, outbox rows), then e-mails per second through one Celery worker process "
+        "to a local SMTP sink, each delivered exactly once. Transfers: peak RSS of all gunicorn "
+        "processes, in brackets its growth during the transfer.",
+    ]
     return "\n".join(lines)
+
+
+def _fanout_rows(fanout: dict) -> list[str]:
+    if fanout.get("error"):
+        return [f"| notification fan-out: {fanout['error']} | | | | | 1 | | |"]
+    return [
+        f"| notification fan-out ({fanout['recipients']:,} recipients, one transaction) | "
+        f"{fanout['notifications_per_s']:,.0f} notifications/s | | | | 0 | | |",
+        f"| e-mail delivery ({fanout['emails']:,} e-mails, {fanout['concurrency']} worker "
+        f"process, SMTP sink) | {fanout['emails_per_s']:,.0f} e-mails/s | | | | 0 | | |",
+    ]
+
+
+def load_average() -> str:
+    one, five, fifteen = Path("/proc/loadavg").read_text().split()[:3]
+    return f"load average {one}, {five}, {fifteen} (1, 5, 15 min)"
 
 
 def record(table: str, options) -> None:
@@ -350,7 +551,8 @@ def record(table: str, options) -> None:
         f"\n## {time.strftime('%d %b %Y %H:%M')} — commit {commit}, scale {options.scale}\n\n"
         f"Machine: {machine()}\n\n"
         f"Command: `.venv/bin/python bench/run.py --scale {options.scale} "
-        f"--duration {options.duration} --connections {options.connections}`\n\n{table}\n"
+        f"--duration {options.duration} --connections {options.connections}`\n\n"
+        f"Load while measuring: {load_average()}\n\n{table}\n"
     )
     with path.open("a") as handle:
         handle.write(entry)
