@@ -84,6 +84,16 @@ def projects_with_card_data(user, queryset: QuerySet) -> QuerySet:
     )
 
 
+def projects_with_page_rights(user) -> QuerySet:
+    """Projects annotated with what the project page needs to know of `user`'s rights,
+    `may_view_details` and `may_manage`: the policy's own rules, answered inside the
+    statement that fetches the project instead of one statement each."""
+    return Project.objects.annotate(
+        may_view_details=_true_when(rule_for(Project, Action.VIEW_DETAILS)(user)),
+        may_manage=_true_when(rule_for(Project, Action.MANAGE)(user)),
+    )
+
+
 def _partner_filter(user, organisation_q: Q) -> Q:
     """Projects with a matching active partner. On a project whose details the user may not
     see, only its lead organisation is public, so only the lead may match there."""

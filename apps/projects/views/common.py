@@ -13,10 +13,6 @@ from apps.projects.models import Project
 from apps.projects.selectors import insider_projects
 
 
-def project_for(request, slug: str, action: str = Action.VIEW) -> Project:
-    return get_for_user(request.user, Project.objects.all(), slug=slug, action=action)
-
-
 def project_for_manager(request, slug: str) -> Project:
     """404 for outsiders, 403 for consortium members who are not coordinators."""
     return get_for_user(

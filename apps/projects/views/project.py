@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.access.policy import Action, can, get_for_user
+from apps.projects import selectors
 from apps.projects.forms import FunderForm, ProjectEditForm, ReasonForm, apply_service_errors
 from apps.projects.sections import render_sections
 from apps.projects.services import (
@@ -23,15 +24,15 @@ from apps.projects.views.common import (
     files,
     insider_projects,
     posted,
-    project_for,
     project_for_manager,
 )
 
 
 def detail(request, slug):
-    project = project_for(request, slug)
-    can_details = can(request.user, Action.VIEW_DETAILS, project)
-    can_manage = can_details and can(request.user, Action.MANAGE, project)
+    rights = selectors.projects_with_page_rights(request.user)
+    project = get_for_user(request.user, rights, slug=slug)
+    can_details = project.may_view_details
+    can_manage = can_details and project.may_manage
     context = {
         "project": project,
         "can_view_details": can_details,
