@@ -1,6 +1,5 @@
 """The projects app's own parts of the project page (see `apps/projects/sections.py`)."""
 
-from apps.access.policy import Action, visible
 from apps.projects import selectors
 from apps.projects.models import PartnerStatus
 from apps.projects.sections import project_section
@@ -28,13 +27,11 @@ def overview(*, project, user, request) -> dict:
 def partners(*, project, user, request) -> dict:
     rows = [
         partner
-        for partner in selectors.project_partners(user, project)
+        for partner in selectors.project_partners_with_rights(user, project)
         if partner.status == PartnerStatus.ACTIVE
     ]
     # Partners whose organisation the user administers get a "leave" link.
-    admin_of = set(
-        visible(user, project.partners.all(), Action.MANAGE).values_list("pk", flat=True)
-    )
+    admin_of = {partner.pk for partner in rows if partner.may_manage}
     return {"partners": rows, "admin_of": admin_of}
 
 

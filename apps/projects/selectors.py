@@ -202,6 +202,14 @@ def project_partners(user, project: Project) -> QuerySet:
     )
 
 
+def project_partners_with_rights(user, project: Project) -> QuerySet:
+    """`project_partners`, each annotated `may_manage` (the user administers that partner
+    organisation: it may leave) by the policy's own rule, in the same statement."""
+    return project_partners(user, project).annotate(
+        may_manage=_true_when(rule_for(Partner, Action.MANAGE)(user))
+    )
+
+
 def project_memberships(user, project: Project, *, include_ended: bool = False) -> QuerySet:
     rows = visible(user, project.memberships.all()).select_related("user", "organisation")
     if not include_ended:

@@ -582,3 +582,12 @@ def test_consortium_agreement_is_stored_protected_and_downloadable_by_the_consor
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"%PDF-1.7 agreement"
     assert login(outsider).get(page(project, "consortium-agreement/")).status_code == 404
+
+
+def test_only_an_admin_of_the_partner_organisation_sees_its_leave_link(
+    project, partner_org, partner_org_admin, partner_member, login
+):
+    partner = project.partners.get(organisation=partner_org)
+    leave = f"/projects/{project.slug}/partners/{partner.pk}/leave/"
+    assert leave in login(partner_org_admin).get(page(project)).content.decode()
+    assert leave not in login(partner_member).get(page(project)).content.decode()
