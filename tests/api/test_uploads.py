@@ -178,6 +178,13 @@ def test_a_raw_body_without_a_name_is_a_400(coordinator, dataset):
     assert "filename" in response.json()["errors"]
 
 
+def test_a_raw_body_without_a_content_length_is_a_400(coordinator, dataset):
+    response = raw_post(client_for(coordinator), files_url(dataset), CSV, CONTENT_LENGTH="")
+    assert response.status_code == 400
+    assert "Content-Length" in response.json()["errors"]["file"][0]
+    assert not DatasetFile.objects.exists()
+
+
 def test_a_multipart_body_without_a_file_is_a_400(coordinator, dataset):
     response = client_for(coordinator).post(
         files_url(dataset), {"sha256": CSV_SHA}, format="multipart"

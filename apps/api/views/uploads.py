@@ -205,6 +205,11 @@ def _raw_file_name(request) -> str:
 
 def _raw(request, handler: StreamingUploadHandler) -> ReceivedUpload:
     name = _raw_file_name(request)
+    if not request.META.get("CONTENT_LENGTH"):
+        # Without it the WSGI server hands Django no body (chunked bodies are not read).
+        raise exceptions.ValidationError(
+            {"file": ["Send the file with a Content-Length header (not chunked)."]}
+        )
     try:
         expected = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
