@@ -101,7 +101,7 @@ def _correlated(sql: str, params: list, sentinel_value) -> tuple[str, list] | No
 
 
 ALIAS = "stratum_audience"
-CHUNK = 5000
+CHUNK = 20_000
 
 
 def _group_allowed(view_rule, users: list, target: models.Model) -> list:
@@ -123,16 +123,23 @@ def _group_allowed(view_rule, users: list, target: models.Model) -> list:
         return [u for u in users if _batch_allowed(view_rule, [u], target)]
     sql, params = correlated
     allowed = set()
-    chunk_size = CHUNK if connection.vendor == "postgresql" else 500  # SQLite's variable limit
+    postgres = connection.vendor == "postgresql"
+    chunk_size = CHUNK if postgres else 500  # SQLite's variable limit
     for start in range(0, len(users), chunk_size):
         chunk = users[start : start + chunk_size]
-        values = ", ".join(["(%s)"] * len(chunk))
         ids = [user_model._meta.pk.get_db_prep_value(u.pk, connection) for u in chunk]
-        # A CTE names the VALUES column on PostgreSQL and SQLite alike. Every value is a
-        # parameter; `sql` is Django's own compilation of the policy rule.
-        query = f'WITH "{ALIAS}"("id") AS (VALUES {values}) SELECT "{ALIAS}"."id" FROM "{ALIAS}" WHERE EXISTS ({sql})'  # noqa: S608
+        if postgres:
+            # One array parameter rather than thousands of placeholders: the driver need not
+            # split and bind a statement of megabytes (a third of a 10,000-person fan-out).
+            pk_type = user_model._meta.pk.db_type(connection)
+            people, bound = f"SELECT unnest(%s::{pk_type}[])", [ids]
+        else:
+            people, bound = "VALUES " + ", ".join(["(%s)"] * len(chunk)), ids
+        # A CTE names the column on PostgreSQL and SQLite alike. Every value is a parameter;
+        # `sql` is Django's own compilation of the policy rule.
+        query = f'WITH "{ALIAS}"("id") AS ({people}) SELECT "{ALIAS}"."id" FROM "{ALIAS}" WHERE EXISTS ({sql})'  # noqa: S608
         with connection.cursor() as cursor:
-            cursor.execute(query, [*ids, *params])
+            cursor.execute(query, [*bound, *params])
             allowed.update(row[0] for row in cursor.fetchall())
     prepared_ids = {u.pk: user_model._meta.pk.get_db_prep_value(u.pk, connection) for u in users}
     return [u for u in users if prepared_ids[u.pk] in allowed or u.pk in allowed]

@@ -12,6 +12,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from apps.notifications.audience import who_may_see
+from apps.notifications.bulk import insert_rows
 from apps.notifications.models import (
     Delivery,
     EventType,
@@ -99,14 +100,14 @@ def notification_emit(
         )
         for user in audience
     ]
-    Notification.objects.bulk_create(rows, batch_size=1000)
-    # bulk_create sends no save signal: note the rows in the API's change feed, each for its
+    insert_rows(Notification, rows)
+    # A bulk insert sends no save signal: note the rows in the API's change feed, each for its
     # recipient, so a partner system replaying /api/v1/changes/ receives them.
     from apps.api.changes import record_upserts
 
     record_upserts(Notification, [row.pk for row in rows], users=[row.recipient_id for row in rows])
     emails = _outbox_rows(rows, {user.pk: user for user in audience}, event_type)
-    OutboxEmail.objects.bulk_create(emails, batch_size=1000)
+    insert_rows(OutboxEmail, emails)
     outbox_enqueue_on_commit([email.pk for email in emails])
     return rows
 
