@@ -5,21 +5,20 @@ from apps.projects.models import PartnerStatus
 from apps.projects.sections import project_section
 
 
-def _is_insider(request, user, project) -> bool:
-    """Whether `user` belongs to the project's consortium, asked once per request (two
-    sections need it)."""
-    answers = {} if request is None else request.__dict__.setdefault("_project_insider", {})
-    if project.pk not in answers:
-        answers[project.pk] = selectors.insider_projects(user).filter(pk=project.pk).exists()
-    return answers[project.pk]
+def _is_insider(user, project) -> bool:
+    """Whether `user` belongs to the project's consortium (or is staff). The project page
+    fetches its project with the answer (`selectors.projects_with_page_rights`)."""
+    known = getattr(project, "is_insider", None)
+    if known is not None:
+        return known
+    return selectors.insider_projects(user).filter(pk=project.pk).exists()
 
 
 @project_section(order=10, title="Overview", template="projects/sections/_overview.html")
 def overview(*, project, user, request) -> dict:
     return {
         "funders": project.funders.select_related("organisation").order_by("organisation__name"),
-        "can_download_agreement": bool(project.consortium_agreement)
-        and _is_insider(request, user, project),
+        "can_download_agreement": bool(project.consortium_agreement) and _is_insider(user, project),
     }
 
 
@@ -38,7 +37,7 @@ def partners(*, project, user, request) -> dict:
 @project_section(order=30, title="Members", template="projects/sections/_members.html")
 def members(*, project, user, request) -> dict | None:
     """People are listed to the consortium and staff only, not on public pages."""
-    if not _is_insider(request, user, project):
+    if not _is_insider(user, project):
         return None
     rows = list(selectors.project_memberships(user, project))
     return {"memberships": rows, "own": next((m for m in rows if m.user_id == user.pk), None)}

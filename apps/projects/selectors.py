@@ -86,12 +86,19 @@ def projects_with_card_data(user, queryset: QuerySet) -> QuerySet:
 
 def projects_with_page_rights(user) -> QuerySet:
     """Projects annotated with what the project page needs to know of `user`'s rights,
-    `may_view_details` and `may_manage`: the policy's own rules, answered inside the
-    statement that fetches the project instead of one statement each."""
+    `may_view_details`, `may_manage` and `is_insider` (as `insider_projects`): the policy's
+    own rules, answered inside the statement that fetches the project instead of one
+    statement each."""
     return Project.objects.annotate(
         may_view_details=_true_when(rule_for(Project, Action.VIEW_DETAILS)(user)),
         may_manage=_true_when(rule_for(Project, Action.MANAGE)(user)),
+        is_insider=_true_when(_insider_condition(user)),
     )
+
+
+def _insider_condition(user) -> Q:
+    """The condition of `insider_projects`: the consortium (and current members); staff too."""
+    return Q() if is_staff(user) else insider_q(user)
 
 
 def _partner_filter(user, organisation_q: Q) -> Q:
@@ -157,9 +164,7 @@ def catalogue_partner_organisations(user) -> QuerySet:
 def insider_projects(user) -> QuerySet:
     """Projects whose consortium the user belongs to (staff: all). Management pages look
     projects up here, so that an outsider gets 404 — not even a hint the page exists."""
-    if is_staff(user):
-        return Project.objects.all()
-    return Project.objects.filter(insider_q(user))
+    return Project.objects.filter(_insider_condition(user))
 
 
 def my_memberships(user) -> QuerySet:
