@@ -201,8 +201,8 @@ class ItemWritesMixin:
         return created
 
     def created_response(self, output_class, obj):
-        context = {**self.get_serializer_context(), "visible_version_ids": {obj.pk}}
-        data = output_class(obj, context=context).data
+        """201 with the new file or version, its ETag and its URL as `Location`."""
+        data = output_class(obj, context=self.get_serializer_context()).data
         return Response(
             data,
             status=status.HTTP_201_CREATED,
