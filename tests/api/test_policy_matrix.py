@@ -59,3 +59,34 @@ def test_api_lists_agree_with_the_matrix(world, role):  # noqa: F811
         if row["can_download"]
     }
     assert downloadable == {t for (t, a), row in ROWS.items() if a == "download" and row[role]}
+
+
+TIERS = sorted({tier for tier, _action in ROWS})
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_uploads_follow_the_matrix_edit_rows(world, tier):  # noqa: F811
+    """Uploading a file is editing the dataset: 201 where the matrix allows `edit`; otherwise
+    401 anonymous, 403 where the dataset is visible, 404 where it is not."""
+    users, datasets = world
+    dataset = datasets[tier]
+    statuses = {}
+    for role in ROLES:
+        response = _client(users, role).post(
+            f"/api/v1/datasets/{dataset.pk}/files/?filename=results.csv",
+            data=b"sample_id,fev1\nS001,2.31\n",
+            content_type="text/csv",
+        )
+        statuses[role] = response.status_code
+    expected = {
+        role: 201
+        if ROWS[(tier, "edit")][role]
+        else 401
+        if role == "anonymous"
+        else 403
+        if ROWS[(tier, "view")][role]
+        else 404
+        for role in ROLES
+    }
+    assert statuses == expected
+    assert dataset.files.count() == 1 + sum(ROWS[(tier, "edit")].values())
