@@ -32,6 +32,7 @@ from apps.api.serializers.items import (
     ProtocolVersionOutput,
     ReasonInput,
 )
+from apps.api.serializers.uploads import FileUploadInput, VersionUploadInput
 from apps.api.views.base import (
     ETAG_HEADER,
     IF_MATCH,
@@ -45,8 +46,6 @@ from apps.api.views.base import (
 from apps.api.views.uploads import (
     RAW_PARAMETERS,
     UPLOAD_PARSERS,
-    FileUploadInput,
-    VersionUploadInput,
     install_streaming_handler,
     received_upload,
     store_with,

@@ -29,7 +29,7 @@ from django.http import UnreadablePostError
 from django.utils.http import parse_header_parameters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions
 from rest_framework.parsers import BaseParser, DataAndFiles, MultiPartParser
 
 from apps.api.problems import PROBLEM_CONTENT_TYPE, PayloadTooLarge
@@ -73,21 +73,6 @@ class UnsupportedFileType(exceptions.APIException):
     status_code = 415
     default_detail = "Files of this type are not accepted."
     default_code = "unsupported_media_type"
-
-
-class FileUploadInput(serializers.Serializer):
-    """A file upload as a multipart form."""
-
-    file = serializers.FileField(help_text="The file (up to the upload limit).")
-    sha256 = serializers.RegexField(
-        r"^[0-9a-fA-F]{64}$",
-        required=False,
-        help_text="Your SHA-256 of the file (hex); a mismatch is a 400 and nothing is stored.",
-    )
-
-
-class VersionUploadInput(FileUploadInput):
-    change_note = serializers.CharField(max_length=5000, help_text="What changed in this version.")
 
 
 RAW_PARAMETERS = [
