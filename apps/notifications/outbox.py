@@ -277,10 +277,11 @@ def _under_way(slot: int, row: OutboxEmail, smtp: smtplib.SMTP, message) -> _Und
 
 
 def _refusal(verb: str, argument: str, code: int, reply: bytes) -> smtplib.SMTPException:
+    address = argument.split(":", 1)[-1].strip("<>")  # "FROM:<a@b>" -> "a@b"
     if verb == "mail":
-        return smtplib.SMTPSenderRefused(code, reply, argument)
+        return smtplib.SMTPSenderRefused(code, reply, address)
     if verb == "rcpt":
-        return smtplib.SMTPRecipientsRefused({argument: (code, reply)})
+        return smtplib.SMTPRecipientsRefused({address: (code, reply)})
     return smtplib.SMTPDataError(code, reply)
 
 
@@ -564,7 +565,7 @@ def outbox_fail(*, outbox_id, error: str) -> None:
 # SEND_BATCH rows over one SMTP connection. Up to DIRECT_LIMIT ids are published straight from
 # the committing process; a larger fan-out hands chunks of DISPATCH_CHUNK ids to
 # `notifications.dispatch_outbox`, so the request does not spend its time publishing.
-SEND_BATCH = 50
+SEND_BATCH = 100
 DIRECT_LIMIT = 500
 DISPATCH_CHUNK = 5000
 
