@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
+from django.db import transaction
 
 from apps.core.widgets import RenderedOptions
 
@@ -44,7 +45,14 @@ def _generation() -> str:
 
 
 def new_generation(**_signal_kwargs) -> None:
-    """Forget every cached option list (a signal receiver)."""
+    """Forget every cached option list (a signal receiver): at once, and again when the
+    change commits — a page built between the write and its commit may have cached what it
+    saw before the change under the first new generation."""
+    _start_generation()
+    transaction.on_commit(_start_generation)
+
+
+def _start_generation() -> None:
     cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
 
 

@@ -1,9 +1,11 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.diseases.models import DiseaseArea
 from apps.organisations.models import OrganisationKind
+from apps.projects.filter_cache import GENERATION_KEY
 from apps.projects.models import PartnerRole, Project, ProjectStatus, SummaryVisibility
 from tests.projects.factories import PartnerFactory, ProjectFactory
 
@@ -178,3 +180,15 @@ def test_the_chosen_partner_stays_selected_in_the_cached_options(client, project
     options = offered_options(client.get(URL, {"organisation": lead_org.slug}))
     assert f'<option value="{lead_org.slug}" selected>' in options
     assert options.count(" selected") == 1
+
+
+def test_partner_filter_options_are_renewed_again_when_a_change_commits(
+    project, other_org, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        PartnerFactory(project=project, organisation=other_org)
+        at_write = cache.get(GENERATION_KEY)
+    # Another process may have cached the pre-change options under `at_write` meanwhile.
+    for callback in callbacks:
+        callback()
+    assert cache.get(GENERATION_KEY) not in (None, at_write)
