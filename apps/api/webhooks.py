@@ -47,11 +47,7 @@ TIMEOUT_SECONDS = 10
 ACTIVE_CACHE_KEY = "api:webhooks:any-active"
 
 # The notification event for "your endpoint was disabled". Notification event types live in
-# apps.notifications (EventType); until it names this one, the admins are told under the
-# admin-action type that is e-mailed at once (as projects do for a project awaiting
-# activation). A type EventType does not know would break their daily digest and the API's
-# notification schema.
-WEBHOOK_DISABLED_EVENT = getattr(EventType, "WEBHOOK_DISABLED", EventType.ORGANISATION_PENDING)
+WEBHOOK_DISABLED_EVENT = EventType.WEBHOOK_DISABLED
 
 
 def retry_base_seconds() -> int:

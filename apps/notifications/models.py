@@ -7,6 +7,7 @@ from apps.core.models import BaseModel
 
 class EventType(models.TextChoices):
     ORGANISATION_PENDING = "organisation_pending", "Organisation awaiting approval"
+    PROJECT_PENDING = "project_pending", "Project awaiting approval"
     INVITATION = "invitation", "Invitation"
     MEMBERSHIP_CHANGED = "membership_changed", "Project membership change"
     PROTOCOL_VERSION = "protocol_version", "New protocol version"
@@ -18,6 +19,7 @@ class EventType(models.TextChoices):
     GRANT_REVOKED = "grant_revoked", "Grant revoked"
     MILESTONE_DUE = "milestone_due", "Milestone due in 7 days"
     MILESTONE_OVERDUE = "milestone_overdue", "Milestone overdue"
+    WEBHOOK_DISABLED = "webhook_disabled", "Webhook endpoint disabled"
 
 
 class Notification(BaseModel):

@@ -11,6 +11,7 @@ from apps.notifications.models import Delivery, EventType, NotificationPreferenc
 
 DEFAULT_DELIVERY: dict[str, str] = {
     EventType.ORGANISATION_PENDING: Delivery.IMMEDIATE,
+    EventType.PROJECT_PENDING: Delivery.IMMEDIATE,
     EventType.INVITATION: Delivery.IMMEDIATE,
     EventType.MEMBERSHIP_CHANGED: Delivery.DIGEST,
     EventType.PROTOCOL_VERSION: Delivery.DIGEST,
@@ -22,6 +23,7 @@ DEFAULT_DELIVERY: dict[str, str] = {
     EventType.GRANT_REVOKED: Delivery.IMMEDIATE,
     EventType.MILESTONE_DUE: Delivery.DIGEST,
     EventType.MILESTONE_OVERDUE: Delivery.IMMEDIATE,
+    EventType.WEBHOOK_DISABLED: Delivery.IMMEDIATE,
 }
 
 

@@ -71,7 +71,8 @@ def test_proposal_makes_the_organisation_lead_and_the_proposer_coordinator(outsi
 
 def test_proposal_notifies_staff(outsider, other_org, staff):
     project = propose(outsider, other_org)
-    assert Notification.objects.filter(recipient=staff, target_id=str(project.pk)).exists()
+    notice = Notification.objects.get(recipient=staff, target_id=str(project.pk))
+    assert notice.event_type == EventType.PROJECT_PENDING
 
 
 def test_person_without_an_approved_organisation_cannot_propose(unaffiliated, other_org):

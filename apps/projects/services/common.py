@@ -15,9 +15,7 @@ OPEN_STATUSES = (ProjectStatus.PROPOSED, ProjectStatus.ACTIVE)
 # Closed for good: the record stays as it was (completed projects may still tidy their record).
 FROZEN_STATUSES = (ProjectStatus.ARCHIVED, ProjectStatus.WITHDRAWN, ProjectStatus.REJECTED)
 
-# No event type names "a project awaits activation" yet; it is a staff-queue event like an
-# organisation awaiting approval, so it shares that type (and its preferences) until one exists.
-PROJECT_PENDING_EVENT = getattr(EventType, "PROJECT_PENDING", EventType.ORGANISATION_PENDING)
+PROJECT_PENDING_EVENT = EventType.PROJECT_PENDING
 
 
 def require(user, action: str, obj, *alternatives: str) -> None:
