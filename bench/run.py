@@ -69,6 +69,10 @@ def production_env(scale: str, static_root: str, media_root: str) -> dict:
         "MEDIA_ROOT": media_root,
         "LOG_LEVEL": "WARNING",
         "EMAIL_URL": "dummymail://",
+        # wrk is one address with one token: production's API rates would turn the API
+        # scenarios into a measurement of 429s.
+        "API_THROTTLE_TOKEN": "1000000/min",
+        "API_THROTTLE_IP": "1000000/min",
     }
 
 
@@ -405,14 +409,15 @@ def run_all(options, env: dict, static_root: str, media_root: str) -> dict:
     return results
 
 
-def _sampled(server: Server, run) -> "transfer.Transfer":
+def _sampled(server: Server, run, label: str) -> "transfer.Transfer":
     server.start_sampling()
     result = run()
     peak = server.stop_sampling()
+    result.direction = label
     result.rss_peak_mb = peak / 1024
     result.rss_growth_mb = (peak - server.start_rss_kb) / 1024
     print(
-        f"· {result.direction}: {result.mb_per_s:.0f} MB/s, server RSS "
+        f"· {label}: {result.mb_per_s:.0f} MB/s, server RSS "
         f"+{result.rss_growth_mb:.0f} MB {result.error}",
         flush=True,
     )
@@ -422,38 +427,40 @@ def _sampled(server: Server, run) -> "transfer.Transfer":
 def transfer_via_gunicorn(server: Server, env: dict, options, session: str, dataset: str) -> list:
     """Upload through the dataset upload form, then download through the download view."""
     size = options.transfer_mib * transfer.MIB
-    sent = _sampled(server, lambda: transfer.upload(server.base, dataset, session, size))
-    sent.direction = f"upload {options.transfer_mib} MiB (dataset upload form)"
+    sent = _sampled(
+        server,
+        lambda: transfer.upload(server.base, dataset, session, size),
+        f"upload {options.transfer_mib} MiB (dataset upload form)",
+    )
     if sent.error:
         return [sent]
     path, stored_sha256 = transfer.stored_file(server.base, dataset, session)
     if stored_sha256 != sent.sha256:
         sent.error = f"the server stored SHA-256 {stored_sha256[:12]}…, not {sent.sha256[:12]}…"
         return [sent]
-    got = _sampled(server, lambda: transfer.download(server.base, path, session, sent.sha256))
-    got.direction = f"download {options.transfer_mib} MiB (gunicorn, FileResponse)"
+    got = _sampled(
+        server,
+        lambda: transfer.download(server.base, path, session, sent.sha256),
+        f"download {options.transfer_mib} MiB (gunicorn, FileResponse)",
+    )
     return [sent, got]
 
 
 def download_via_nginx(env: dict, session: str, transfers: list, static_root, media_root):
     """The production path: nginx in front, the app answers with X-Accel-Redirect."""
     sent, got = transfers[-2], transfers[-1]
+    label = got.direction.replace("gunicorn, FileResponse", "nginx, X-Accel-Redirect")
     if not transfer.Nginx.available():
-        skipped = transfer.Transfer("download via nginx: not run (no nginx)", got.path, 0, 0, "", 0)
-        return skipped
+        return transfer.Transfer(f"{label}: not run, no nginx", got.path, 0, 0, "", 0)
     accel_env = {**env, "X_ACCEL_REDIRECT_PREFIX": "/protected/"}
     with (
         Server(accel_env, 1, port=PORT + 1) as server,
         transfer.Nginx(f"127.0.0.1:{PORT + 1}", PORT + 2, media_root, static_root) as nginx,
     ):
-        result = _sampled(
-            server,
-            lambda: transfer.download(
-                f"http://127.0.0.1:{nginx.port}", got.path, session, sent.sha256
-            ),
+        front = f"http://127.0.0.1:{nginx.port}"
+        return _sampled(
+            server, lambda: transfer.download(front, got.path, session, sent.sha256), label
         )
-    result.direction = got.direction.replace("gunicorn, FileResponse", "nginx, X-Accel-Redirect")
-    return result
 
 
 def fan_out(env: dict, options) -> dict:
