@@ -46,6 +46,7 @@ import logging
 import re
 import smtplib
 import socket
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -220,7 +221,23 @@ def build_message(row: OutboxEmail) -> EmailMultiAlternatives:
 # `sent` between their bodies and their ends of data (one database round trip and one WAL flush
 # per group instead of per message). Stay below the relay's per-client connection limit.
 SMTP_CONNECTIONS = getattr(settings, "STRATUM_SMTP_CONNECTIONS", 8)
+# A connection idle longer than this may have been closed by the server (Postfix: 300 s): it
+# is checked with NOOP before use, so a stale one costs a reconnect rather than a failed row.
+IDLE_CHECK_SECONDS = 30
 _smtp_pool: dict[int, SmtpBackend] = {}
+_last_used: dict[int, float] = {}
+# How many connections the server has let this process open; lowered when it refuses more.
+_parallel = [SMTP_CONNECTIONS]
+
+
+def _alive(backend: SmtpBackend, slot: int) -> bool:
+    idle = time.monotonic() - _last_used.get(slot, 0.0)
+    if idle < IDLE_CHECK_SECONDS:
+        return True
+    try:
+        return backend.connection.noop()[0] == 250
+    except (smtplib.SMTPException, OSError):
+        return False
 
 
 def _connection(slot: int = 0):
@@ -229,6 +246,10 @@ def _connection(slot: int = 0):
     if not isinstance(backend, SmtpBackend):
         return backend
     current = _smtp_pool.get(slot)
+    if current is not None and current.connection is not None and not _alive(current, slot):
+        _drop_smtp(slot)
+        current = None
+    _last_used[slot] = time.monotonic()
     if current is None or current.connection is None:
         backend.open()
         # The end of data is written separately after the commit; without TCP_NODELAY, Nagle's
@@ -377,10 +398,11 @@ def _refusal_outcome(row, token, exc) -> Outcome:
     return _release(row, token, f"{type(exc).__name__}: {exc}", permanent=permanent)
 
 
-def _begin_group(rows: list[OutboxEmail], token, outcomes: dict) -> list[_UnderWay]:
-    """Start each row's message on its own connection; returns the messages under way.
-    Rows that fail get their outcome in `outcomes`; when no connection can be opened the rest
-    of the group is given back with backoff."""
+def _begin_group(rows: list[OutboxEmail], token, outcomes: dict) -> tuple[list, list]:
+    """Start each row's message on its own connection. Returns (messages under way, rows not
+    started because the server would not open another connection: they go in a later group).
+    Rows that fail get their outcome in `outcomes`; when not even the first connection opens,
+    the whole group is given back with backoff."""
     messages: list[_UnderWay] = []
     for slot, row in enumerate(rows):
         try:
@@ -394,19 +416,24 @@ def _begin_group(rows: list[OutboxEmail], token, outcomes: dict) -> list[_UnderW
             smtp.ehlo_or_helo_if_needed()
         except (smtplib.SMTPException, OSError) as exc:
             _drop_smtp(slot)
+            if slot > 0:
+                # The server limits connections per client: use fewer from now on.
+                _parallel[0] = slot
+                logger.info("SMTP server refused connection %d: %s", slot + 1, exc)
+                return _smtp_begin_all(messages, token, outcomes), rows[slot:]
             for left in rows[slot:]:
                 outcomes[left.pk] = _release(left, token, f"Cannot connect: {exc}")
             break
         messages.append(_under_way(slot, row, smtp, message))
-    return _smtp_begin_all(messages, token, outcomes)
+    return _smtp_begin_all(messages, token, outcomes), []
 
 
-def _send_smtp_group(rows: list[OutboxEmail], token) -> dict:
+def _send_smtp_group(rows: list[OutboxEmail], token) -> tuple[dict, list]:
     """Send up to SMTP_CONNECTIONS rows side by side: each body on its own connection, one
-    commit for all, then each end of data."""
+    commit for all, then each end of data. Returns (outcomes, rows not started)."""
     outcomes: dict = {}
     try:
-        begun = _begin_group(rows, token, outcomes)
+        begun, unstarted = _begin_group(rows, token, outcomes)
         held = _mark_sent_group([m.row.pk for m in begun], token) if begun else set()
     except BaseException:
         # No commit, so no end of data: drop every half-sent message (the server discards it).
@@ -435,7 +462,7 @@ def _send_smtp_group(rows: list[OutboxEmail], token) -> dict:
             outcomes[message.row.pk] = _after_dot_error(message.row, token, exc)
         else:
             outcomes[message.row.pk] = Outcome("sent")
-    return outcomes
+    return outcomes, unstarted
 
 
 def _after_dot_error(row, token, exc) -> Outcome:
@@ -514,13 +541,16 @@ def _send_claimed(rows: list[OutboxEmail], token) -> dict:
     if not isinstance(backend, SmtpBackend):
         return {row.pk: _send_other(backend, build_message(row), row, token) for row in rows}
     outcomes: dict = {}
-    for start in range(0, len(rows), SMTP_CONNECTIONS):
-        group = rows[start : start + SMTP_CONNECTIONS]
-        outcomes.update(_send_smtp_group(group, token))
+    waiting = list(rows)
+    while waiting:
+        group, waiting = waiting[: _parallel[0]], waiting[_parallel[0] :]
+        group_outcomes, unstarted = _send_smtp_group(group, token)
+        outcomes.update(group_outcomes)
+        waiting = unstarted + waiting
         if not _smtp_pool:
             # Not one connection is open after the group: the server is down or refuses us.
             # Give the rest back with backoff instead of waiting for a timeout per row.
-            for left in rows[start + len(group) :]:
+            for left in waiting:
                 outcomes[left.pk] = _release(left, token, "The SMTP server could not be reached.")
             break
     return outcomes

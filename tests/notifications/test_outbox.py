@@ -265,3 +265,29 @@ def test_queueing_publishes_one_task_per_batch(monkeypatch):
     outbox.outbox_publish(ids)
     assert [len(chunk) for chunk in published] == [outbox.SEND_BATCH, outbox.SEND_BATCH, 3]
     assert [i for chunk in published for i in chunk] == ids
+
+
+def test_a_server_limiting_connections_gets_fewer_and_every_row_is_sent(
+    smtp_settings, batch, monkeypatch
+):
+    monkeypatch.setattr(outbox, "_parallel", [outbox.SMTP_CONNECTIONS])
+    real_connection = outbox._connection
+
+    def at_most_three(slot=0):
+        if slot >= 3:
+            raise ConnectionRefusedError("too many connections from your address")
+        return real_connection(slot)
+
+    monkeypatch.setattr(outbox, "_connection", at_most_three)
+    outcomes = outbox.outbox_deliver_batch(outbox_ids=batch)
+    assert {outcome.status for outcome in outcomes.values()} == {"sent"}
+    assert len(smtp_settings.messages) == len(batch)
+    assert outbox._parallel[0] == 3
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced_not_failed(smtp_settings, batch):
+    outbox.outbox_deliver_batch(outbox_ids=batch[:1])
+    outbox._smtp_pool[0].connection.sock.close()  # the server timed the idle connection out
+    outbox._last_used[0] = 0.0  # idle for long enough to be checked
+    assert outbox.outbox_deliver_batch(outbox_ids=batch[1:2])[batch[1]].status == "sent"
+    assert len(smtp_settings.messages) == 2
