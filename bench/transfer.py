@@ -16,6 +16,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
@@ -227,7 +228,7 @@ class Nginx:
             "NGINX_CLIENT_MAX_BODY_SIZE": "2064m",
         }
         subprocess.run(
-            [os.sys.executable, "deploy/render_nginx.py", "deploy/nginx", str(self.work)],
+            [sys.executable, "deploy/render_nginx.py", "deploy/nginx", str(self.work)],
             cwd=ROOT,
             env={**os.environ, **values},
             check=True,
