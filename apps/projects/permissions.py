@@ -14,11 +14,11 @@
 
 from django.db.models import Q
 
-from apps.access.policy import NOTHING, Action, rule, rule_for
-from apps.access.policy.projects import insider_q
+from apps.access.policy import NOTHING, Action, rule
+from apps.access.policy.projects import insider_q, project_details_q
 from apps.access.policy.subjects import is_signed_in, is_staff
 from apps.organisations.models import Affiliation, AffiliationRole, OrganisationStatus
-from apps.projects.models import Biomarker, Membership, Partner, Project, WorkPackage
+from apps.projects.models import Biomarker, Membership, Partner, WorkPackage
 
 
 def _administered_organisation_ids(user):
@@ -30,12 +30,9 @@ def _administered_organisation_ids(user):
     ).values("organisation_id")
 
 
-def _project_details_q(user, prefix: str = "project__") -> Q:
-    """Rows whose project `user` may see in detail, as one subquery."""
-    detail_rule = rule_for(Project, Action.VIEW_DETAILS)(user)
-    if is_staff(user):
-        return Q()
-    return Q(**{f"{prefix}in": Project.objects.filter(detail_rule).values("id")})
+def _project_details_q(user) -> Q:
+    """Rows whose project `user` may see in detail (the project rule, on the joined project)."""
+    return project_details_q(user, prefix="project__")
 
 
 @rule(Partner, Action.VIEW)

@@ -37,12 +37,19 @@ def project_view(user) -> Q:
     return live_q() | insider_q(user) | own
 
 
-@rule(Project, Action.VIEW_DETAILS)
-def project_view_details(user) -> Q:
+def project_details_q(user, prefix: str = "") -> Q:
+    """The project at `prefix` may be seen in detail: a live public project, or the user's
+    consortium. With a prefix the test joins the row's own project instead of building the
+    set of every such project, which is what the project page's sections need."""
     if is_staff(user):
         return Q()
-    public = live_q() & Q(summary_visibility=SummaryVisibility.PUBLIC)
-    return public | insider_q(user)
+    public = live_q(prefix) & Q(**{f"{prefix}summary_visibility": SummaryVisibility.PUBLIC})
+    return public | insider_q(user, prefix)
+
+
+@rule(Project, Action.VIEW_DETAILS)
+def project_view_details(user) -> Q:
+    return project_details_q(user)
 
 
 @rule(Project, Action.CONTRIBUTE)
