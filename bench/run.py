@@ -177,8 +177,8 @@ def bench_token(env: dict, email: str) -> str:
 class Server:
     """gunicorn with production settings; samples the RSS of its processes while it runs."""
 
-    def __init__(self, env: dict, workers: int, port: int = PORT):
-        self.env, self.workers, self.port = env, workers, port
+    def __init__(self, env: dict, workers: int, port: int = PORT, threads: int = 4):
+        self.env, self.workers, self.port, self.threads = env, workers, port, threads
         self.base = f"http://127.0.0.1:{port}"
         self.peak_rss_kb = 0
         self._sampling = False
@@ -195,7 +195,7 @@ class Server:
                 "--worker-class",
                 "gthread",
                 "--threads",
-                "4",
+                str(self.threads),
                 "--timeout",
                 "120",
                 "--log-level",
@@ -332,6 +332,7 @@ def options_parser() -> argparse.ArgumentParser:
     parser.add_argument("--warmup", type=int, default=2, help="seconds of wrk before each")
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "4")))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "4")))
     parser.add_argument("--transfer-mib", type=int, default=1024, help="upload/download size")
     parser.add_argument("--fanout-recipients", type=int, default=10_000)
     parser.add_argument("--fanout-emails", type=int, default=2000, help="e-mails sent to the sink")
@@ -375,7 +376,7 @@ def run_all(options, env: dict, static_root: str, media_root: str) -> dict:
         "token": {"Authorization": f"Bearer {token}"},
     }
     results: dict = {"rows": [], "transfers": []}
-    with Server(env, options.workers) as server:
+    with Server(env, options.workers, threads=options.threads) as server:
         for name, path, who in scenarios(project_slug):
             if options.warmup:
                 wrk(path, options.warmup, options.connections, headers[who])
@@ -500,7 +501,7 @@ def render(results: dict, options) -> str:
     healthz = rows[0]["rps"] or 1
     lines = [
         f"scale {options.scale}, {options.connections} connections, {options.duration} s per "
-        f"scenario, gunicorn {options.workers} workers × 4 threads, production settings",
+        f"scenario, gunicorn {options.workers} workers × {options.threads} threads, production settings",
         "",
         "| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | peak RSS MB | vs /healthz |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
