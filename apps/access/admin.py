@@ -3,6 +3,7 @@ audit it), so the admin never becomes a side door; lists are filtered by the pol
 
 from django.contrib import admin
 
+from apps.access.admin_base import ReadOnlyPolicyAdmin
 from apps.access.models import (
     AccessGrant,
     AccessRequest,
@@ -10,26 +11,6 @@ from apps.access.models import (
     DataAccessCommittee,
     DeclaredConflict,
 )
-from apps.access.policy import visible
-
-
-class ReadOnlyPolicyAdmin(admin.ModelAdmin):
-    def get_queryset(self, request):
-        return visible(request.user, super().get_queryset(request))
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields] + [
-            f.name for f in self.model._meta.many_to_many
-        ]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class CommitteeMemberInline(admin.TabularInline):

@@ -3,27 +3,8 @@ their history and audit trail); lists go through the policy like every other pag
 
 from django.contrib import admin
 
-from apps.access.policy import visible
+from apps.access.admin_base import ReadOnlyPolicyAdmin
 from apps.milestones.models import Deliverable, Milestone, MilestoneChange
-
-
-class ReadOnlyPolicyAdmin(admin.ModelAdmin):
-    def get_queryset(self, request):
-        return visible(request.user, super().get_queryset(request))
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields] + [
-            f.name for f in self.model._meta.many_to_many
-        ]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class MilestoneChangeInline(admin.TabularInline):
