@@ -5,25 +5,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.access.models import AccessGrant, AccessRequest
+from apps.access.services.request_base import FORM_FIELDS
 from apps.api.serializers.common import BASE_FIELDS, ResourceOutput, UserRef
 
-PURPOSE_FIELDS = (
-    "purpose",
-    "is_commercial",
-    "is_ancestry_research",
-    "is_methods_development",
-    "is_clinical_care",
-    "is_general_research",
-    "is_controls_only",
-    "involves_vulnerable_populations",
-    "involves_stigmatising_conditions",
-    "is_genetic_study",
-    "location",
-    "ethics_reference",
-    "ethics_expires_on",
-    "attestations",
-    "requested_until",
-)
+# What the requester declared (the request form's fields): confidential, like the purpose.
+PURPOSE_FIELDS = FORM_FIELDS
 
 
 class DeclaredUse(serializers.Serializer):
