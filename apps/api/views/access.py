@@ -21,11 +21,10 @@ from apps.api.serializers.access import (
 from apps.api.views.base import (
     ETAG_HEADER,
     IF_MATCH,
-    IF_NONE_MATCH,
-    NOT_MODIFIED,
     ResourceViewSet,
     ids_where,
     problems,
+    retrieve_schema,
 )
 from apps.datasets.models import Dataset
 from apps.diseases.models import DiseaseArea
@@ -52,11 +51,7 @@ WRITE_PROBLEMS = problems(400, 403, 404, 409, 412, 413, 415)
         description="Your own requests, and those your committee seats or steward role show you.",
         responses={200: AccessRequestOutput(many=True), **problems(400)},
     ),
-    retrieve=extend_schema(
-        summary="Get an access request",
-        parameters=[IF_NONE_MATCH, ETAG_HEADER],
-        responses={200: AccessRequestOutput, **NOT_MODIFIED, **problems(404)},
-    ),
+    retrieve=retrieve_schema("Get an access request", AccessRequestOutput),
     create=extend_schema(
         summary="File an access request (a draft, or submitted with `submit: true`)",
         request=AccessRequestCreateInput,
@@ -194,11 +189,7 @@ class AccessGrantFilter(SyncFilterSet):
         "those of their projects and datasets.",
         responses={200: AccessGrantOutput(many=True), **problems(400)},
     ),
-    retrieve=extend_schema(
-        summary="Get an access grant",
-        parameters=[IF_NONE_MATCH, ETAG_HEADER],
-        responses={200: AccessGrantOutput, **NOT_MODIFIED, **problems(404)},
-    ),
+    retrieve=retrieve_schema("Get an access grant", AccessGrantOutput),
 )
 class AccessGrantViewSet(ResourceViewSet):
     model = AccessGrant

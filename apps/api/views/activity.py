@@ -14,10 +14,9 @@ from apps.api.serializers.activity import AuditEventOutput, MilestoneOutput, Not
 from apps.api.views.base import (
     ETAG_HEADER,
     IF_MATCH,
-    IF_NONE_MATCH,
-    NOT_MODIFIED,
     ResourceViewSet,
     problems,
+    retrieve_schema,
 )
 from apps.audit.models import AuditEvent
 from apps.milestones.models import Milestone, MilestoneStatus
@@ -59,11 +58,7 @@ MILESTONE_WRITE = {200: MilestoneOutput, **problems(400, 403, 404, 412, 413, 415
     list=extend_schema(
         summary="List milestones", responses={200: MilestoneOutput(many=True), **problems(400)}
     ),
-    retrieve=extend_schema(
-        summary="Get a milestone",
-        parameters=[IF_NONE_MATCH, ETAG_HEADER],
-        responses={200: MilestoneOutput, **NOT_MODIFIED, **problems(404)},
-    ),
+    retrieve=retrieve_schema("Get a milestone", MilestoneOutput),
     status=extend_schema(
         summary="Move a milestone on (in progress, achieved, missed)",
         request=MilestoneStatusInput,
@@ -137,11 +132,7 @@ class NotificationFilter(SyncFilterSet):
         summary="List your notifications",
         responses={200: NotificationOutput(many=True), **problems(400)},
     ),
-    retrieve=extend_schema(
-        summary="Get one of your notifications",
-        parameters=[IF_NONE_MATCH, ETAG_HEADER],
-        responses={200: NotificationOutput, **NOT_MODIFIED, **problems(404)},
-    ),
+    retrieve=retrieve_schema("Get one of your notifications", NotificationOutput),
     read=extend_schema(
         summary="Mark a notification read",
         request=None,
@@ -204,11 +195,7 @@ class AuditEventFilter(SyncFilterSet):
         "organisation admins the download log of their datasets. Oldest first.",
         responses={200: AuditEventOutput(many=True), **problems(400)},
     ),
-    retrieve=extend_schema(
-        summary="Get an audit event",
-        parameters=[IF_NONE_MATCH, ETAG_HEADER],
-        responses={200: AuditEventOutput, **NOT_MODIFIED, **problems(404)},
-    ),
+    retrieve=retrieve_schema("Get an audit event", AuditEventOutput),
 )
 class AuditEventViewSet(ResourceViewSet):
     model = AuditEvent

@@ -12,7 +12,7 @@ import json
 from django.db import transaction
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import JSONParser
@@ -75,6 +75,16 @@ IF_MATCH = OpenApiParameter(
     description="The ETag you read; 412 and no change when the resource changed since.",
 )
 NOT_MODIFIED = {304: OpenApiResponse(description="Not modified: your copy is current.")}
+
+
+def retrieve_schema(summary: str, output):
+    """How every detail endpoint is documented: a conditional GET (ETag, If-None-Match → 304)
+    that answers 404 for what the caller may not see."""
+    return extend_schema(
+        summary=summary,
+        parameters=[IF_NONE_MATCH, ETAG_HEADER],
+        responses={200: output, **NOT_MODIFIED, **problems(404)},
+    )
 
 
 def etag_for(data) -> str:

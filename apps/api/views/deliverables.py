@@ -22,10 +22,9 @@ from apps.api.serializers.deliverables import (
 from apps.api.views.base import (
     ETAG_HEADER,
     IF_MATCH,
-    IF_NONE_MATCH,
-    NOT_MODIFIED,
     ResourceViewSet,
     problems,
+    retrieve_schema,
 )
 from apps.datasets.models import Dataset
 from apps.documents.models import ProtocolVersion
@@ -134,11 +133,7 @@ DELIVERABLE_WRITE = {200: DeliverableOutput, **problems(400, 403, 404, 412, 413,
         "for its members, and approved public ones of live public projects for everyone.",
         responses={200: DeliverableOutput(many=True), **problems(400)},
     ),
-    retrieve=extend_schema(
-        summary="Get a deliverable",
-        parameters=[IF_NONE_MATCH, ETAG_HEADER],
-        responses={200: DeliverableOutput, **NOT_MODIFIED, **problems(404)},
-    ),
+    retrieve=retrieve_schema("Get a deliverable", DeliverableOutput),
     create=extend_schema(
         summary="Add a deliverable to a project (coordinators)",
         request=DeliverableCreateInput,

@@ -36,12 +36,11 @@ from apps.api.serializers.uploads import FileUploadInput, VersionUploadInput
 from apps.api.views.base import (
     ETAG_HEADER,
     IF_MATCH,
-    IF_NONE_MATCH,
-    NOT_MODIFIED,
     ResourceViewSet,
     etag_for,
     ids_where,
     problems,
+    retrieve_schema,
 )
 from apps.api.views.uploads import (
     RAW_PARAMETERS,
@@ -235,11 +234,7 @@ class DatasetFilter(SyncFilterSet):
         summary="List datasets",
         responses={200: DatasetOutput(many=True), **problems(400)},
     ),
-    retrieve=extend_schema(
-        summary="Get a dataset with its files and their checksums",
-        parameters=[IF_NONE_MATCH, ETAG_HEADER],
-        responses={200: DatasetOutput, **NOT_MODIFIED, **problems(404)},
-    ),
+    retrieve=retrieve_schema("Get a dataset with its files and their checksums", DatasetOutput),
     create=extend_schema(
         summary="Create a draft dataset (contributors of the project)",
         request=DatasetCreateInput,
@@ -350,11 +345,7 @@ class DatasetFileFilter(SyncFilterSet):
     list=extend_schema(
         summary="List dataset files", responses={200: DatasetFileOutput(many=True), **problems(400)}
     ),
-    retrieve=extend_schema(
-        summary="Get a dataset file's metadata and SHA-256",
-        parameters=[IF_NONE_MATCH, ETAG_HEADER],
-        responses={200: DatasetFileOutput, **NOT_MODIFIED, **problems(404)},
-    ),
+    retrieve=retrieve_schema("Get a dataset file's metadata and SHA-256", DatasetFileOutput),
     download=extend_schema(summary="Download a dataset file", responses=DOWNLOAD_RESPONSES),
 )
 class DatasetFileViewSet(ResourceViewSet):
@@ -396,11 +387,7 @@ class ProtocolFilter(SyncFilterSet):
     list=extend_schema(
         summary="List protocols", responses={200: ProtocolOutput(many=True), **problems(400)}
     ),
-    retrieve=extend_schema(
-        summary="Get a protocol with its versions",
-        parameters=[IF_NONE_MATCH, ETAG_HEADER],
-        responses={200: ProtocolOutput, **NOT_MODIFIED, **problems(404)},
-    ),
+    retrieve=retrieve_schema("Get a protocol with its versions", ProtocolOutput),
     create=extend_schema(
         summary="Create a protocol (contributors of the project)",
         request=ProtocolCreateInput,
@@ -492,11 +479,7 @@ class ProtocolVersionFilter(SyncFilterSet):
         summary="List protocol versions",
         responses={200: ProtocolVersionOutput(many=True), **problems(400)},
     ),
-    retrieve=extend_schema(
-        summary="Get a protocol version",
-        parameters=[IF_NONE_MATCH, ETAG_HEADER],
-        responses={200: ProtocolVersionOutput, **NOT_MODIFIED, **problems(404)},
-    ),
+    retrieve=retrieve_schema("Get a protocol version", ProtocolVersionOutput),
     download=extend_schema(summary="Download a protocol version", responses=DOWNLOAD_RESPONSES),
     approve=extend_schema(
         summary="Approve a draft version (coordinators); the previous one is superseded",

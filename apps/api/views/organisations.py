@@ -11,10 +11,9 @@ from apps.api.serializers.organisations import (
 from apps.api.views.base import (
     ETAG_HEADER,
     IF_MATCH,
-    IF_NONE_MATCH,
-    NOT_MODIFIED,
     ResourceViewSet,
     problems,
+    retrieve_schema,
 )
 from apps.diseases.models import DiseaseArea
 from apps.organisations.models import Organisation, OrganisationKind, OrganisationStatus
@@ -38,11 +37,7 @@ class OrganisationFilter(SyncFilterSet):
         description="Approved organisations, plus your own and (for staff) every one.",
         responses={200: OrganisationOutput(many=True), **problems(400)},
     ),
-    retrieve=extend_schema(
-        summary="Get an organisation",
-        parameters=[IF_NONE_MATCH, ETAG_HEADER],
-        responses={200: OrganisationOutput, **NOT_MODIFIED, **problems(404)},
-    ),
+    retrieve=retrieve_schema("Get an organisation", OrganisationOutput),
     partial_update=extend_schema(
         summary="Update an organisation's profile",
         description="Organisation admins and staff. Send the ETag you read as `If-Match`.",
@@ -82,11 +77,7 @@ class DiseaseAreaFilter(SyncFilterSet):
         summary="List disease areas",
         responses={200: DiseaseAreaOutput(many=True), **problems(400)},
     ),
-    retrieve=extend_schema(
-        summary="Get a disease area",
-        parameters=[IF_NONE_MATCH, ETAG_HEADER],
-        responses={200: DiseaseAreaOutput, **NOT_MODIFIED, **problems(404)},
-    ),
+    retrieve=retrieve_schema("Get a disease area", DiseaseAreaOutput),
 )
 class DiseaseAreaViewSet(ResourceViewSet):
     model = DiseaseArea

@@ -12,11 +12,10 @@ from apps.api.serializers.projects import ProjectOutput
 from apps.api.views.base import (
     ETAG_HEADER,
     IF_MATCH,
-    IF_NONE_MATCH,
-    NOT_MODIFIED,
     ResourceViewSet,
     ids_where,
     problems,
+    retrieve_schema,
 )
 from apps.api.views.project_parts import ProjectPartsMixin
 from apps.diseases.models import DiseaseArea
@@ -95,10 +94,8 @@ class ProjectUpdateInput(serializers.Serializer):
         "or people), plus your own proposed or closed ones.",
         responses={200: ProjectOutput(many=True), **problems(400)},
     ),
-    retrieve=extend_schema(
-        summary="Get a project with its partners, members and biomarkers",
-        parameters=[IF_NONE_MATCH, ETAG_HEADER],
-        responses={200: ProjectOutput, **NOT_MODIFIED, **problems(404)},
+    retrieve=retrieve_schema(
+        "Get a project with its partners, members and biomarkers", ProjectOutput
     ),
     partial_update=extend_schema(
         summary="Update a project (coordinators)",
