@@ -363,7 +363,9 @@ class InspectedFile:
     content_type: str
 
 
-def _sha256_of(upload) -> str:
+def upload_sha256(upload) -> str:
+    """The SHA-256 (hex) of an uploaded file: the one `StreamingUploadHandler` computed on the
+    way in, else read from the start (another handler received it)."""
     precomputed = getattr(upload, "stratum_sha256", None)
     if precomputed:
         return precomputed
@@ -391,7 +393,9 @@ def inspect_upload(upload) -> InspectedFile:
     content_type = sniff_content_type(head, name)
     if content_type in ZIP_CONTAINER_TYPES:
         check_zip_container(upload, size)
-    return InspectedFile(name=name, sha256=_sha256_of(upload), size=size, content_type=content_type)
+    return InspectedFile(
+        name=name, sha256=upload_sha256(upload), size=size, content_type=content_type
+    )
 
 
 @contextlib.contextmanager

@@ -45,14 +45,13 @@ from apps.api.views.base import (
 from apps.api.views.uploads import (
     RAW_PARAMETERS,
     UPLOAD_PARSERS,
-    install_streaming_handler,
     received_upload,
     store_with,
     upload_problems,
     upload_request_body,
 )
 from apps.core.models import AccessTier
-from apps.core.uploads import protected_file_response
+from apps.core.uploads import protected_file_response, use_streaming_uploads
 from apps.datasets import services as dataset_services
 from apps.datasets.models import Dataset, DatasetFile, DatasetStatus
 from apps.documents import services as protocol_services
@@ -161,10 +160,11 @@ class ItemWritesMixin:
     upload_actions: tuple[str, ...] = ()
 
     def initial(self, request, *args, **kwargs):
-        # Before authentication: a session caller's CSRF check may read the body.
+        # Before authentication: a session caller's CSRF check may read the body, and it must
+        # be read through the streaming handler, never into memory.
         self.upload_handler = None
         if self.action in self.upload_actions and request.method == "POST":
-            self.upload_handler = install_streaming_handler(request._request)
+            self.upload_handler = use_streaming_uploads(request._request)
         super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):

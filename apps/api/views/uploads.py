@@ -18,7 +18,6 @@ a mismatch is a 400 and nothing is kept.
 import base64
 import binascii
 import contextlib
-import hashlib
 import hmac
 import logging
 import re
@@ -41,7 +40,7 @@ from apps.core.uploads import (
     declared_too_large,
     parse_upload,
     too_large_refusal,
-    use_streaming_uploads,
+    upload_sha256,
 )
 
 logger = logging.getLogger("apps.api")
@@ -123,12 +122,6 @@ class ReceivedUpload:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.file.close()
-
-
-def install_streaming_handler(request) -> StreamingUploadHandler:
-    """Before authentication: a session caller's CSRF check reads a multipart body, and it must
-    be read through the streaming handler, never into memory."""
-    return use_streaming_uploads(request)
 
 
 def _refusal_to_api(refusal: UploadRefused) -> exceptions.APIException:
@@ -255,26 +248,13 @@ def _digest_header_sha256(request) -> str | None:
     return None
 
 
-def _sha256_of(file) -> str:
-    """The streaming handler hashed the file on the way in; hash it here only if another
-    handler received it."""
-    known = getattr(file, "stratum_sha256", None)
-    if known:
-        return known
-    digest = hashlib.sha256()
-    for chunk in file.chunks(RAW_CHUNK):
-        digest.update(chunk)
-    file.seek(0)
-    return digest.hexdigest()
-
-
 def _check_client_sha256(upload: ReceivedUpload) -> None:
     claimed = upload.client_sha256
     if claimed is None:
         return
     if not SHA256_HEX.fullmatch(claimed):
         raise exceptions.ValidationError({"sha256": ["Give the SHA-256 as 64 hex digits."]})
-    actual = _sha256_of(upload.file)
+    actual = upload_sha256(upload.file)
     if not hmac.compare_digest(claimed.lower(), actual):
         raise exceptions.ValidationError(
             {
