@@ -76,10 +76,6 @@ SWEEP_GRACE = timedelta(seconds=60)
 CLOCK_SLACK = timedelta(seconds=5)
 
 
-class ClaimLost(Exception):
-    """Another worker took the row over; this one must not finish the delivery."""
-
-
 @dataclass(frozen=True)
 class Outcome:
     status: str  # sent, skipped, cancelled, retry, failed
@@ -118,18 +114,6 @@ def outbox_claim_batch(*, outbox_ids, stale_after: timedelta = STALE_AFTER) -> u
 def outbox_claim(*, outbox_id, stale_after: timedelta = STALE_AFTER) -> uuid.UUID | None:
     """Claim the row for this worker (a committed conditional UPDATE); None if not claimable."""
     return outbox_claim_batch(outbox_ids=[outbox_id], stale_after=stale_after)
-
-
-def _held(outbox_id, token) -> Q:
-    return Q(pk=outbox_id, status=OutboxEmail.Status.SENDING, claim_token=token)
-
-
-def _mark_sent(outbox_id, token) -> None:
-    updated = OutboxEmail.objects.filter(_held(outbox_id, token)).update(
-        status=OutboxEmail.Status.SENT, sent_at=timezone.now(), last_error=""
-    )
-    if updated != 1:
-        raise ClaimLost(str(outbox_id))
 
 
 def _release(row: OutboxEmail, token, error: str, *, permanent: bool = False) -> Outcome:
@@ -481,10 +465,8 @@ def _after_dot_error(row, token, exc) -> Outcome:
 
 
 def _send_other(backend, message, row, token) -> Outcome:
-    try:
-        _mark_sent(row.pk, token)
-    except ClaimLost:
-        return Outcome("skipped")
+    if not _mark_sent_group([row.pk], token):
+        return Outcome("skipped")  # another worker took the row over
     try:
         backend.send_messages([message])
     except Exception as exc:
