@@ -11,7 +11,6 @@ may not change is a 403.
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -19,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from apps.access.policy import Action, can, visible
+from apps.access.policy import Action, can, get_for_user, visible
 from apps.api.serializers.project_parts import (
     BiomarkerInput,
     MemberAddInput,
@@ -71,14 +70,6 @@ ANSWER_PROBLEMS = problems(400, 403, 404)
 
 def _part_path(collection: str, group: str, suffix: str = "") -> str:
     return rf"{collection}/(?P<{group}>{UUID_PATTERN}){suffix}"
-
-
-def _visible_one(user, queryset, pk):
-    """A row of `queryset` the user may see, else 404."""
-    found = visible(user, queryset).filter(pk=pk).first()
-    if found is None:
-        raise Http404
-    return found
 
 
 def _organisation(user, pk, field: str) -> Organisation | None:
@@ -141,7 +132,7 @@ class ProjectPartsMixin:
     def _answer(self, service, partner_id):
         def write():
             partners = Partner.objects.filter(project_id=self.kwargs["id"])
-            partner = _visible_one(self.request.user, partners, partner_id)
+            partner = get_for_user(self.request.user, partners, pk=partner_id)
             if not can(self.request.user, Action.MANAGE, partner):
                 raise PermissionDenied("Only an admin of the invited organisation answers.")
             return service(actor=self.request.user, partner=partner, request=self.request)
@@ -183,7 +174,7 @@ class ProjectPartsMixin:
     def remove_partner(self, request, *args, **kwargs):
         def write():
             partners = Partner.objects.filter(project_id=kwargs["id"]).select_related("project")
-            partner = _visible_one(request.user, partners, kwargs["partner_id"])
+            partner = get_for_user(request.user, partners, pk=kwargs["partner_id"])
             allowed = can(request.user, Action.MANAGE, partner) or can(
                 request.user, Action.MANAGE, partner.project
             )
@@ -223,7 +214,7 @@ class ProjectPartsMixin:
 
     def _current_membership(self, project, membership_id) -> Membership:
         memberships = Membership.objects.filter(project=project, ended_at__isnull=True)
-        return _visible_one(self.request.user, memberships, membership_id)
+        return get_for_user(self.request.user, memberships, pk=membership_id)
 
     @extend_schema(
         summary="Change a member's role or end date (coordinators)",
@@ -326,7 +317,7 @@ class ProjectPartsMixin:
         with transaction.atomic():
             project = self.locked_object(Action.MANAGE)
             biomarkers = Biomarker.objects.filter(project=project)
-            biomarker = _visible_one(request.user, biomarkers, kwargs["biomarker_id"])
+            biomarker = get_for_user(request.user, biomarkers, pk=kwargs["biomarker_id"])
             if request.method == "DELETE":
                 biomarker_delete(actor=request.user, biomarker=biomarker, request=request)
                 return Response(status=status.HTTP_204_NO_CONTENT)
