@@ -107,17 +107,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def list_apps(self, request, provider=None, client_id=None) -> list[SocialApp]:
         """Only our identity providers: SocialApp rows and settings-defined apps would bypass
         the organisation rules below, so they are not consulted."""
-        apps = []
-        for idp in _narrowed(active_identity_providers(), provider, client_id):
-            app = social_app_for(idp)
-            if app is None:
-                continue
-            if provider and provider not in (app.provider, app.provider_id):
-                continue
-            if client_id and app.client_id != client_id:
-                continue
-            apps.append(app)
-        return apps
+        idps = _narrowed(active_identity_providers(), provider, client_id)
+        return [app for app in map(social_app_for, idps) if app is not None]
 
     # --- which IdP, and what it may vouch for ------------------------------------------------
     @staticmethod
