@@ -35,9 +35,11 @@ def datasets_visible_to(
     sort: str = "title",
 ) -> QuerySet:
     """Datasets `user` may see, filtered; one statement (visibility is embedded subqueries)."""
-    datasets = visible(user, dataset_list_queryset())
+    datasets = dataset_list_queryset()
     if project is not None:
+        # Before `visible`: the policy can then use what it knows of this one project.
         datasets = datasets.filter(project=project)
+    datasets = visible(user, datasets)
     if disease_area is not None:
         # A subquery, not a join through the M2M: a project in two areas must not list twice.
         datasets = datasets.filter(

@@ -1,5 +1,6 @@
 """The projects app's own parts of the project page (see `apps/projects/sections.py`)."""
 
+from apps.access.policy.subjects import is_staff, page_fact
 from apps.projects import selectors
 from apps.projects.models import PartnerStatus
 from apps.projects.sections import project_section
@@ -7,10 +8,10 @@ from apps.projects.sections import project_section
 
 def _is_insider(user, project) -> bool:
     """Whether `user` belongs to the project's consortium (or is staff). The project page
-    fetches its project with the answer (`selectors.projects_with_page_rights`)."""
-    known = getattr(project, "is_insider", None)
+    tells the policy `user`'s standing in its project (`policy.known_project`)."""
+    known = page_fact(user, project, "insider")
     if known is not None:
-        return known
+        return known or is_staff(user)
     return selectors.insider_projects(user).filter(pk=project.pk).exists()
 
 

@@ -24,6 +24,8 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.text import slugify
 
+from apps.access.policy import known_project, project_facts
+
 SectionFunc = Callable[..., dict | None]
 
 
@@ -65,7 +67,13 @@ def registered_sections() -> list[ProjectSection]:
 
 
 def render_sections(*, project, user, request, can_manage: bool) -> list[RenderedSection]:
-    """Every section that has something to show `user`, rendered in page order."""
+    """Every section that has something to show `user`, rendered in page order. The policy
+    is told `user`'s standing in `project` once, for the sections' statements about it."""
+    with known_project(project_facts(user, project)):
+        return _render(project=project, user=user, request=request, can_manage=can_manage)
+
+
+def _render(*, project, user, request, can_manage: bool) -> list[RenderedSection]:
     rendered = []
     for section in registered_sections():
         context = section.func(project=project, user=user, request=request)

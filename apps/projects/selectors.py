@@ -16,7 +16,7 @@ from django.db.models import (
 
 from apps.access.policy import Action, rule_for, visible
 from apps.access.policy.projects import insider_q
-from apps.access.policy.subjects import active_organisation_ids, is_staff
+from apps.access.policy.subjects import active_organisation_ids, is_staff, with_project_facts
 from apps.diseases.selectors import disease_area_descendant_ids
 from apps.organisations.models import Organisation, OrganisationStatus
 from apps.projects.models import (
@@ -85,15 +85,10 @@ def projects_with_card_data(user, queryset: QuerySet) -> QuerySet:
 
 
 def projects_with_page_rights(user) -> QuerySet:
-    """Projects annotated with what the project page needs to know of `user`'s rights,
-    `may_view_details`, `may_manage` and `is_insider` (as `insider_projects`): the policy's
-    own rules, answered inside the statement that fetches the project instead of one
-    statement each."""
-    return Project.objects.annotate(
-        may_view_details=_true_when(rule_for(Project, Action.VIEW_DETAILS)(user)),
-        may_manage=_true_when(rule_for(Project, Action.MANAGE)(user)),
-        is_insider=_true_when(_insider_condition(user)),
-    )
+    """Projects annotated with `user`'s standing in each (`policy.project_facts`), answered
+    inside the statement that fetches the project: the page's rights and its sections'
+    statements are then decided from it (`policy.known_project`)."""
+    return with_project_facts(user, Project.objects.all())
 
 
 def _insider_condition(user) -> Q:

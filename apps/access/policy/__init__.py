@@ -60,14 +60,17 @@ def rule_for(model: type[models.Model], action: str) -> Rule:
 
 def visible(user, queryset: models.QuerySet, action: str = Action.VIEW) -> models.QuerySet:
     """`queryset` narrowed to the rows `user` may `action`, as one SQL filter."""
-    return queryset.filter(condition(user, queryset.model, action))
+    from apps.access.policy.subjects import facts_for
+
+    return queryset.filter(condition(user, queryset.model, action, facts_for(queryset)))
 
 
-def condition(user, model: type[models.Model], action: str = Action.VIEW) -> Q:
-    """The rule's Q for `user`, its repeated subqueries built once (see `shared_subqueries`)."""
-    from apps.access.policy.subjects import shared_subqueries
+def condition(user, model: type[models.Model], action: str = Action.VIEW, known=None) -> Q:
+    """The rule's Q for `user`, its repeated subqueries built once (see `shared_subqueries`);
+    `known`: facts about the one project all the rows belong to (`subjects.facts_for`)."""
+    from apps.access.policy.subjects import facts_in_force, shared_subqueries
 
-    with shared_subqueries():
+    with shared_subqueries(), facts_in_force(known):
         return rule_for(model, action)(user)
 
 
@@ -86,8 +89,17 @@ def annotate_allowed(user, queryset: models.QuerySet, action: str, name: str) ->
 def can(user, action: str, obj: models.Model) -> bool:
     if obj is None or obj.pk is None:
         return False
-    model = type(obj)
-    return visible(user, model._default_manager.filter(pk=obj.pk), action).exists()
+    from apps.access.policy.subjects import facts_for, truth_of
+
+    rows = type(obj)._default_manager.filter(pk=obj.pk)
+    known = facts_for(rows)
+    rule_q = condition(user, rows.model, action, known)
+    if known is not None:
+        # Asked of the page's known project itself: the facts may settle it without SQL.
+        settled = truth_of(rule_q)
+        if settled is not None:
+            return settled
+    return rows.filter(rule_q).exists()
 
 
 def get_for_user(user, queryset: models.QuerySet, *, action: str = Action.VIEW, **lookup):
@@ -105,3 +117,4 @@ def get_for_user(user, queryset: models.QuerySet, *, action: str = Action.VIEW, 
 
 
 from apps.access.policy import audit, items, milestones, projects, requests  # noqa: E402,F401  (rules register on import)
+from apps.access.policy.subjects import known_project, project_facts  # noqa: E402,F401

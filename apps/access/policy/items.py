@@ -16,19 +16,18 @@ from django.utils import timezone
 
 from apps.access.models import AccessGrant, GrantStatus
 from apps.access.policy import NOTHING, Action, rule
-from apps.access.policy.projects import insider_q, live_q
+from apps.access.policy.projects import insider_q, live_q, public_summary_q
 from apps.access.policy.subjects import (
     EDITOR_ROLES,
     active_organisation_ids,
     has_active_affiliation_q,
     is_signed_in,
     is_staff,
-    member_project_ids,
+    member_of_project_q,
 )
 from apps.core.models import AccessTier
 from apps.datasets.models import Dataset, DatasetFile, DatasetStatus
 from apps.documents.models import Protocol, ProtocolVersion
-from apps.projects.models import SummaryVisibility
 
 
 def tier_q(tier: str, prefix: str) -> Q:
@@ -38,7 +37,7 @@ def tier_q(tier: str, prefix: str) -> Q:
 def editor_q(user, prefix: str) -> Q:
     if not is_signed_in(user):
         return NOTHING
-    return Q(**{f"{prefix}project_id__one_of": member_project_ids(user, roles=EDITOR_ROLES)})
+    return member_of_project_q(user, f"{prefix}project__", roles=EDITOR_ROLES, lookup="one_of")
 
 
 def active_grant_dataset_ids(user):
@@ -59,8 +58,7 @@ def item_metadata_q(user, prefix: str = "") -> Q:
     """Who sees an item's metadata (the item at `prefix`, with a `project` and `access_tier`)."""
     project = f"{prefix}project__"
     public_catalogue = tier_q(AccessTier.PUBLIC, prefix) | (
-        tier_q(AccessTier.CONTROLLED, prefix)
-        & Q(**{f"{project}summary_visibility": SummaryVisibility.PUBLIC})
+        tier_q(AccessTier.CONTROLLED, prefix) & public_summary_q(project)
     )
     outside = live_q(project) & public_catalogue
     if not is_signed_in(user):

@@ -18,28 +18,29 @@ approved, because funders publish them anyway.
 from django.db.models import Q
 
 from apps.access.policy import NOTHING, Action, rule
-from apps.access.policy.projects import insider_q, live_q
+from apps.access.policy.projects import insider_q, live_q, public_summary_q
 from apps.access.policy.subjects import (
     EDITOR_ROLES,
     active_organisation_ids,
     is_signed_in,
     is_staff,
-    member_project_ids,
+    member_of_project_q,
+    page_fact,
 )
 from apps.milestones.models import Deliverable, Milestone
 from apps.notifications.models import Notification
-from apps.projects.models import MembershipRole, Project, SummaryVisibility
+from apps.projects.models import MembershipRole, Project
 
 PUBLISHED_DELIVERABLE_STATUSES = (Deliverable.Status.APPROVED, Deliverable.Status.SUBMITTED)
 
 
 def coordinator_q(user) -> Q:
-    return Q(project_id__in=member_project_ids(user, roles=[MembershipRole.COORDINATOR]))
+    return member_of_project_q(user, "project__", roles=[MembershipRole.COORDINATOR])
 
 
 def organisation_editor_q(user, organisation_field: str) -> Q:
     """A project editor (coordinator or contributor) from the organisation at `organisation_field`."""
-    return Q(project_id__in=member_project_ids(user, roles=EDITOR_ROLES)) & Q(
+    return member_of_project_q(user, "project__", roles=EDITOR_ROLES) & Q(
         **{f"{organisation_field}__in": active_organisation_ids(user)}
     )
 
@@ -58,7 +59,7 @@ def milestone_edit(user) -> Q:
         return NOTHING
     return (
         coordinator_q(user)
-        | (Q(owner_id=user.pk) & Q(project_id__in=member_project_ids(user)))
+        | (Q(owner_id=user.pk) & member_of_project_q(user, "project__"))
         | organisation_editor_q(user, "owner_organisation_id")
     )
 
@@ -76,7 +77,7 @@ def public_deliverable_q() -> Q:
         Q(dissemination=Deliverable.Dissemination.PUBLIC)
         & Q(status__in=PUBLISHED_DELIVERABLE_STATUSES)
         & live_q("project__")
-        & Q(project__summary_visibility=SummaryVisibility.PUBLIC)
+        & public_summary_q("project__")
     )
 
 
@@ -88,7 +89,7 @@ def deliverable_view(user) -> Q:
     if not is_signed_in(user):
         return public
     restricted = Q(dissemination=Deliverable.Dissemination.RESTRICTED)
-    members = Q(project_id__in=member_project_ids(user))
+    members = member_of_project_q(user, "project__")
     return public | (~restricted & insider_q(user, "project__")) | (restricted & members)
 
 
@@ -98,7 +99,7 @@ def deliverable_edit(user) -> Q:
         return NOTHING
     return (
         coordinator_q(user)
-        | (Q(author_id=user.pk) & Q(project_id__in=member_project_ids(user, roles=EDITOR_ROLES)))
+        | (Q(author_id=user.pk) & member_of_project_q(user, "project__", roles=EDITOR_ROLES))
         | organisation_editor_q(user, "lead_organisation_id")
     )
 
@@ -124,4 +125,7 @@ def can_see_milestones(user, project) -> bool:
         return True
     if not is_signed_in(user):
         return False
+    known = page_fact(user, project, "insider")
+    if known is not None:
+        return known
     return Project.objects.filter(pk=project.pk).filter(insider_q(user)).exists()

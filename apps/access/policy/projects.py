@@ -7,8 +7,11 @@ from apps.access.policy.subjects import (
     EDITOR_ROLES,
     LIVE_PROJECT_STATUSES,
     consortium_project_ids,
+    fact_q,
     is_signed_in,
     is_staff,
+    known_fact,
+    member_of_project_q,
     member_project_ids,
 )
 from apps.projects.models import MembershipRole, Project, SummaryVisibility
@@ -18,13 +21,27 @@ def insider_q(user, prefix: str = "") -> Q:
     """The user belongs to the consortium of the project at `prefix` (or is a current member)."""
     if not is_signed_in(user):
         return NOTHING
+    known = known_fact(user, prefix, "insider")
+    if known is not None:
+        return fact_q(known)
     return Q(**{f"{prefix}id__one_of": consortium_project_ids(user)}) | Q(
         **{f"{prefix}id__one_of": member_project_ids(user)}
     )
 
 
 def live_q(prefix: str = "") -> Q:
+    known = known_fact(None, prefix, "live")
+    if known is not None:
+        return fact_q(known)
     return Q(**{f"{prefix}status__in": LIVE_PROJECT_STATUSES})
+
+
+def public_summary_q(prefix: str = "") -> Q:
+    """The project at `prefix` shows its summary to everyone."""
+    known = known_fact(None, prefix, "public_summary")
+    if known is not None:
+        return fact_q(known)
+    return Q(**{f"{prefix}summary_visibility": SummaryVisibility.PUBLIC})
 
 
 @rule(Project, Action.VIEW)
@@ -43,7 +60,7 @@ def project_details_q(user, prefix: str = "") -> Q:
     set of every such project, which is what the project page's sections need."""
     if is_staff(user):
         return Q()
-    public = live_q(prefix) & Q(**{f"{prefix}summary_visibility": SummaryVisibility.PUBLIC})
+    public = live_q(prefix) & public_summary_q(prefix)
     return public | insider_q(user, prefix)
 
 
@@ -56,14 +73,14 @@ def project_view_details(user) -> Q:
 def project_contribute(user) -> Q:
     if not is_signed_in(user):
         return NOTHING
-    return Q(id__in=member_project_ids(user, roles=EDITOR_ROLES))
+    return member_of_project_q(user, "", roles=EDITOR_ROLES)
 
 
 @rule(Project, Action.EDIT, Action.MANAGE)
 def project_manage(user) -> Q:
     if not is_signed_in(user):
         return NOTHING
-    return Q(id__in=member_project_ids(user, roles=[MembershipRole.COORDINATOR]))
+    return member_of_project_q(user, "", roles=[MembershipRole.COORDINATOR])
 
 
 @rule(Project, Action.MODERATE)

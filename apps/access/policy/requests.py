@@ -25,6 +25,7 @@ from apps.access.policy.subjects import (
     has_active_affiliation_q,
     is_signed_in,
     is_staff,
+    member_of_project_q,
     member_project_ids,
 )
 from apps.core.models import AccessTier
@@ -178,6 +179,11 @@ def _coordinated_project_ids(user) -> QuerySet:
     return member_project_ids(user, roles=[MembershipRole.COORDINATOR])
 
 
+def _coordinator_q(user) -> Q:
+    """A coordinator of the committee's project (its row's `project`)."""
+    return member_of_project_q(user, "project__", roles=[MembershipRole.COORDINATOR])
+
+
 @rule(AccessGrant, Action.VIEW)
 def access_grant_view(user) -> Q:
     """The holder, the project's coordinators and committee, the steward's admins, staff."""
@@ -218,7 +224,7 @@ def committee_view(user) -> Q:
     return (
         insider_q(user, "project__")
         | Q(project_id__in=seat_project_ids(user))
-        | Q(project_id__in=_coordinated_project_ids(user))
+        | _coordinator_q(user)
     )
 
 
@@ -229,9 +235,7 @@ def committee_view_queue(user) -> Q:
         return Q()
     if not is_signed_in(user):
         return NOTHING
-    return Q(project_id__in=seat_project_ids(user)) | Q(
-        project_id__in=_coordinated_project_ids(user)
-    )
+    return Q(project_id__in=seat_project_ids(user)) | _coordinator_q(user)
 
 
 @rule(DataAccessCommittee, Action.MANAGE)
@@ -241,4 +245,4 @@ def committee_manage(user) -> Q:
         return Q()
     if not is_signed_in(user):
         return NOTHING
-    return Q(project_id__in=_coordinated_project_ids(user))
+    return _coordinator_q(user)

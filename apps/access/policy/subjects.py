@@ -4,14 +4,25 @@ returns a queryset meant to be embedded (`__in=`) in the statement that asks."""
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
-from django.db.models import Exists, Field, Lookup, OuterRef, Q, QuerySet
+from django.db.models import Exists, Field, Lookup, OuterRef, Q, QuerySet, Value
+from django.db.models.expressions import Col
 from django.db.models.fields.related import ForeignObject
+from django.db.models.lookups import Exact
 from django.db.models.sql.query import Query
 from django.utils import timezone
 
+from apps.access.policy import NOTHING
 from apps.organisations.models import Affiliation, OrganisationStatus
-from apps.projects.models import Membership, MembershipRole, Partner, PartnerStatus, ProjectStatus
+from apps.projects.models import (
+    Membership,
+    MembershipRole,
+    Partner,
+    PartnerStatus,
+    ProjectStatus,
+    SummaryVisibility,
+)
 
 # Projects the wider portal may know about; proposed, rejected and withdrawn ones are internal.
 LIVE_PROJECT_STATUSES = (ProjectStatus.ACTIVE, ProjectStatus.COMPLETED, ProjectStatus.ARCHIVED)
@@ -143,3 +154,195 @@ def _member_project_ids(user, roles) -> QuerySet:
     if roles is not None:
         memberships = memberships.filter(role__in=roles)
     return memberships.values("project_id")
+
+
+# --- What is already known about one project ------------------------------------------------
+# The project page asks the policy a dozen times about rows of ONE project whose standing the
+# page has already established (live or not, the user's consortium or not, their role). Each
+# rule would otherwise rebuild that standing as subqueries over every project, which costs
+# more to build and plan than the rows cost to fetch. When a queryset is constrained to that
+# project (`project_id = P` at the top level of its WHERE, see `facts_for`), the conditions
+# about "the project at `path`" are replaced by their known truth value: the rows can only
+# belong to P, so the statement keeps exactly the same rows.
+TRUE = ~Q(pk__in=[])  # met by every row (Django drops it from the SQL), the opposite of NOTHING
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    """One user's standing in one project, answered by the policy's own subqueries."""
+
+    user_pk: object
+    project_pk: object
+    live: bool
+    public_summary: bool
+    consortium: bool
+    member: bool
+    editor: bool
+    coordinator: bool
+
+    @property
+    def insider(self) -> bool:
+        return self.consortium or self.member
+
+
+@dataclass(frozen=True)
+class _InForce:
+    facts: ProjectFacts
+    path: str  # "" when the rows are projects, "project__" when they belong to one
+
+
+_page_facts: ContextVar[ProjectFacts | None] = ContextVar("policy_page_facts", default=None)
+_in_force: ContextVar[_InForce | None] = ContextVar("policy_facts_in_force", default=None)
+
+
+def with_project_facts(user, projects: QuerySet) -> QuerySet:
+    """`projects` annotated with `user`'s standing in each (for `project_facts`), answered
+    inside the statement that fetches them."""
+    if not is_signed_in(user):
+        return projects
+    with shared_subqueries():
+        return projects.annotate(
+            policy_facts_user=Value(str(user.pk)),
+            policy_consortium=Exists(_for_project(consortium_project_ids(user))),
+            policy_member=Exists(_for_project(member_project_ids(user))),
+            policy_editor=Exists(_for_project(member_project_ids(user, roles=EDITOR_ROLES))),
+            policy_coordinator=Exists(
+                _for_project(member_project_ids(user, roles=[MembershipRole.COORDINATOR]))
+            ),
+        )
+
+
+def project_facts(user, project) -> ProjectFacts:
+    """`user`'s standing in `project`: from `with_project_facts`' columns when `project` was
+    fetched with them for this user, else in one statement (none for nobody)."""
+    from apps.projects.models import Project
+
+    standing = dict.fromkeys(("consortium", "member", "editor", "coordinator"), False)
+    if is_signed_in(user):
+        if getattr(project, "policy_facts_user", None) != str(user.pk):
+            project = with_project_facts(user, Project.objects.filter(pk=project.pk)).get()
+        standing = {name: getattr(project, f"policy_{name}") for name in standing}
+    return ProjectFacts(
+        user_pk=getattr(user, "pk", None),
+        project_pk=project.pk,
+        live=project.status in LIVE_PROJECT_STATUSES,
+        public_summary=project.summary_visibility == SummaryVisibility.PUBLIC,
+        **standing,
+    )
+
+
+def _for_project(project_ids: QuerySet) -> QuerySet:
+    return project_ids.filter(project_id=OuterRef("pk"))
+
+
+@contextmanager
+def known_project(facts: ProjectFacts) -> Iterator[None]:
+    """Within the block, statements constrained to `facts.project_pk` use `facts`."""
+    token = _page_facts.set(facts)
+    try:
+        yield
+    finally:
+        _page_facts.reset(token)
+
+
+def page_fact(user, project, name: str) -> bool | None:
+    """A fact of the page's known project (`known_project`), or None when not known."""
+    facts = _page_facts.get()
+    if facts is None or facts.project_pk != project.pk or facts.user_pk != user.pk:
+        return None
+    return getattr(facts, name)
+
+
+def facts_for(queryset: QuerySet) -> _InForce | None:
+    """The page's facts when every row of `queryset` is the known project or one of its own
+    rows: an equality on the row's `project` foreign key (or on a project's primary key) at
+    the top level of an AND-ed, un-negated WHERE. Anything else gets the full rules."""
+    facts = _page_facts.get()
+    query = queryset.query
+    if facts is None or query.combinator or query.where.negated or query.where.connector != "AND":
+        return None
+    for child in query.where.children:
+        path = _project_path(query, child, facts.project_pk)
+        if path is not None:
+            return _InForce(facts, path)
+    return None
+
+
+def _project_path(query: Query, child, project_pk) -> str | None:
+    from apps.projects.models import Project
+
+    if not (isinstance(child, Exact) and isinstance(child.lhs, Col)):
+        return None
+    if child.lhs.alias != query.base_table or child.rhs != project_pk:
+        return None
+    field = child.lhs.target
+    if query.model is Project and field is Project._meta.pk:
+        return ""
+    if field.name == "project" and field.model is query.model and field.related_model is Project:
+        return "project__"
+    return None
+
+
+@contextmanager
+def facts_in_force(in_force: _InForce | None) -> Iterator[None]:
+    """Scoped to building one statement's condition (see `apps.access.policy.condition`)."""
+    token = _in_force.set(in_force)
+    try:
+        yield
+    finally:
+        _in_force.reset(token)
+
+
+def known_fact(user, path: str, name: str) -> bool | None:
+    """The truth of fact `name` about the project at `path` of the rows being decided, when
+    known for `user` (None: build the condition). `path` is relative to the rows of the
+    statement whose condition is being built, never to a nested subquery's rows."""
+    in_force = _in_force.get()
+    if in_force is None or in_force.path != path:
+        return None
+    if user is not None and in_force.facts.user_pk != user.pk:
+        return None
+    return getattr(in_force.facts, name)
+
+
+def truth_of(condition) -> bool | None:
+    """The value of a condition made only of `TRUE` and `NOTHING` (facts folded in), or None
+    when any part of it needs the database."""
+    if isinstance(condition, tuple):  # a leaf: only NOTHING's own `pk__in=[]` is known
+        return False if condition == NOTHING.children[0] else None
+    if not isinstance(condition, Q) or not condition.children:
+        return None
+    if condition.connector not in (Q.AND, Q.OR):
+        return None
+    values = [truth_of(child) for child in condition.children]
+    decisive = condition.connector == Q.OR  # one true part settles an OR, one false an AND
+    if decisive in values:
+        value = decisive
+    elif None in values:
+        return None
+    else:
+        value = not decisive
+    return not value if condition.negated else value
+
+
+def fact_q(value: bool) -> Q:
+    return TRUE if value else NOTHING
+
+
+def project_id_lookup(path: str, lookup: str) -> str:
+    """The lookup on the id of the project at `path`: `project__` → `project_id__<lookup>`,
+    `dataset__project__` → `dataset__project_id__<lookup>`, "" (the rows are projects) →
+    `id__<lookup>`."""
+    return f"{path.removesuffix('__')}_id__{lookup}" if path else f"id__{lookup}"
+
+
+_ROLE_FACTS = {None: "member", EDITOR_ROLES: "editor", (MembershipRole.COORDINATOR,): "coordinator"}
+
+
+def member_of_project_q(user, path: str, roles=None, lookup: str = "in") -> Q:
+    """The user is a current member of the project at `path` (with one of `roles`)."""
+    name = _ROLE_FACTS.get(None if roles is None else tuple(roles))
+    known = known_fact(user, path, name) if name else None
+    if known is not None:
+        return fact_q(known)
+    return Q(**{project_id_lookup(path, lookup): member_project_ids(user, roles=roles)})

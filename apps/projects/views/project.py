@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.access.policy import Action, can, get_for_user
+from apps.access.policy import Action, can, get_for_user, known_project, project_facts
 from apps.projects import selectors
 from apps.projects.forms import FunderForm, ProjectEditForm, ReasonForm, apply_service_errors
 from apps.projects.sections import render_sections
@@ -29,11 +29,17 @@ from apps.projects.views.common import (
 
 
 def detail(request, slug):
-    rights = selectors.projects_with_page_rights(request.user)
-    project = get_for_user(request.user, rights, slug=slug)
-    can_details = project.may_view_details
-    can_manage = can_details and project.may_manage
-    context = {
+    user = request.user
+    project = get_for_user(user, selectors.projects_with_page_rights(user), slug=slug)
+    with known_project(project_facts(user, project)):
+        context = _detail_context(request, project)
+    return render(request, "projects/detail.html", context)
+
+
+def _detail_context(request, project) -> dict:
+    can_details = can(request.user, Action.VIEW_DETAILS, project)
+    can_manage = can_details and can(request.user, Action.MANAGE, project)
+    return {
         "project": project,
         "can_view_details": can_details,
         "can_manage": can_manage,
@@ -52,7 +58,6 @@ def detail(request, slug):
         if can_details
         else [],
     }
-    return render(request, "projects/detail.html", context)
 
 
 @login_required
