@@ -157,3 +157,31 @@ def test_the_project_page_asks_about_its_project_once_and_shows_the_consortium_s
         response = client.get(f"/projects/{project.slug}/")
     assert response.status_code == 200
     assert "Cohort of 400 recruited" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("status", "summary"),
+    [
+        (ProjectStatus.ACTIVE, SummaryVisibility.MEMBERS),
+        (ProjectStatus.ACTIVE, SummaryVisibility.PUBLIC),
+        (ProjectStatus.PROPOSED, SummaryVisibility.PUBLIC),
+    ],
+)
+def test_questions_about_the_known_project_itself_get_the_full_rules_answers(
+    world, project, status, summary, django_assert_num_queries
+):
+    users, _datasets = world
+    Project.objects.filter(pk=project.pk).update(status=status, summary_visibility=summary)
+    project.refresh_from_db()
+    actions = sorted({action for model, action in _RULES if model is Project})
+    for role, user in users.items():
+        expected = {action: can(user, action, project) for action in actions}
+        with known_project(project_facts(user, project)):
+            answers = {action: can(user, action, project) for action in actions}
+        assert answers == expected, role
+    # Settled without SQL for a member: every project rule folds to a constant.
+    partner = users["partner"]
+    with known_project(project_facts(partner, project)), django_assert_num_queries(0):
+        can(partner, Action.VIEW_DETAILS, project)
+        can(partner, Action.CONTRIBUTE, project)
+        can(partner, Action.MANAGE, project)
