@@ -88,11 +88,13 @@ class SyncCursorPagination(BasePagination):
             rows.reverse()
         self.next_cursor = self.previous_cursor = None
         if rows:
-            first, last = rows[0], rows[-1]
+            # A view listing plain rows instead of model instances says where a row stands.
+            key = getattr(view, "page_key", None) or (lambda row: (getattr(row, field), row.pk))
+            first, last = key(rows[0]), key(rows[-1])
             if more or not forward:
-                self.next_cursor = _encode(getattr(last, field), last.pk, forward=True)
+                self.next_cursor = _encode(*last, forward=True)
             if cursor and (forward or more):
-                self.previous_cursor = _encode(getattr(first, field), first.pk, forward=False)
+                self.previous_cursor = _encode(*first, forward=False)
         return rows
 
     def _link(self, cursor: str | None) -> str | None:

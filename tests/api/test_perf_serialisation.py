@@ -1,8 +1,10 @@
 """The hand-built dataset and file representations say exactly what DRF's declared fields say.
 
 `DatasetOutput` and `DatasetFileOutput` build their dicts directly (a full sync renders
-hundreds of rows a page); the declared fields stay the schema and, here, the reference. The
-comparison is on the rendered JSON text, so key order, value types and time zones count."""
+hundreds of rows a page), and the dataset list builds them from plain rows (`apps.api.rows`:
+ids and timestamps as text, no model instances); the declared fields stay the schema and,
+here, the reference. The comparison is on the rendered JSON text, so key order, value types
+and time zones count."""
 
 import datetime
 import zoneinfo
@@ -14,11 +16,13 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
+from apps.access.policy import Action, can
 from apps.api.serializers.common import api_url
 from apps.api.serializers.items import DatasetFileOutput, DatasetOutput
 from apps.api.views.items import DatasetViewSet
 from apps.core.models import AccessTier
 from apps.datasets.models import Dataset, DatasetStatus
+from tests.api.conftest import client_for
 from tests.datasets.factories import DatasetFactory, DatasetFileFactory
 from tests.organisations.factories import OrganisationFactory
 
@@ -72,6 +76,41 @@ def test_dataset_and_file_output_match_the_declared_fields(datasets, zone):
                 assert _json(fast_file) == _json(_reference(DatasetFileOutput, file, context))
     finally:
         timezone.deactivate()
+
+
+@pytest.fixture
+def listed(datasets, project):
+    """The two datasets above plus one the partner may download, with timestamps whose
+    microseconds PostgreSQL writes short (".12") or leaves out, in both summer and winter."""
+    downloadable = DatasetFactory(project=project, access_tier=AccessTier.CONSORTIUM)
+    DatasetFileFactory(dataset=downloadable, file_name="only.csv")
+    winter = datetime.datetime(2026, 1, 15, 23, 59, 59, tzinfo=datetime.UTC)
+    Dataset.objects.filter(pk=downloadable.pk).update(
+        created_at=winter, updated_at=winter, published_at=SUMMER.replace(microsecond=120000)
+    )
+    downloadable.files.update(created_at=winter, updated_at=SUMMER.replace(microsecond=0))
+    return [*datasets, downloadable]
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "UTC", "America/New_York", "Asia/Kolkata"])
+def test_the_list_page_from_rows_is_what_the_declared_fields_render(
+    listed, partner_member, settings, zone
+):
+    """The whole page body, byte for byte: the rows path against DRF's generic serializer of
+    the same datasets (prefetched instances), in the portal's time zone."""
+    settings.TIME_ZONE = zone
+    body = client_for(partner_member).get("/api/v1/datasets/?page_size=200").content
+
+    request = Request(APIRequestFactory().get("/api/v1/datasets/"))
+    rows = DatasetViewSet().base_queryset().filter(pk__in=[d.pk for d in listed])
+    rows = list(rows.order_by("updated_at", "id"))
+    context = {
+        "request": request,
+        "downloadable_ids": {d.pk for d in rows if can(partner_member, Action.DOWNLOAD, d)},
+    }
+    assert 0 < len(context["downloadable_ids"]) < len(rows), "the page should show both answers"
+    results = [_reference(DatasetOutput, dataset, context) for dataset in rows]
+    assert body == _json({"next": None, "previous": None, "results": results})
 
 
 def test_the_fast_output_reads_the_prefetched_lists_and_falls_back_to_the_relations(datasets):

@@ -1,5 +1,7 @@
 """Pieces every resource uses: the problem body, the resource base, user references."""
 
+from datetime import datetime
+
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -80,6 +82,11 @@ def timestamp(value, zone) -> str | None:
         return None
     text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def text_timestamp(text: str | None, zone) -> str | None:
+    """`timestamp()` of a time PostgreSQL sent as text (ISO 8601 with its offset)."""
+    return None if text is None else timestamp(datetime.fromisoformat(text), zone)
 
 
 def uuid_text(value) -> str | None:

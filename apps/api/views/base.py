@@ -20,6 +20,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from apps.access.policy import Action, annotate_allowed, can, visible
+from apps.access.policy.subjects import shared_subqueries
 from apps.api.problems import PROBLEM_CONTENT_TYPE, PreconditionFailed
 from apps.api.schema import ApiAutoSchema
 from apps.api.serializers.common import ProblemSerializer
@@ -122,9 +123,13 @@ class ResourceViewSet(viewsets.GenericViewSet):
         return queryset
 
     def get_queryset(self):
-        queryset = visible(self.request.user, self.base_queryset())
-        for action in self.row_actions:
-            queryset = annotate_allowed(self.request.user, queryset, action, allowed_column(action))
+        # The filter and the per-row columns go into one statement, so they may share the
+        # user's subqueries (built once instead of once per rule; the SQL is the same).
+        with shared_subqueries():
+            queryset = visible(self.request.user, self.base_queryset())
+            for action in self.row_actions:
+                column = allowed_column(action)
+                queryset = annotate_allowed(self.request.user, queryset, action, column)
         return queryset
 
     def get_serializer_class(self):

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from apps.access.policy import Action, can, visible
 from apps.api.filters import SyncFilterSet, search_filter, uuid_filter
+from apps.api.rows import dataset_rows, files_by_dataset, organisations_by_dataset, page_key
 from apps.api.serializers.items import (
     DatasetCreateInput,
     DatasetFileOutput,
@@ -31,12 +32,14 @@ from apps.api.serializers.items import (
     ProtocolUpdateInput,
     ProtocolVersionOutput,
     ReasonInput,
+    dataset_rows_output,
 )
 from apps.api.serializers.uploads import FileUploadInput, VersionUploadInput
 from apps.api.views.base import (
     ETAG_HEADER,
     IF_MATCH,
     ResourceViewSet,
+    allowed_column,
     etag_for,
     ids_where,
     problems,
@@ -288,6 +291,24 @@ class DatasetViewSet(ItemWritesMixin, ResourceViewSet):
 
     def extra_context(self, objects) -> dict:
         return {"downloadable_ids": ids_where(self.request.user, Dataset, objects, Action.DOWNLOAD)}
+
+    def list(self, request, *args, **kwargs):
+        """The list as plain rows (`apps.api.rows`): the same statements and representation
+        as the generic list, without a model instance per dataset, file or organisation."""
+        download = allowed_column(Action.DOWNLOAD)
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(dataset_rows(queryset, download_column=download))
+        ids = [row.key for row in page]
+        data = dataset_rows_output(
+            page,
+            files=files_by_dataset(ids) if ids else {},
+            organisations=organisations_by_dataset(ids) if ids else {},
+            download_column=download,
+            context=self.get_serializer_context(),
+        )
+        return self.get_paginated_response(data)
+
+    page_key = staticmethod(page_key)
 
     def create(self, request, *args, **kwargs):
         return self.create_item(DatasetCreateInput, dataset_services.dataset_create)
