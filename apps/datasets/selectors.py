@@ -1,16 +1,16 @@
 """Reads for datasets. Visibility always comes from the policy module, as one SQL filter."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 
 from apps.access.policy import Action, get_for_user, visible
 from apps.core.models import AccessTier
-from apps.core.widgets import RenderedOptions
 from apps.datasets.models import Dataset, DatasetFile
 from apps.organisations.models import Affiliation, OrganisationStatus
-from apps.projects.filter_cache import cached_options
 from apps.projects.models import Membership, Partner, PartnerStatus, Project
+
+SUGGESTIONS = 20  # at most this many type-ahead suggestions per keystroke
 
 SORTABLE = {
     "title": ("title",),
@@ -29,17 +29,28 @@ def datasets_visible_to(
     user,
     *,
     project=None,
+    project_name: str = "",
     disease_area=None,
     tier: str = "",
     search: str = "",
     sort: str = "title",
+    match_nothing: bool = False,
 ) -> QuerySet:
-    """Datasets `user` may see, filtered; one statement (visibility is embedded subqueries)."""
+    """Datasets `user` may see, filtered; one statement (visibility is embedded subqueries).
+
+    `project` is one project (already checked visible); `project_name` matches the acronym or
+    title of projects `user` may see, so the text can never probe a hidden project's title.
+    `match_nothing`: a filter value was refused (e.g. a project `user` may not see)."""
     datasets = dataset_list_queryset()
     if project is not None:
         # Before `visible`: the policy can then use what it knows of this one project.
         datasets = datasets.filter(project=project)
     datasets = visible(user, datasets)
+    if match_nothing:
+        datasets = datasets.none()
+    if project is None and project_name:
+        named = visible(user, Project.objects.filter(name_matches_q(project_name)), Action.VIEW)
+        datasets = datasets.filter(project__in=named.values("pk"))
     if disease_area is not None:
         # A subquery, not a join through the M2M: a project in two areas must not list twice.
         datasets = datasets.filter(
@@ -170,23 +181,24 @@ def member_organisation_id(user, project):
     )
 
 
-def project_filter_options(user) -> RenderedOptions:
-    """The list's project filter (thousands of projects at scale), cached per audience."""
-    return cached_options(
-        "dataset-projects",
-        user,
-        lambda: [
-            ("", "Any project"),
-            *projects_with_visible_datasets(user).values_list("pk", "acronym"),
-        ],
+def name_matches_q(text: str) -> Q:
+    return Q(acronym__icontains=text) | Q(title__icontains=text)
+
+
+def suggested_projects(user, text: str, limit: int = SUGGESTIONS) -> QuerySet:
+    """Type-ahead for the list's project filter: up to `limit` projects `user` may see, with
+    a dataset `user` may see, whose acronym or title contains `text`; acronyms starting with
+    it first. The text narrows the projects before their datasets are looked at, so the cost
+    follows the matching projects, not the 100,000 datasets."""
+    datasets = visible(user, Dataset.objects.filter(project_id=OuterRef("pk")))
+    projects = visible(user, Project.objects.filter(name_matches_q(text)), Action.VIEW)
+    starts = Case(
+        When(acronym__istartswith=text, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
     )
-
-
-def projects_with_visible_datasets(user) -> QuerySet:
-    """Projects for the list's filter: those with a dataset `user` may see (one statement)."""
-    datasets = visible(user, Dataset.objects.all()).values("project_id")
     return (
-        visible(user, Project.objects.filter(pk__in=datasets), Action.VIEW)
+        projects.filter(Exists(datasets))
         .only("acronym", "title")
-        .order_by("acronym")
+        .order_by(starts, "acronym")[:limit]
     )

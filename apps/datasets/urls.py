@@ -6,6 +6,7 @@ app_name = "datasets"
 
 urlpatterns = [
     path("", views.dataset_list, name="list"),
+    path("suggest/projects/", views.project_suggestions, name="project_suggestions"),
     path("project/<uuid:project_pk>/", views.project_dataset_list, name="project_list"),
     path("project/<uuid:project_pk>/new/", views.dataset_create, name="create"),
     path("<uuid:pk>/", views.dataset_detail, name="detail"),

@@ -18,7 +18,6 @@ from apps.core.uploads import (
     streaming_uploads,
     too_large_refusal,
 )
-from apps.core.widgets import LargeSelect
 from apps.datasets import services
 from apps.datasets.forms import DatasetForm, DatasetRetireForm, UploadForm, with_upload_refusal
 from apps.datasets.models import DatasetStatus
@@ -31,33 +30,31 @@ from apps.datasets.selectors import (
     dataset_named_organisations,
     datasets_visible_to,
     member_organisation_id,
-    project_filter_options,
     project_get_for_user,
+    suggested_projects,
 )
 from apps.diseases.models import DiseaseArea
+from apps.projects.filter_cache import (
+    MAX_TEXT,
+    CountedPaginator,
+    cached_count,
+    suggestion_text,
+    suggestions_cache_headers,
+)
 from apps.projects.models import Project
 
 PAGE_SIZE = 25
 
 
-def _list_filters(request, user):
-    """Parsed filters; unknown or invisible values are ignored rather than trusted."""
+def _list_filters(request, user) -> dict:
+    """Parsed filters for `datasets_visible_to`; an unknown tier or sort is ignored."""
     params = request.GET
-    project = disease_area = None
-    if params.get("project"):
-        try:
-            project = (
-                visible(user, Project.objects.all(), Action.VIEW)
-                .filter(pk=params["project"])
-                .first()
-            )
-        except ValidationError:
-            project = None
+    disease_area = None
     if params.get("disease_area"):
         disease_area = DiseaseArea.objects.filter(slug=params["disease_area"]).first()
     tier = params.get("tier", "")
     return {
-        "project": project,
+        **_project_filter(user, params),
         "disease_area": disease_area,
         "tier": tier if tier in AccessTier.values else "",
         "search": params.get("q", "").strip()[:200],
@@ -65,11 +62,37 @@ def _list_filters(request, user):
     }
 
 
+def _project_filter(user, params) -> dict:
+    """The project filter: `project` (a uuid: one project, from links and picked suggestions)
+    or `project_name` (text: acronym or title contains it).
+
+    The form sends both, the text holding the chosen project's acronym; text changed by the
+    person replaces the choice, and empty text removes it. A uuid that is malformed, unknown
+    or not visible matches nothing, the same for all three, so it reveals nothing."""
+    name = params.get("project_name", "").strip()[:MAX_TEXT]
+    if not params.get("project"):
+        return {"project": None, "project_name": name, "match_nothing": False}
+    project = _visible_project(user, params["project"])
+    if project is None:
+        return {"project": None, "project_name": "", "match_nothing": True}
+    if "project_name" in params and name.casefold() != project.acronym.casefold():
+        return {"project": None, "project_name": name, "match_nothing": False}
+    return {"project": project, "project_name": "", "match_nothing": False}
+
+
+def _visible_project(user, pk: str):
+    try:
+        return visible(user, Project.objects.all(), Action.VIEW).filter(pk=pk).first()
+    except ValidationError:  # not a uuid
+        return None
+
+
 def dataset_list(request):
     """Every dataset the person may see, across projects."""
     filters = _list_filters(request, request.user)
     datasets = datasets_visible_to(request.user, **filters)
-    page_obj = Paginator(datasets, PAGE_SIZE).get_page(request.GET.get("page"))
+    count = cached_count("datasets", request.user, _count_key(filters), datasets)
+    page_obj = CountedPaginator(datasets, PAGE_SIZE, count=count).get_page(request.GET.get("page"))
     return render(
         request,
         "datasets/dataset_list.html",
@@ -78,25 +101,43 @@ def dataset_list(request):
             "filters": filters,
             "tiers": AccessTier.choices,
             "disease_areas": DiseaseArea.objects.order_by("name").only("name", "slug"),
-            "project_select": _project_select(request.user, filters["project"]),
+            "project_missing": filters["match_nothing"],
         },
     )
 
 
-def _project_select(user, chosen) -> str:
-    """The project filter, one option per project with a dataset `user` may see; "" when
-    there is none to choose."""
-    options = project_filter_options(user)
-    if options.size < 2:
-        return ""
-    widget = LargeSelect(attrs={"class": "form-select", "id": "filter-project"}, choices=options)
-    return widget.render("project", str(chosen.pk) if chosen else None)
+def _count_key(filters: dict) -> tuple:
+    """Every filter that narrows the rows (not the sort), as plain values."""
+    project, area = filters["project"], filters["disease_area"]
+    return (
+        str(project.pk) if project else "",
+        filters["project_name"],
+        str(area.pk) if area else "",
+        filters["tier"],
+        filters["search"],
+        filters["match_nothing"],
+    )
+
+
+@require_safe
+def project_suggestions(request):
+    """Type-ahead options for the list's project filter (`<option>`s of a `<datalist>`): only
+    projects with a dataset the person may see."""
+    text = suggestion_text(request, "project_name")
+    projects = suggested_projects(request.user, text) if text else []
+    response = render(request, "datasets/_project_suggestions.html", {"projects": projects})
+    return suggestions_cache_headers(response)
 
 
 def project_dataset_list(request, project_pk):
     """A project's datasets (the project page's "Datasets" section links here)."""
     project = project_get_for_user(request.user, project_pk)
-    filters = {**_list_filters(request, request.user), "project": project}
+    filters = {
+        **_list_filters(request, request.user),
+        "project": project,
+        "project_name": "",
+        "match_nothing": False,
+    }
     datasets = datasets_visible_to(request.user, **filters)
     page_obj = Paginator(datasets, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

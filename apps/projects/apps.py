@@ -12,10 +12,10 @@ class ProjectsConfig(AppConfig):
 
         # Every app's `project_sections.py` registers its part of the project page.
         autodiscover_modules("project_sections")
-        self._forget_cached_filters_on_change()
+        self._forget_cached_counts_on_change()
 
     @staticmethod
-    def _forget_cached_filters_on_change() -> None:
+    def _forget_cached_counts_on_change() -> None:
         from django.apps import apps
         from django.db.models.signals import m2m_changed, post_delete, post_save
 

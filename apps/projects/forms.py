@@ -4,10 +4,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from apps.core.widgets import LargeSelect
 from apps.diseases.models import DiseaseArea
 from apps.diseases.selectors import disease_area_tree
 from apps.organisations.models import Organisation, OrganisationKind, OrganisationStatus
+from apps.projects.filter_cache import MAX_TEXT
 from apps.projects.models import (
     Biomarker,
     MembershipRole,
@@ -276,13 +276,17 @@ class CatalogueForm(forms.Form):
         label="Disease area",
         empty_label="Any disease area",
     )
+    # A partner organisation: `organisation` (a slug) is one exactly, from links and picked
+    # suggestions; `organisation_name` is text its name contains. Thousands of organisations
+    # at scale, so a text field with type-ahead suggestions rather than a <select>.
     organisation = forms.ModelChoiceField(
         queryset=Organisation.objects.none(),
         to_field_name="slug",
         required=False,
-        label="Partner organisation",
-        empty_label="Any organisation",
-        widget=LargeSelect,
+        widget=forms.HiddenInput,
+    )
+    organisation_name = forms.CharField(
+        label="Partner organisation", required=False, max_length=MAX_TEXT
     )
     kind = forms.ChoiceField(
         choices=[("", "Any kind"), *OrganisationKind.choices],
@@ -300,13 +304,27 @@ class CatalogueForm(forms.Form):
         choices=[("", "Relevance"), *[(key, key) for key in SORTS]], required=False
     )
 
-    def __init__(self, *args, organisations, organisation_options, **kwargs):
-        """`organisations` checks a submitted organisation; `organisation_options` (the same
-        organisations as prebuilt, cacheable markup) is what the large select shows."""
+    def __init__(self, *args, organisations, **kwargs):
+        """`organisations`: those the person may filter by (a submitted slug is checked)."""
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
-        self.fields["organisation"].widget.choices = organisation_options
         self.fields["disease_area"].choices = [
             ("", "Any disease area"),
             *[(area.slug, f"{'— ' * depth}{area.name}") for area, depth in disease_area_tree()],
         ]
+
+    def clean(self):
+        """The form sends both organisation fields, the text holding the chosen organisation's
+        name: text the person changed replaces the choice, and empty text removes it. A link
+        sends only the slug."""
+        data = super().clean()
+        chosen, name = data.get("organisation"), data.get("organisation_name", "")
+        if (
+            chosen
+            and "organisation_name" in self.data
+            and name.casefold() != chosen.name.casefold()
+        ):
+            data["organisation"] = None
+        if data.get("organisation"):
+            data["organisation_name"] = ""
+        return data

@@ -6,6 +6,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Exists,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -32,6 +33,7 @@ from apps.projects.models import (
 )
 from apps.projects.search import project_search
 
+SUGGESTIONS = 20  # at most this many type-ahead suggestions per keystroke
 # Catalogue sort keys → ORDER BY; "relevance" only means something with a search text.
 SORTS = {
     "title": ("title",),
@@ -51,6 +53,7 @@ class CatalogueFilters:
     q: str = ""
     disease_areas: list = field(default_factory=list)  # DiseaseArea instances
     organisation: Organisation | None = None
+    organisation_name: str = ""  # part of a partner organisation's name (when no `organisation`)
     organisation_kind: str = ""
     status: str = ""
     sort: str = ""
@@ -118,6 +121,9 @@ def catalogue(user, filters: CatalogueFilters) -> QuerySet:
         projects = projects.filter(Exists(links))
     if filters.organisation is not None:
         projects = projects.filter(_partner_filter(user, Q(organisation=filters.organisation)))
+    elif filters.organisation_name:
+        named = Organisation.objects.approved().filter(name__icontains=filters.organisation_name)
+        projects = projects.filter(_partner_filter(user, Q(organisation__in=named)))
     if filters.organisation_kind:
         projects = projects.filter(
             _partner_filter(user, Q(organisation__kind=filters.organisation_kind))
@@ -154,6 +160,17 @@ def catalogue_partner_organisations(user) -> QuerySet:
         .only("id", "name", "slug")
         .order_by("name")
     )
+
+
+def suggested_partner_organisations(user, text: str, limit: int = SUGGESTIONS) -> QuerySet:
+    """Type-ahead for the catalogue's partner filter: up to `limit` of the organisations
+    `catalogue_partner_organisations(user)` offers whose name contains `text`, names starting
+    with it first."""
+    starts = Case(
+        When(name__istartswith=text, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    organisations = catalogue_partner_organisations(user).filter(name__icontains=text)
+    return organisations.order_by(starts, "name")[:limit]
 
 
 def insider_projects(user) -> QuerySet:

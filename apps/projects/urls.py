@@ -6,6 +6,12 @@ app_name = "projects"
 
 urlpatterns = [
     path("", catalogue.catalogue, name="catalogue"),
+    # Two segments, so no project slug can shadow it (`<slug>/organisations/` is no page).
+    path(
+        "suggest/organisations/",
+        catalogue.organisation_suggestions,
+        name="organisation_suggestions",
+    ),
     path("propose/", catalogue.propose, name="propose"),
     path("mine/", catalogue.mine, name="mine"),
     path("staff/", staff.queue, name="staff_queue"),

@@ -1,12 +1,12 @@
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from apps.diseases.models import DiseaseArea
 from apps.organisations.models import OrganisationKind
 from apps.projects.filter_cache import GENERATION_KEY
 from apps.projects.models import PartnerRole, Project, ProjectStatus, SummaryVisibility
+from tests.organisations.factories import OrganisationFactory
 from tests.projects.factories import PartnerFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -140,49 +140,115 @@ def test_partner_filter_offers_only_organisations_whose_partnership_is_public(
     assert list(offered) == [other_org]  # the lead of the members-only project, not its partner
 
 
-def offered_options(response) -> str:
+SUGGEST_URL = "/projects/suggest/organisations/"
+
+
+def suggested(client, text: str) -> list[str]:
+    response = client.get(SUGGEST_URL, {"organisation_name": text})
+    assert response.status_code == 200
     body = response.content.decode()
-    start = body.index('name="organisation"')
-    return body[start : body.index("</select>", start)]
+    return [part.split('"', 1)[0] for part in body.split('<option value="')[1:]]
 
 
-def test_partner_filter_options_are_cached_and_a_new_partnership_shows_at_once(
-    client, project, other_org
+def test_the_partner_filter_is_a_labelled_text_field_not_a_select_of_every_organisation(
+    client, project
 ):
-    first = CaptureQueriesContext(connection)
-    with first:
-        assert "Diagnostix" not in offered_options(client.get(URL))
-    again = CaptureQueriesContext(connection)
-    with again:
-        client.get(URL)
-    assert len(again) == len(first) - 1  # the organisations query is answered by the cache
-
-    PartnerFactory(project=project, organisation=other_org)
-    assert '<option value="diagnostix">Diagnostix</option>' in offered_options(client.get(URL))
+    body = client.get(URL).content.decode()
+    assert 'for="id_organisation_name">Partner organisation</label>' in body
+    assert 'id="id_organisation_name" name="organisation_name"' in body
+    assert f'hx-get="{SUGGEST_URL}"' in body
+    assert '<select name="organisation"' not in body
+    assert "<option" not in body.split('id="id_organisation_name"')[1].split("</datalist>")[0]
 
 
-def test_partner_filter_options_of_a_signed_in_person_are_never_shown_to_others(
+def test_partner_name_filter_matches_part_of_the_name_ignoring_case(
+    client, project, secret_project
+):
+    assert titles(client.get(URL, {"organisation_name": "PHARMA"})) == ["RESPIRE"]
+    assert titles(client.get(URL, {"organisation_name": "gnost"})) == ["SECRETX"]
+    assert titles(client.get(URL, {"organisation_name": "nobody at all"})) == []
+
+
+def test_partner_name_filter_does_not_reveal_partners_of_members_only_projects(
+    client, secret_project, partner_org, login, outsider
+):
+    PartnerFactory(project=secret_project, organisation=partner_org)
+    assert titles(client.get(URL, {"organisation_name": "university"})) == []
+    assert titles(login(outsider).get(URL, {"organisation_name": "university"})) == ["SECRETX"]
+
+
+def test_suggestions_offer_only_organisations_whose_partnership_the_person_may_see(
     client, secret_project, partner_org, outsider, unaffiliated, login
 ):
     PartnerFactory(project=secret_project, organisation=partner_org)
-    anonymous = offered_options(client.get(URL))
-    insider = offered_options(login(outsider).get(URL))  # in the consortium of SECRETX
-    stranger = offered_options(login(unaffiliated).get(URL))
-    client.logout()
-    assert partner_org.name in insider
-    assert partner_org.name not in anonymous
-    assert partner_org.name not in stranger
-    assert partner_org.name not in offered_options(client.get(URL))
+    assert suggested(client, "diag") == ["Diagnostix"]  # the lead of SECRETX is public
+    assert suggested(client, "univ") == []  # its partner is not
+    assert suggested(login(unaffiliated), "univ") == []
+    assert suggested(login(outsider), "univ") == ["University of Example"]  # an insider
+    assert suggested(login(outsider), "u") == []  # one letter is not enough to suggest
 
 
-def test_the_chosen_partner_stays_selected_in_the_cached_options(client, project, lead_org):
-    client.get(URL)  # fills the cache
-    options = offered_options(client.get(URL, {"organisation": lead_org.slug}))
-    assert f'<option value="{lead_org.slug}" selected>' in options
-    assert options.count(" selected") == 1
+def test_suggestions_put_names_starting_with_the_text_first(client, project, lead_org):
+    other = ProjectFactory(acronym="ARMA")
+    pharma_lab = OrganisationFactory(name="Armapharm Labs")
+    PartnerFactory(project=other, organisation=pharma_lab, role=PartnerRole.LEAD)
+    assert suggested(client, "pharm") == ["Pharmacorp", "Armapharm Labs"]
 
 
-def test_partner_filter_options_are_renewed_again_when_a_change_commits(
+def test_a_suggestion_carries_the_organisation_slug(client, project, lead_org):
+    body = client.get(SUGGEST_URL, {"organisation_name": "pharma"}).content.decode()
+    assert body.strip() == f'<option value="Pharmacorp" data-choice="{lead_org.slug}"></option>'
+
+
+def test_suggestions_are_private_and_refuse_bad_input(client, project):
+    response = client.get(SUGGEST_URL, {"organisation_name": "pharma"})
+    assert "private" in response["Cache-Control"]
+    assert client.get(SUGGEST_URL, {"organisation_name": "x" * 201}).status_code == 400
+    assert client.post(SUGGEST_URL, {"organisation_name": "pharma"}).status_code == 405
+
+
+def test_a_partner_link_filters_by_that_organisation_and_shows_how_to_remove_it(
+    client, project, secret_project, lead_org
+):
+    response = client.get(URL, {"organisation": lead_org.slug, "status": "active"})
+    assert titles(response) == ["RESPIRE"]
+    body = response.content.decode()
+    assert "Showing <strong>Pharmacorp</strong> only." in body
+    assert f'name="organisation" value="{lead_org.slug}"' in body
+    assert 'name="organisation_name" value="Pharmacorp"' in body
+    assert '<a href="?status=active">Remove' in body
+
+
+def test_the_submitted_form_keeps_the_chosen_partner_while_its_text_is_unchanged(
+    client, project, secret_project, lead_org
+):
+    chosen = {"organisation": lead_org.slug}
+    assert titles(client.get(URL, {**chosen, "organisation_name": "pharmacorp"})) == ["RESPIRE"]
+    assert titles(client.get(URL, {**chosen, "organisation_name": "diagnostix"})) == ["SECRETX"]
+    assert len(titles(client.get(URL, {**chosen, "organisation_name": ""}))) == 2
+
+
+def test_a_partner_the_person_may_not_filter_by_matches_nothing_and_reveals_nothing(
+    client, secret_project, partner_org
+):
+    PartnerFactory(project=secret_project, organisation=partner_org)
+    for slug in (partner_org.slug, "no-such-organisation"):
+        response = client.get(URL, {"organisation": slug})
+        assert response.status_code == 200
+        assert titles(response) == []
+        body = response.content.decode()
+        assert "it does not exist or you may not see it" in body
+        assert partner_org.name not in body
+
+
+def test_an_overlong_partner_name_matches_nothing_and_says_why(client, project):
+    response = client.get(URL, {"organisation_name": "x" * 201})
+    assert response.status_code == 200
+    assert titles(response) == []
+    assert 'aria-invalid="true"' in response.content.decode()
+
+
+def test_cached_counts_are_renewed_again_when_a_change_commits(
     project, other_org, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

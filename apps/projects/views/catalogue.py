@@ -5,9 +5,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from apps.projects import selectors
-from apps.projects.filter_cache import partner_filter_options
+from apps.projects.filter_cache import suggestion_text, suggestions_cache_headers
 from apps.projects.forms import CatalogueForm, ProjectProposeForm, apply_service_errors
 from apps.projects.selectors import CatalogueFilters
 from apps.projects.services import project_propose
@@ -26,25 +27,41 @@ def _filters(form: CatalogueForm) -> CatalogueFilters:
         q=data.get("q", ""),
         disease_areas=[area] if area else [],
         organisation=data.get("organisation"),
+        organisation_name=data.get("organisation_name", ""),
         organisation_kind=data.get("kind", ""),
         status=data.get("status", ""),
         sort=data.get("sort", ""),
-        match_nothing=bool({"organisation", "disease_area", "kind", "status"} & set(form.errors)),
+        match_nothing=bool(
+            {"organisation", "organisation_name", "disease_area", "kind", "status"}
+            & set(form.errors)
+        ),
     )
 
 
 def catalogue(request):
     organisations = selectors.catalogue_partner_organisations(request.user)
-    form = CatalogueForm(
-        request.GET or None,
-        organisations=organisations,
-        organisation_options=partner_filter_options(request.user, organisations),
-    )
+    form = CatalogueForm(request.GET or None, organisations=organisations)
     filters = _filters(form) if request.GET else CatalogueFilters()
     projects = selectors.catalogue(request.user, filters)
     page_obj = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page_obj": page_obj, "filters": filters}
+    context = {
+        "form": form,
+        "page_obj": page_obj,
+        "filters": filters,
+        "organisation_missing": "organisation" in form.errors,
+    }
     return render(request, "projects/catalogue.html", context)
+
+
+@require_safe
+def organisation_suggestions(request):
+    """Type-ahead options for the catalogue's partner filter (`<option>`s of a `<datalist>`):
+    only organisations the partner filter may offer this person."""
+    text = suggestion_text(request, "organisation_name")
+    organisations = selectors.suggested_partner_organisations(request.user, text) if text else []
+    context = {"organisations": organisations}
+    response = render(request, "projects/_organisation_suggestions.html", context)
+    return suggestions_cache_headers(response)
 
 
 @login_required
