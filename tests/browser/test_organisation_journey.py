@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from apps.organisations.models import Affiliation, Invitation
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from tests.browser.console import watch_for_errors
 
 NEW_PASSWORD = "plum-orchard-42-lantern"
 
@@ -35,17 +36,8 @@ def _sign_in(page, email: str, password: str = DEFAULT_PASSWORD) -> None:
 
 @pytest.mark.browser
 def test_an_organisation_is_proposed_approved_and_joined(page, transactional_db):
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
     # The invitation error pages answer 410/403 on purpose; Chromium logs those statuses.
-    page.on(
-        "console",
-        lambda msg: (
-            msg.type == "error"
-            and not msg.text.startswith("Failed to load resource")
-            and problems.append(msg.text)
-        ),
-    )
+    problems = watch_for_errors(page)
     UserFactory(email="proposer@kelvin.ac.uk", first_name="Priya", last_name="Proposer")
     UserFactory(email="staff@stratum.test", is_staff=True, is_superuser=True)
     UserFactory(email="guest@elsewhere.test", first_name="Gus", last_name="Guest")

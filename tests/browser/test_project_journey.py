@@ -9,6 +9,7 @@ from apps.diseases.models import DiseaseArea
 from apps.organisations.models import AffiliationRole, OrganisationKind
 from apps.projects.models import Membership, Partner, PartnerStatus, Project, ProjectStatus
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from tests.browser.console import watch_for_errors
 from tests.organisations.factories import AffiliationFactory, OrganisationFactory
 
 
@@ -40,16 +41,7 @@ def _people():
 
 @pytest.mark.browser
 def test_project_is_proposed_activated_joined_and_staffed(page, transactional_db):
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on(
-        "console",
-        lambda msg: (
-            msg.type == "error"
-            and not msg.text.startswith("Failed to load resource")
-            and problems.append(msg.text)
-        ),
-    )
+    problems = watch_for_errors(page)
     university, member, asthma = _people()
 
     # 1. Cora proposes a project for her organisation.

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from apps.core.models import AccessTier
 from apps.projects.models import PartnerRole
+from tests.browser.console import watch_for_errors
 from tests.browser.test_accessibility import AXE_SOURCE, axe_violations, describe
 from tests.datasets.factories import DatasetFactory
 from tests.projects.factories import PartnerFactory, ProjectFactory
@@ -21,21 +22,6 @@ def _sign_in(context, base_url: str, user) -> None:
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
-
-
-def _watch_for_errors(page) -> list[str]:
-    """Script errors and CSP refusals (Chromium reports both on the console)."""
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on(
-        "console",
-        lambda msg: (
-            msg.type == "error"
-            and not msg.text.startswith("Failed to load resource")
-            and problems.append(msg.text)
-        ),
-    )
-    return problems
 
 
 @pytest.fixture
@@ -57,7 +43,7 @@ def test_typing_a_project_and_picking_a_suggestion_filters_by_exactly_that_proje
     page, live_server, datasets_world, partner_member
 ):
     project = datasets_world
-    problems = _watch_for_errors(page)
+    problems = watch_for_errors(page)
     page.context.add_init_script(path=str(AXE_SOURCE))
     _sign_in(page.context, live_server.url, partner_member)
     page.goto("/datasets/")
@@ -117,7 +103,7 @@ def test_an_anonymous_visitor_picks_a_partner_organisation_in_the_catalogue(
 ):
     other = ProjectFactory(acronym="DIAG", title="Diagnostic markers")
     PartnerFactory(project=other, organisation=other_org, role=PartnerRole.LEAD)
-    problems = _watch_for_errors(page)
+    problems = watch_for_errors(page)
     page.context.add_init_script(path=str(AXE_SOURCE))
     page.goto("/projects/")
 

@@ -127,12 +127,17 @@ def test_suggestions_refuse_other_methods(client, partner_member):
     assert client.post(SUGGEST_URL, {"project_name": "resp"}).status_code == 405
 
 
-def test_a_project_link_filters_by_that_project_and_shows_how_to_remove_it(
-    client, partner_member, partner_org, project, consortium_dataset
-):
+@pytest.fixture
+def follow_up_dataset(partner_org):
+    """A consortium dataset of a second project whose acronym contains "RESPIRE"."""
     other = ProjectFactory(acronym="RESPIRE2", title="Respiratory follow-up")
     PartnerFactory(project=other, organisation=partner_org)
-    DatasetFactory(project=other, title="Follow-up", access_tier=AccessTier.CONSORTIUM)
+    return DatasetFactory(project=other, title="Follow-up", access_tier=AccessTier.CONSORTIUM)
+
+
+def test_a_project_link_filters_by_that_project_and_shows_how_to_remove_it(
+    client, partner_member, project, consortium_dataset, follow_up_dataset
+):
     client.force_login(partner_member)
     response = client.get(LIST_URL, {"project": str(project.pk), "tier": "consortium"})
     assert titles(response) == [consortium_dataset.title]  # not RESPIRE2's, though "RESPIRE" in it
@@ -144,11 +149,8 @@ def test_a_project_link_filters_by_that_project_and_shows_how_to_remove_it(
 
 
 def test_the_submitted_form_keeps_the_chosen_project_while_its_text_is_unchanged(
-    client, partner_member, partner_org, project, consortium_dataset
+    client, partner_member, project, consortium_dataset, follow_up_dataset
 ):
-    other = ProjectFactory(acronym="RESPIRE2", title="Respiratory follow-up")
-    PartnerFactory(project=other, organisation=partner_org)
-    DatasetFactory(project=other, title="Follow-up", access_tier=AccessTier.CONSORTIUM)
     client.force_login(partner_member)
     chosen = {"project": str(project.pk)}
     assert titles(client.get(LIST_URL, {**chosen, "project_name": "respire"})) == [
