@@ -4,7 +4,7 @@ services, and downloads through the same policy check as the site (404 unless al
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from apps.access.policy import Action, can, visible
 from apps.api.filters import SyncFilterSet, search_filter, uuid_filter
 from apps.api.rows import dataset_rows, files_by_dataset, organisations_by_dataset, page_key
+from apps.api.rules import dataset_download_among_visible
 from apps.api.serializers.items import (
     DatasetCreateInput,
     DatasetFileOutput,
@@ -288,6 +289,14 @@ class DatasetViewSet(ItemWritesMixin, ResourceViewSet):
                 to_attr="file_list",
             ),
         )
+
+    def annotate_row_action(self, queryset, action: str):
+        if action != Action.DOWNLOAD:
+            return super().annotate_row_action(queryset, action)
+        allowed = ExpressionWrapper(
+            dataset_download_among_visible(self.request.user), output_field=BooleanField()
+        )
+        return queryset.annotate(**{allowed_column(action): allowed})
 
     def extra_context(self, objects) -> dict:
         return {"downloadable_ids": ids_where(self.request.user, Dataset, objects, Action.DOWNLOAD)}
