@@ -302,8 +302,9 @@ class DatasetViewSet(ItemWritesMixin, ResourceViewSet):
         return {"downloadable_ids": ids_where(self.request.user, Dataset, objects, Action.DOWNLOAD)}
 
     def list(self, request, *args, **kwargs):
-        """The list as plain rows (`apps.api.rows`): the same statements and representation
-        as the generic list, without a model instance per dataset, file or organisation."""
+        # The list as plain rows (`apps.api.rows`): the same statements and representation
+        # as the generic list, without a model instance per dataset, file or organisation.
+        # (A comment, not a docstring: drf-spectacular would publish a docstring.)
         download = allowed_column(Action.DOWNLOAD)
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(dataset_rows(queryset, download_column=download))
