@@ -1,6 +1,6 @@
 """The dataset list's `can_download` is the policy's download rule.
 
-The listing computes it with `dataset_download_among_visible` (the rule less the view rule
+The listing computes it with `dataset_download_among_visible_q` (the rule less the view rule
 the listing already filters by). These tests pin that this is exactly the policy's rule: as
 SQL, so that a change to the rule in `apps/access/policy/` fails here rather than leaving the
 API's flag behind, and as answers, for every persona of the policy matrix."""
@@ -11,8 +11,8 @@ import pytest
 from django.core.exceptions import EmptyResultSet
 
 from apps.access.policy import Action, can, rule_for
+from apps.access.policy.items import dataset_download_among_visible_q
 from apps.access.policy.subjects import is_signed_in, is_staff
-from apps.api.rules import dataset_download_among_visible
 from apps.datasets.models import Dataset
 from tests.access.test_policy_matrix import ROLES, world  # noqa: F401 (fixture)
 from tests.api.conftest import client_for
@@ -34,7 +34,7 @@ def test_view_rule_and_download_among_visible_make_the_policys_download_rule(wor
     users, _datasets = world
     user = users[role]
     policy = rule_for(Dataset, Action.DOWNLOAD)(user)
-    among_visible = dataset_download_among_visible(user)
+    among_visible = dataset_download_among_visible_q(user)
     if is_staff(user) or not is_signed_in(user):
         assert _sql(among_visible) == _sql(policy), "staff and anonymous get the whole rule"
     else:

@@ -7,7 +7,7 @@ from django.db.models import BooleanField, ExpressionWrapper
 from django.test.utils import CaptureQueriesContext
 
 from apps.access.policy import Action, annotate_allowed, can, visible
-from apps.api.rules import dataset_download_among_visible
+from apps.access.policy.items import dataset_download_among_visible_q
 from apps.api.views.base import allowed_column
 from apps.api.views.items import DatasetViewSet
 from apps.core.models import AccessTier
@@ -97,7 +97,7 @@ def test_the_listing_statement_is_the_same_when_its_rules_share_subqueries(partn
     view.request = rf.get("/api/v1/datasets/")
     view.request.user = partner_member
     download = ExpressionWrapper(
-        dataset_download_among_visible(partner_member), output_field=BooleanField()
+        dataset_download_among_visible_q(partner_member), output_field=BooleanField()
     )
     apart = visible(partner_member, view.base_queryset()).annotate(
         **{allowed_column(Action.DOWNLOAD): download}

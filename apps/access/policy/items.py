@@ -109,11 +109,31 @@ def dataset_view_q(user, prefix: str = "") -> Q:
 def dataset_download_q(user, prefix: str = "") -> Q:
     if not is_signed_in(user):
         return NOTHING
+    non_staff_view = dataset_view_q(_NotStaff(user), prefix)
+    return non_staff_view & _files_or_grant_q(user, prefix)
+
+
+def _files_or_grant_q(user, prefix: str) -> Q:
+    """The download rule beyond seeing the dataset: its tier's file rule, or an active grant."""
     controlled = tier_q(AccessTier.CONTROLLED, prefix) & Q(
         **{f"{prefix}id__one_of": active_grant_dataset_ids(user)}
     )
-    non_staff_view = dataset_view_q(_NotStaff(user), prefix)
-    return non_staff_view & (item_files_q(user, Dataset, prefix) | controlled)
+    return item_files_q(user, Dataset, prefix) | controlled
+
+
+def dataset_download_among_visible_q(user) -> Q:
+    """`dataset_download_q` for datasets already narrowed to those `user` may view (a listing
+    that filters by the view rule and shows a download column).
+
+    The rule is "the view rule of the user without staff powers, and the files-or-grant
+    rule". For a signed-in user who is not staff the first half is the very view rule the
+    listing filters by, so on a listed row only the second half decides; writing the view
+    rule once instead of twice takes ~30 % off the API's listing statement. Staff see rows
+    they may not download and anonymous visitors download nothing: they get the whole rule.
+    tests/api/test_download_flag.py checks view rule & this == the download rule."""
+    if is_staff(user) or not is_signed_in(user):
+        return dataset_download_q(user)
+    return _files_or_grant_q(user, "")
 
 
 @rule(Dataset, Action.VIEW)

@@ -20,9 +20,9 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from apps.access.policy import Action, can, visible
+from apps.access.policy.items import dataset_download_among_visible_q
 from apps.api.filters import SyncFilterSet, search_filter, uuid_filter
 from apps.api.rows import dataset_rows, files_by_dataset, organisations_by_dataset, page_key
-from apps.api.rules import dataset_download_among_visible
 from apps.api.serializers.items import (
     DatasetCreateInput,
     DatasetFileOutput,
@@ -294,7 +294,7 @@ class DatasetViewSet(ItemWritesMixin, ResourceViewSet):
         if action != Action.DOWNLOAD:
             return super().annotate_row_action(queryset, action)
         allowed = ExpressionWrapper(
-            dataset_download_among_visible(self.request.user), output_field=BooleanField()
+            dataset_download_among_visible_q(self.request.user), output_field=BooleanField()
         )
         return queryset.annotate(**{allowed_column(action): allowed})
 
