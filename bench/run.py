@@ -177,8 +177,11 @@ def bench_token(env: dict, email: str) -> str:
 class Server:
     """gunicorn with production settings; samples the RSS of its processes while it runs."""
 
-    def __init__(self, env: dict, workers: int, port: int = PORT, threads: int = 4):
+    def __init__(
+        self, env: dict, workers: int, port: int = PORT, threads: int = 4, kind: str = "gthread"
+    ):
         self.env, self.workers, self.port, self.threads = env, workers, port, threads
+        self.kind = kind
         self.base = f"http://127.0.0.1:{port}"
         self.peak_rss_kb = 0
         self._sampling = False
@@ -193,9 +196,9 @@ class Server:
                 "--workers",
                 str(self.workers),
                 "--worker-class",
-                "gthread",
+                self.kind,
                 "--threads",
-                str(self.threads),
+                str(self.threads if self.kind == "gthread" else 1),
                 "--timeout",
                 "120",
                 "--log-level",
@@ -333,6 +336,9 @@ def options_parser() -> argparse.ArgumentParser:
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "4")))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "4")))
+    parser.add_argument(
+        "--worker-class", choices=["gthread", "sync"], default="gthread", help="as in production"
+    )
     parser.add_argument("--transfer-mib", type=int, default=1024, help="upload/download size")
     parser.add_argument("--fanout-recipients", type=int, default=10_000)
     parser.add_argument("--fanout-emails", type=int, default=2000, help="e-mails sent to the sink")
@@ -376,7 +382,7 @@ def run_all(options, env: dict, static_root: str, media_root: str) -> dict:
         "token": {"Authorization": f"Bearer {token}"},
     }
     results: dict = {"rows": [], "transfers": []}
-    with Server(env, options.workers, threads=options.threads) as server:
+    with Server(env, options.workers, threads=options.threads, kind=options.worker_class) as server:
         for name, path, who in scenarios(project_slug):
             if options.warmup:
                 wrk(path, options.warmup, options.connections, headers[who])
@@ -496,12 +502,18 @@ def total_errors(results: dict) -> int:
     return errors + (0 if results["sync"] else 1)
 
 
+def server_shape(options) -> str:
+    if options.worker_class == "sync":
+        return f"{options.workers} sync workers"
+    return f"{options.workers} workers × {options.threads} threads"
+
+
 def render(results: dict, options) -> str:
     rows = results["rows"]
     healthz = rows[0]["rps"] or 1
     lines = [
         f"scale {options.scale}, {options.connections} connections, {options.duration} s per "
-        f"scenario, gunicorn {options.workers} workers × {options.threads} threads, production settings",
+        f"scenario, gunicorn {server_shape(options)}, production settings",
         "",
         "| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | peak RSS MB | vs /healthz |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",

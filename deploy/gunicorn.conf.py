@@ -1,7 +1,8 @@
 """gunicorn settings for Stratum in production (`gunicorn -c deploy/gunicorn.conf.py portal.wsgi`).
 
 Every value can be overridden from the environment so one image fits a laptop, a VM and a pod:
-GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_TIMEOUT, GUNICORN_GRACEFUL_TIMEOUT,
+GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_WORKER_CLASS, GUNICORN_THREADS, GUNICORN_TIMEOUT,
+GUNICORN_GRACEFUL_TIMEOUT,
 GUNICORN_KEEPALIVE, GUNICORN_MAX_REQUESTS, GUNICORN_ACCESS_LOG, LOG_FORMAT (json|text).
 """
 
@@ -29,8 +30,15 @@ def default_workers() -> int:
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 workers = _env_int("GUNICORN_WORKERS", default_workers())
-# gthread: a slow client or a long download does not pin a whole process; nginx buffers anyway.
-worker_class = "gthread"
+# gthread (default): a slow client or a long streamed response (exports, the change feed) does
+# not pin a whole process, and the timeout watches the worker, not each request. `sync` takes a
+# connection only when the process is idle, so requests spread evenly over the processes: at
+# saturation on 2 cores it cut p95 by a third to a half at the same throughput (docs/benchmarks.md),
+# but each request then holds a process and a request longer than the timeout is killed.
+WORKER_CLASSES = ("gthread", "sync")
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+if worker_class not in WORKER_CLASSES:
+    raise SystemExit(f"GUNICORN_WORKER_CLASS must be one of {', '.join(WORKER_CLASSES)}")
 threads = _env_int("GUNICORN_THREADS", 4)
 # Uploads of up to 2 GiB are buffered by nginx before they reach gunicorn, so 60 s is ample for
 # the app to stream a buffered body to storage; raise it for slow object stores.

@@ -6,6 +6,7 @@ import multiprocessing
 import runpy
 from types import SimpleNamespace
 
+import pytest
 from gunicorn.config import Config
 
 from tests.deploy.conftest import DEPLOY
@@ -14,7 +15,13 @@ CONFIG = str(DEPLOY / "gunicorn.conf.py")
 
 
 def load(monkeypatch, **env) -> dict:
-    for name in ("GUNICORN_WORKERS", "GUNICORN_MAX_WORKERS", "GUNICORN_TIMEOUT", "LOG_FORMAT"):
+    for name in (
+        "GUNICORN_WORKERS",
+        "GUNICORN_MAX_WORKERS",
+        "GUNICORN_TIMEOUT",
+        "GUNICORN_WORKER_CLASS",
+        "LOG_FORMAT",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -36,6 +43,12 @@ def test_timeouts_leave_room_for_a_graceful_stop(monkeypatch):
     assert config["worker_class"] == "gthread"
     assert config["max_requests"] > 0 and config["max_requests_jitter"] > 0
     assert load(monkeypatch, GUNICORN_TIMEOUT="120")["timeout"] == 120
+
+
+def test_the_worker_class_is_gthread_unless_sync_is_chosen_and_nothing_else(monkeypatch):
+    assert load(monkeypatch, GUNICORN_WORKER_CLASS="sync")["worker_class"] == "sync"
+    with pytest.raises(SystemExit, match="GUNICORN_WORKER_CLASS"):
+        load(monkeypatch, GUNICORN_WORKER_CLASS="gevent")
 
 
 def test_text_access_log_format_carries_the_request_id(monkeypatch):
