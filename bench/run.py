@@ -571,7 +571,8 @@ def record(table: str, options) -> None:
         f"\n## {time.strftime('%d %b %Y %H:%M')} — commit {commit}, scale {options.scale}\n\n"
         f"Machine: {machine()}\n\n"
         f"Command: `.venv/bin/python bench/run.py --scale {options.scale} "
-        f"--duration {options.duration} --connections {options.connections}`\n\n"
+        f"--duration {options.duration} --connections {options.connections}"
+        f"{' --worker-class sync' if options.worker_class == 'sync' else ''}`\n\n"
         f"Load while measuring: {load_average()}\n\n{table}\n"
     )
     with path.open("a") as handle:
