@@ -236,13 +236,17 @@ def _for_project(project_ids: QuerySet) -> QuerySet:
 
 
 @contextmanager
-def known_project(facts: ProjectFacts) -> Iterator[None]:
-    """Within the block, statements constrained to `facts.project_pk` use `facts`."""
-    token = _page_facts.set(facts)
+def _holding(variable: ContextVar, value) -> Iterator[None]:
+    token = variable.set(value)
     try:
         yield
     finally:
-        _page_facts.reset(token)
+        variable.reset(token)
+
+
+def known_project(facts: ProjectFacts):
+    """Within the block, statements constrained to `facts.project_pk` use `facts`."""
+    return _holding(_page_facts, facts)
 
 
 def page_fact(user, project, name: str) -> bool | None:
@@ -283,14 +287,9 @@ def _project_path(query: Query, child, project_pk) -> str | None:
     return None
 
 
-@contextmanager
-def facts_in_force(in_force: _InForce | None) -> Iterator[None]:
+def facts_in_force(in_force: _InForce | None):
     """Scoped to building one statement's condition (see `apps.access.policy.condition`)."""
-    token = _in_force.set(in_force)
-    try:
-        yield
-    finally:
-        _in_force.reset(token)
+    return _holding(_in_force, in_force)
 
 
 def known_fact(user, path: str, name: str) -> bool | None:
