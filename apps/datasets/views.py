@@ -40,6 +40,7 @@ from apps.projects.filter_cache import (
     cached_count,
     suggestion_text,
     suggestions_cache_headers,
+    text_replaces_choice,
 )
 from apps.projects.models import Project
 
@@ -75,7 +76,7 @@ def _project_filter(user, params) -> dict:
     project = _visible_project(user, params["project"])
     if project is None:
         return {"project": None, "project_name": "", "match_nothing": True}
-    if "project_name" in params and name.casefold() != project.acronym.casefold():
+    if text_replaces_choice(params, "project_name", name, project.acronym):
         return {"project": None, "project_name": name, "match_nothing": False}
     return {"project": project, "project_name": "", "match_nothing": False}
 

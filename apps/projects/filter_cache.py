@@ -106,6 +106,13 @@ def suggestion_text(request, name: str) -> str:
     return text if len(text) >= SUGGEST_FROM else ""
 
 
+def text_replaces_choice(submitted, text_name: str, text: str, label: str) -> bool:
+    """The type-ahead form sends the chosen row's identifier and, in field `text_name`, its
+    label: text the person changed (emptied included) replaces the choice. A link sends only
+    the identifier, which then stands."""
+    return text_name in submitted and text.casefold() != label.casefold()
+
+
 def suggestions_cache_headers(response: HttpResponse) -> HttpResponse:
     """Type-ahead suggestions depend on who asks: the browser may keep them for a minute
     while the person types on, but no shared cache may, and a new session asks again."""

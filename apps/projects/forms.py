@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from apps.diseases.models import DiseaseArea
 from apps.diseases.selectors import disease_area_tree
 from apps.organisations.models import Organisation, OrganisationKind, OrganisationStatus
-from apps.projects.filter_cache import MAX_TEXT
+from apps.projects.filter_cache import MAX_TEXT, text_replaces_choice
 from apps.projects.models import (
     Biomarker,
     MembershipRole,
@@ -319,11 +319,7 @@ class CatalogueForm(forms.Form):
         sends only the slug."""
         data = super().clean()
         chosen, name = data.get("organisation"), data.get("organisation_name", "")
-        if (
-            chosen
-            and "organisation_name" in self.data
-            and name.casefold() != chosen.name.casefold()
-        ):
+        if chosen and text_replaces_choice(self.data, "organisation_name", name, chosen.name):
             data["organisation"] = None
         if data.get("organisation"):
             data["organisation_name"] = ""
