@@ -25,6 +25,11 @@ import sys  # noqa: E402
 
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
+# Parallel checkouts on one machine each name their own database and Redis server, so two
+# suites never drop each other's test database or flush each other's queues.
+_TEST_DB_NAME = env.str("TEST_DB_NAME", default="stratum")
+_TEST_REDIS_PORT = env.int("TEST_REDIS_PORT", default=6379)
+
 
 def _answers(port: int) -> bool:
     try:
@@ -37,16 +42,20 @@ def _answers(port: int) -> bool:
 _require = env.bool("REQUIRE_SERVICES", default=False)
 if not env.str("DATABASE_URL", default=""):
     if _answers(5432):
-        DATABASES = {"default": env.db_url_config("postgres://postgres@127.0.0.1:5432/stratum")}
+        DATABASES = {
+            "default": env.db_url_config(f"postgres://postgres@127.0.0.1:5432/{_TEST_DB_NAME}")
+        }
     elif _require:
         raise ImproperlyConfigured("REQUIRE_SERVICES=1 but PostgreSQL does not answer on 5432.")
 if not env.str("REDIS_URL", default=""):
-    if _answers(6379):
+    if _answers(_TEST_REDIS_PORT):
         # Two Redis databases per xdist worker (broker, cache), so a worker spares the other.
         _worker = int(env.str("PYTEST_XDIST_WORKER", default="gw0").removeprefix("gw") or 0)
-        REDIS_URL = f"redis://127.0.0.1:6379/{15 - 2 * (_worker % 4)}"
+        REDIS_URL = f"redis://127.0.0.1:{_TEST_REDIS_PORT}/{15 - 2 * (_worker % 4)}"
     elif _require:
-        raise ImproperlyConfigured("REQUIRE_SERVICES=1 but Redis does not answer on 6379.")
+        raise ImproperlyConfigured(
+            f"REQUIRE_SERVICES=1 but Redis does not answer on {_TEST_REDIS_PORT}."
+        )
 if REDIS_URL:
     # The cache lives in the neighbouring database: tests clear the cache (FLUSHDB), which
     # must never empty the broker's queues under a running worker.
