@@ -6,7 +6,6 @@ class ApiConfig(AppConfig):
     label = "api"
 
     def ready(self) -> None:
-        from apps.api import changes, rules, schema  # noqa: F401 (schema registers itself)
+        from apps.api import changes, schema  # noqa: F401 (schema registers itself)
 
-        rules.register_missing()
         changes.connect()

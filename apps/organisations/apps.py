@@ -7,6 +7,5 @@ class OrganisationsConfig(AppConfig):
     verbose_name = "Organisations"
 
     def ready(self) -> None:
-        # Registers the organisation access rules with apps.access.policy and connects
-        # affiliation-on-verification to allauth.
-        from apps.organisations import permissions, signals  # noqa: F401
+        # Connects affiliation-on-verification to allauth.
+        from apps.organisations import signals  # noqa: F401

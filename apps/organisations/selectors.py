@@ -1,9 +1,11 @@
 """Reads for organisation pages. Each returns a queryset narrowed by the access policy."""
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django_countries.fields import Country
 
-from apps.access.policy import Action, visible
+from apps.access.policy import Action, can, get_for_user, visible
 from apps.organisations.models import (
     Affiliation,
     Invitation,
@@ -166,3 +168,30 @@ def invitations_for_user(user) -> QuerySet:
         .select_related("organisation", "invited_by")
         .order_by("expires_at")
     )
+
+
+def organisation_get_for_user(user, slug: str) -> Organisation:
+    """The organisation if `user` may see its profile; 404 otherwise."""
+    return get_for_user(user, Organisation.objects.all(), slug=slug)
+
+
+def organisation_get_for_admin(user, slug: str) -> Organisation:
+    """For management pages: 404 unless the person belongs to it (or is staff), 403 for members.
+
+    An outsider must learn nothing about another organisation's people or invitations, so they
+    get the same 404 as for a missing organisation; a member knows it and is told no.
+    """
+    organisation = get_for_user(user, Organisation.objects.all(), slug=slug)
+    if not can(user, Action.VIEW_DETAILS, organisation):
+        raise Http404("No such organisation.")
+    if not can(user, Action.MANAGE, organisation):
+        raise PermissionDenied("Only the organisation's admins can do this.")
+    return organisation
+
+
+def can_see_members(user, organisation: Organisation) -> bool:
+    return can(user, Action.VIEW_DETAILS, organisation)
+
+
+def can_manage(user, organisation: Organisation) -> bool:
+    return can(user, Action.MANAGE, organisation)

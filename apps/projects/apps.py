@@ -8,8 +8,6 @@ class ProjectsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
-        from apps.projects import permissions  # noqa: F401  (access rules register on import)
-
         # Every app's `project_sections.py` registers its part of the project page.
         autodiscover_modules("project_sections")
         self._forget_cached_counts_on_change()

@@ -6,7 +6,7 @@ full rules keep, for every rule about a project's rows, and nothing else may use
 import pytest
 from django.db.models import Q
 
-from apps.access.policy import _RULES, Action, can, known_project, project_facts, visible
+from apps.access.policy import Action, can, known_project, project_facts, registered, visible
 from apps.access.policy.subjects import facts_for
 from apps.core.models import AccessTier
 from apps.datasets.models import Dataset, DatasetStatus
@@ -35,7 +35,7 @@ world = test_policy_matrix.world  # the policy matrix's world, as a fixture here
 
 def _project_rules():
     """(model, action) for every rule about projects or rows with a `project` foreign key."""
-    for model, action in _RULES:
+    for model, action in registered():
         if model is Project or any(f.name == "project" for f in model._meta.concrete_fields):
             yield model, action
 
@@ -173,7 +173,7 @@ def test_questions_about_the_known_project_itself_get_the_full_rules_answers(
     users, _datasets = world
     Project.objects.filter(pk=project.pk).update(status=status, summary_visibility=summary)
     project.refresh_from_db()
-    actions = sorted({action for model, action in _RULES if model is Project})
+    actions = sorted({action for model, action in registered() if model is Project})
     for role, user in users.items():
         expected = {action: can(user, action, project) for action in actions}
         with known_project(project_facts(user, project)):

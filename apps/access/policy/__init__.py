@@ -7,8 +7,10 @@ both questions, so they can never disagree:
 - `visible(user, queryset, action="view")` filters in SQL (one statement, no Python loops);
 - `can(user, action, obj)` asks whether `obj` survives that filter.
 
-Rules live beside this module by domain (`projects.py`, `items.py`, `requests.py`, …) and are
-imported at the bottom so that they register themselves.
+Every rule lives beside this module, by domain (`projects.py`, `project_parts.py`, `items.py`,
+`requests.py`, `organisations.py`, `reference.py`, …), and is imported at the bottom so that it
+registers itself: no app registers a rule of its own, so this package is the one place to read
+who may do what.
 """
 
 from collections.abc import Callable
@@ -49,6 +51,11 @@ def rule(model: type[models.Model], *actions: str):
         return func
 
     return register
+
+
+def registered() -> list[tuple[type[models.Model], str]]:
+    """Every (model, action) pair that has a rule, for tests that walk the whole policy."""
+    return list(_RULES)
 
 
 def rule_for(model: type[models.Model], action: str) -> Rule:
@@ -116,5 +123,14 @@ def get_for_user(user, queryset: models.QuerySet, *, action: str = Action.VIEW, 
     return obj
 
 
-from apps.access.policy import audit, items, milestones, projects, requests  # noqa: E402,F401  (rules register on import)
+from apps.access.policy import (  # noqa: E402,F401  (rules register on import)
+    audit,
+    items,
+    milestones,
+    organisations,
+    project_parts,
+    projects,
+    reference,
+    requests,
+)
 from apps.access.policy.subjects import known_project, project_facts  # noqa: E402,F401

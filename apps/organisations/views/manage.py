@@ -19,7 +19,7 @@ from apps.organisations.forms import (
     OrganisationProfileForm,
 )
 from apps.organisations.models import Affiliation, OrganisationDomain
-from apps.organisations.permissions import organisation_get_for_admin
+from apps.organisations.selectors import organisation_get_for_admin
 from apps.organisations.views.common import (
     GET_POST,
     form_data,

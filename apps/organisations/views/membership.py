@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from apps.organisations import selectors, services
 from apps.organisations.forms import JoinRequestForm, OrganisationProposeForm
 from apps.organisations.models import Affiliation, JoinRequest
-from apps.organisations.permissions import organisation_get_for_user
+from apps.organisations.selectors import organisation_get_for_user
 from apps.organisations.views.common import (
     GET_POST,
     form_data,

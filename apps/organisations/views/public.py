@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from apps.organisations import selectors
 from apps.organisations.models import OrganisationKind
-from apps.organisations.permissions import can_manage, can_see_members, organisation_get_for_user
+from apps.organisations.selectors import can_manage, can_see_members, organisation_get_for_user
 from apps.organisations.views.common import (
     page_of,
 )

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from apps.organisations import selectors, services
 from apps.organisations.forms import ImportForm, OptionalReasonForm, ReasonForm
 from apps.organisations.models import OrganisationStatus
-from apps.organisations.permissions import organisation_get_for_user
+from apps.organisations.selectors import organisation_get_for_user
 from apps.organisations.views.common import (
     GET_POST,
     form_data,

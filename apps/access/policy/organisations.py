@@ -1,6 +1,4 @@
-"""Access rules for organisations, registered into the one policy (`apps.access.policy`).
-
-Imported from `OrganisationsConfig.ready()` so the rules exist before any request:
+"""Organisations: who sees an organisation, its people, and who runs it.
 
 | action        | who                                                                      |
 |---------------|--------------------------------------------------------------------------|
@@ -9,21 +7,15 @@ Imported from `OrganisationsConfig.ready()` so the rules exist before any reques
 | manage        | its current admins (any status, so a proposer can edit), and staff      |
 | moderate      | portal staff (approve, reject, suspend, reinstate, import)               |
 
-Pages reach organisations only through `organisation_get_for_user` / `_for_admin` below.
+Pages reach organisations only through `organisation_get_for_user` / `_for_admin` in
+`apps.organisations.selectors`.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404
 
-from apps.access.policy import NOTHING, Action, can, get_for_user, rule
+from apps.access.policy import NOTHING, Action, rule
 from apps.access.policy.subjects import is_signed_in, is_staff
-from apps.organisations.models import (
-    Affiliation,
-    AffiliationRole,
-    Organisation,
-    OrganisationStatus,
-)
+from apps.organisations.models import Affiliation, AffiliationRole, Organisation, OrganisationStatus
 
 
 def _own_organisation_ids(user, *, admin: bool = False):
@@ -64,30 +56,3 @@ def organisation_manage(user) -> Q:
 @rule(Organisation, Action.MODERATE)
 def organisation_moderate(user) -> Q:
     return Q() if is_staff(user) else NOTHING
-
-
-def organisation_get_for_user(user, slug: str) -> Organisation:
-    """The organisation if `user` may see its profile; 404 otherwise."""
-    return get_for_user(user, Organisation.objects.all(), slug=slug)
-
-
-def organisation_get_for_admin(user, slug: str) -> Organisation:
-    """For management pages: 404 unless the person belongs to it (or is staff), 403 for members.
-
-    An outsider must learn nothing about another organisation's people or invitations, so they
-    get the same 404 as for a missing organisation; a member knows it and is told no.
-    """
-    organisation = get_for_user(user, Organisation.objects.all(), slug=slug)
-    if not can(user, Action.VIEW_DETAILS, organisation):
-        raise Http404("No such organisation.")
-    if not can(user, Action.MANAGE, organisation):
-        raise PermissionDenied("Only the organisation's admins can do this.")
-    return organisation
-
-
-def can_see_members(user, organisation: Organisation) -> bool:
-    return can(user, Action.VIEW_DETAILS, organisation)
-
-
-def can_manage(user, organisation: Organisation) -> bool:
-    return can(user, Action.MANAGE, organisation)

@@ -1,6 +1,4 @@
-"""Access rules for the rows that hang off a project, registered into the one policy
-(`apps.access.policy`) from `ProjectsConfig.ready()`. Project rules themselves live in
-`apps/access/policy/projects.py`.
+"""The rows that hang off a project. Project rules themselves are in `projects.py`.
 
 | model       | action | who                                                                  |
 |-------------|--------|----------------------------------------------------------------------|
