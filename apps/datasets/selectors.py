@@ -7,7 +7,7 @@ from django.http import Http404
 from apps.access.policy import Action, get_for_user, visible
 from apps.core.models import AccessTier
 from apps.datasets.models import Dataset, DatasetFile
-from apps.organisations.models import Affiliation, OrganisationStatus
+from apps.organisations.models import Affiliation
 from apps.projects.models import Membership, Partner, PartnerStatus, Project
 
 SUGGESTIONS = 20  # at most this many type-ahead suggestions per keystroke
@@ -118,21 +118,6 @@ def dataset_named_organisations(dataset) -> list:
     if dataset.access_tier != AccessTier.ORGANISATIONS:
         return []
     return list(dataset.allowed_organisations.order_by("name"))
-
-
-def project_partner_organisations(project) -> QuerySet:
-    """Organisations that may steward or be named: the project's active, approved partners."""
-    from apps.organisations.models import Organisation
-
-    return (
-        Organisation.objects.filter(
-            status=OrganisationStatus.APPROVED,
-            partnerships__project=project,
-            partnerships__status=PartnerStatus.ACTIVE,
-        )
-        .distinct()
-        .order_by("name")
-    )
 
 
 def dataset_publication_audience(dataset) -> QuerySet:

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.access.tiers import DATASET_TIERS, tier_validate
 from apps.audit.services import audit_record
 from apps.core.models import AccessTier
 from apps.core.uploads import (
@@ -17,35 +18,19 @@ from apps.datasets.models import Dataset, DatasetFile, DatasetStatus
 from apps.datasets.selectors import dataset_publication_audience
 from apps.notifications.models import EventType
 from apps.notifications.services import notification_emit
-from apps.projects.models import Partner, PartnerStatus
 
 EDITABLE_FIELDS = ("title", "description", "steward_organisation", "access_tier")
 
 
-def active_partner_organisation_ids(project) -> set:
-    return set(
-        Partner.objects.filter(project=project, status=PartnerStatus.ACTIVE).values_list(
-            "organisation_id", flat=True
-        )
+def _validate_tier(*, project, steward_organisation, access_tier, allowed_organisations) -> list:
+    return tier_validate(
+        kind="Datasets",
+        tiers=DATASET_TIERS,
+        project=project,
+        access_tier=access_tier,
+        allowed_organisations=allowed_organisations,
+        steward_organisation=steward_organisation,
     )
-
-
-def _validate_organisations(*, project, steward_organisation, access_tier, allowed_organisations):
-    """The steward and any named organisations must be active partners of the project."""
-    partners = active_partner_organisation_ids(project)
-    errors = {}
-    if steward_organisation is not None and steward_organisation.pk not in partners:
-        errors["steward_organisation"] = "The steward must be an active partner of the project."
-    named = list(allowed_organisations or [])
-    if access_tier == AccessTier.ORGANISATIONS:
-        if not named:
-            errors["allowed_organisations"] = "Name at least one organisation for this tier."
-        elif any(organisation.pk not in partners for organisation in named):
-            errors["allowed_organisations"] = "Named organisations must be active partners."
-    if errors:
-        raise ValidationError(errors)
-    # Names only mean something for the organisations tier; other tiers keep none.
-    return named if access_tier == AccessTier.ORGANISATIONS else []
 
 
 def _dataset_audit(dataset, action: str, *, actor, request=None, **extra):
@@ -73,7 +58,7 @@ def dataset_create(
     request=None,
 ) -> Dataset:
     """A draft dataset in `project`; the caller checked Action.CONTRIBUTE on the project."""
-    named = _validate_organisations(
+    named = _validate_tier(
         project=project,
         steward_organisation=steward_organisation,
         access_tier=access_tier,
@@ -110,7 +95,7 @@ def dataset_update(
         setattr(dataset, field, value)
     if allowed_organisations is None:
         allowed_organisations = list(dataset.allowed_organisations.all())
-    named = _validate_organisations(
+    named = _validate_tier(
         project=dataset.project,
         steward_organisation=dataset.steward_organisation,
         access_tier=dataset.access_tier,

@@ -1,9 +1,8 @@
 from django import forms
 
+from apps.access.tiers import PROTOCOL_TIERS, project_partner_organisations
 from apps.core.models import AccessTier
 from apps.datasets.forms import UploadForm, configure_upload_field
-from apps.datasets.selectors import project_partner_organisations
-from apps.documents.services import PROTOCOL_TIERS
 
 CHANGE_NOTE_HELP = "What changed and why; shown in the version history and the comparison."
 

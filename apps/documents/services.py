@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.access.tiers import PROTOCOL_TIERS, tier_validate
 from apps.audit.services import audit_record
 from apps.core.models import AccessTier
 from apps.core.uploads import (
@@ -22,32 +23,20 @@ from apps.core.uploads import (
 from apps.documents.models import Protocol, ProtocolVersion
 from apps.notifications.models import EventType
 from apps.notifications.services import notification_emit
-from apps.projects.models import Membership, Partner, PartnerStatus
+from apps.projects.models import Membership
 
-# Controlled access is granted per dataset; a controlled protocol would serve no one.
-PROTOCOL_TIERS = [choice for choice in AccessTier.choices if choice[0] != AccessTier.CONTROLLED]
 EDITABLE_FIELDS = ("title", "description", "access_tier")
 Status = ProtocolVersion.Status
 
 
 def _validate_tier(*, project, access_tier: str, allowed_organisations) -> list:
-    errors = {}
-    if access_tier not in dict(PROTOCOL_TIERS):
-        errors["access_tier"] = "Protocols can be public, registered, consortium or organisations."
-    named = list(allowed_organisations or [])
-    if access_tier == AccessTier.ORGANISATIONS:
-        partners = set(
-            Partner.objects.filter(project=project, status=PartnerStatus.ACTIVE).values_list(
-                "organisation_id", flat=True
-            )
-        )
-        if not named:
-            errors["allowed_organisations"] = "Name at least one organisation for this tier."
-        elif any(organisation.pk not in partners for organisation in named):
-            errors["allowed_organisations"] = "Named organisations must be active partners."
-    if errors:
-        raise ValidationError(errors)
-    return named if access_tier == AccessTier.ORGANISATIONS else []
+    return tier_validate(
+        kind="Protocols",
+        tiers=PROTOCOL_TIERS,
+        project=project,
+        access_tier=access_tier,
+        allowed_organisations=allowed_organisations,
+    )
 
 
 def _audit(target, action: str, *, protocol, actor, request=None, **extra):
