@@ -6,6 +6,7 @@ from django.http import Http404
 from django_countries.fields import Country
 
 from apps.access.policy import Action, can, get_for_user, visible
+from apps.access.policy.projects import partnered_by_q
 from apps.organisations.models import (
     Affiliation,
     Invitation,
@@ -63,12 +64,12 @@ def organisation_members(organisation: Organisation) -> QuerySet:
 
 
 def organisation_projects(user, organisation: Organisation) -> QuerySet:
-    """Projects in which the organisation is an active partner that `user` may see."""
-    from apps.projects.models import PartnerStatus, Project
+    """Projects `user` may find in which the organisation is an active partner that `user`
+    may know of: a members-only project names only its lead to outsiders, so an organisation's
+    other partnerships there stay off its profile (the catalogue's rule, from the policy)."""
+    from apps.projects.models import Project
 
-    projects = Project.objects.filter(
-        partners__organisation=organisation, partners__status=PartnerStatus.ACTIVE
-    ).distinct()
+    projects = Project.objects.filter(partnered_by_q(user, Q(organisation=organisation)))
     return visible(user, projects, Action.VIEW).order_by("acronym")
 
 

@@ -16,7 +16,7 @@ from django.db.models import (
 )
 
 from apps.access.policy import Action, rule_for, visible
-from apps.access.policy.projects import insider_q
+from apps.access.policy.projects import insider_q, known_partnerships, partnered_by_q
 from apps.access.policy.subjects import active_organisation_ids, is_staff, with_project_facts
 from apps.diseases.selectors import disease_area_descendant_ids
 from apps.organisations.models import Organisation, OrganisationStatus
@@ -100,12 +100,9 @@ def _insider_condition(user) -> Q:
 
 
 def _partner_filter(user, organisation_q: Q) -> Q:
-    """Projects with a matching active partner. On a project whose details the user may not
-    see, only its lead organisation is public, so only the lead may match there."""
-    partners = Partner.objects.filter(organisation_q, project_id=OuterRef("pk"), status="active")
-    details = rule_for(Project, Action.VIEW_DETAILS)(user)
-    lead_only = partners.filter(role=PartnerRole.LEAD)
-    return Q(Exists(lead_only)) | (Q(pk__isnull=False) & details & Q(Exists(partners)))
+    """Projects with a matching active partner that `user` may know of (the policy's one
+    rule: on a project whose details the user may not see, only its lead is public)."""
+    return partnered_by_q(user, organisation_q)
 
 
 def catalogue(user, filters: CatalogueFilters) -> QuerySet:
@@ -130,9 +127,11 @@ def catalogue(user, filters: CatalogueFilters) -> QuerySet:
         )
     if filters.status:
         projects = projects.filter(status=filters.status)
-    projects = project_search(projects, filters.q)
-    # The stored search vector only ranks and matches inside the database; cards never show it.
-    cards = projects_with_card_data(user, projects).defer("search_vector")
+    # Outside a members-only project only its card's text may match, rank or count.
+    details = rule_for(Project, Action.VIEW_DETAILS)(user)
+    projects = project_search(projects, filters.q, full_text=details)
+    # The stored search vectors only rank and match inside the database; cards never show them.
+    cards = projects_with_card_data(user, projects).defer("search_vector", "card_search_vector")
     return cards.order_by(*catalogue_order(filters))
 
 
@@ -145,14 +144,11 @@ def catalogue_order(filters: CatalogueFilters) -> tuple:
 
 
 def catalogue_partner_organisations(user) -> QuerySet:
-    """Organisations offered in the partner filter: approved ones partnering in a project the
-    user may find — as its lead, or in any role where the user may see the details."""
+    """Organisations offered in the partner filter: approved ones with an active partnership
+    `user` may know of (the policy's `known_partnerships`) in a project the user may find."""
     projects = visible(user, Project.objects.all(), Action.VIEW)
-    partnerships = Partner.objects.filter(
-        organisation=OuterRef("pk"), status=PartnerStatus.ACTIVE, project__in=projects
-    ).filter(
-        Q(role=PartnerRole.LEAD)
-        | Q(project__in=visible(user, Project.objects.all(), Action.VIEW_DETAILS))
+    partnerships = known_partnerships(
+        user, Partner.objects.filter(organisation=OuterRef("pk"), project__in=projects)
     )
     return (
         Organisation.objects.approved()

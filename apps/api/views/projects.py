@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from apps.access.policy import Action
+from apps.access.policy.projects import partnered_by_q
 from apps.api.filters import SinceFilter, SyncFilterSet, search_filter, uuid_filter
 from apps.api.serializers.projects import ProjectOutput
 from apps.api.views.base import (
@@ -57,7 +58,9 @@ class ProjectFilter(SyncFilterSet):
     status = django_filters.ChoiceFilter(choices=ProjectStatus.choices)
     disease_area = uuid_filter("disease_areas", "Projects tagged with this disease area.")
     organisation = django_filters.UUIDFilter(
-        method="filter_organisation", help_text="Projects where this organisation is a partner."
+        method="filter_organisation",
+        help_text="Projects where this organisation is an active partner, as far as you may "
+        "know: on a members-only project whose details you may not see, only its lead counts.",
     )
     search = search_filter("Matches the title or acronym.")
     search_fields = ("title", "acronym")
@@ -67,10 +70,9 @@ class ProjectFilter(SyncFilterSet):
         fields = ["status", "disease_area", "organisation", "updated_since", "search"]
 
     def filter_organisation(self, queryset, name, value):
-        # A subquery, not a join: a join would repeat projects and break keyset paging.
-        return queryset.filter(
-            id__in=Partner.objects.filter(organisation_id=value).values("project_id")
-        )
+        # The catalogue's rule (one EXISTS, no join: a join would repeat projects and break
+        # keyset paging): a partnership the caller may not see matches nothing.
+        return queryset.filter(partnered_by_q(self.request.user, Q(organisation_id=value)))
 
 
 class ProjectUpdateInput(serializers.Serializer):
