@@ -2,10 +2,12 @@
 
 import datetime
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from apps.access.policy import visible
 from apps.access.policy.milestones import public_deliverable_q
+from apps.datasets.models import Dataset
+from apps.documents.models import ProtocolVersion
 from apps.milestones.models import Deliverable, Milestone, MilestoneChange
 from apps.milestones.timeline import OPEN
 
@@ -39,6 +41,22 @@ def project_deliverables(user, project):
         .select_related("project", "work_package", "lead_organisation", "author", "approver")
         .order_by("code")
     )
+
+
+def deliverable_datasets(user, deliverable_ids) -> QuerySet:
+    """Datasets linked as evidence to any of `deliverable_ids` that `user` may see (drafts
+    and tiers above the person's standing drop out): the page and the API both read this."""
+    links = Deliverable.datasets.through.objects.filter(deliverable_id__in=deliverable_ids)
+    datasets = Dataset.objects.filter(pk__in=links.values("dataset_id"))
+    return visible(user, datasets).order_by("title", "pk")
+
+
+def deliverable_protocol_versions(user, deliverable_ids) -> QuerySet:
+    """Protocol versions linked as evidence to any of `deliverable_ids` that `user` may see
+    (a draft version only to the project's editors; the protocol's tier first)."""
+    links = Deliverable.protocol_versions.through.objects.filter(deliverable_id__in=deliverable_ids)
+    versions = ProtocolVersion.objects.filter(pk__in=links.values("protocolversion_id"))
+    return visible(user, versions).order_by("protocol__title", "number", "pk")
 
 
 def my_project_ids(user):

@@ -340,8 +340,12 @@ def _deliverable_context(request, deliverable, return_form=None) -> dict:
         "can_manage": can(user, Action.MANAGE, deliverable),
         "can_approve": services.may_approve(user, deliverable),
         "return_form": return_form or ReturnForm(),
-        "protocol_versions": deliverable.protocol_versions.select_related("protocol"),
-        "datasets": deliverable.datasets.all(),
+        # Evidence through the policy, as the API lists it: a public deliverable may link
+        # consortium-tier datasets or draft versions its readers may not see.
+        "protocol_versions": selectors.deliverable_protocol_versions(
+            user, [deliverable.pk]
+        ).select_related("protocol"),
+        "datasets": selectors.deliverable_datasets(user, [deliverable.pk]),
     }
 
 

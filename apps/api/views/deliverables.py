@@ -30,6 +30,7 @@ from apps.datasets.models import Dataset
 from apps.documents.models import ProtocolVersion
 from apps.milestones import services
 from apps.milestones.models import Deliverable
+from apps.milestones.selectors import deliverable_datasets, deliverable_protocol_versions
 from apps.organisations.models import Organisation
 from apps.projects.models import Project, WorkPackage
 
@@ -172,13 +173,11 @@ class DeliverableViewSet(ResourceViewSet):
         if not objects:
             return {"visible_dataset_ids": set(), "visible_version_ids": set()}
         user, pks = self.request.user, [obj.pk for obj in objects]
-        dataset_links = Deliverable.datasets.through.objects.filter(deliverable_id__in=pks)
-        version_links = Deliverable.protocol_versions.through.objects.filter(deliverable_id__in=pks)
-        datasets = Dataset.objects.filter(pk__in=dataset_links.values("dataset_id"))
-        versions = ProtocolVersion.objects.filter(pk__in=version_links.values("protocolversion_id"))
+        datasets = deliverable_datasets(user, pks).order_by()
+        versions = deliverable_protocol_versions(user, pks).order_by()
         return {
-            "visible_dataset_ids": set(visible(user, datasets).values_list("pk", flat=True)),
-            "visible_version_ids": set(visible(user, versions).values_list("pk", flat=True)),
+            "visible_dataset_ids": set(datasets.values_list("pk", flat=True)),
+            "visible_version_ids": set(versions.values_list("pk", flat=True)),
         }
 
     def create(self, request, *args, **kwargs):
