@@ -47,7 +47,9 @@ class ProjectAdmin(admin.ModelAdmin):
     search_fields = ("acronym", "title", "summary")
     inlines = (PartnerInline, MembershipInline, FunderInline)
     readonly_fields = [
-        field.name for field in Project._meta.concrete_fields if field.name != "search_vector"
+        field.name
+        for field in Project._meta.concrete_fields
+        if field.name not in ("search_vector", "card_search_vector")
     ] + ["disease_areas"]
 
     def has_add_permission(self, request) -> bool:

@@ -61,6 +61,9 @@ class Project(BaseModel):
     # 0006) writes it on every insert or text change, bulk inserts included; elsewhere it stays
     # empty and the catalogue falls back to substring matching.
     search_vector = SearchVectorField(null=True, editable=False)
+    # The same for the public card's text alone (title, acronym, disease areas; migration
+    # 0007): what the catalogue searches for people who may not read the whole project.
+    card_search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["title"]
