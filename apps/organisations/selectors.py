@@ -6,7 +6,7 @@ from django.http import Http404
 from django_countries.fields import Country
 
 from apps.access.policy import Action, can, get_for_user, visible
-from apps.access.policy.projects import partnered_by_q
+from apps.access.policy.project_parts import partnered_by_q
 from apps.organisations.models import (
     Affiliation,
     Invitation,

@@ -16,7 +16,8 @@ from django.db.models import (
 )
 
 from apps.access.policy import Action, rule_for, visible
-from apps.access.policy.projects import insider_q, known_partnerships, partnered_by_q
+from apps.access.policy.project_parts import known_partnerships, partnered_by_q
+from apps.access.policy.projects import insider_q
 from apps.access.policy.subjects import active_organisation_ids, is_staff, with_project_facts
 from apps.diseases.selectors import disease_area_descendant_ids
 from apps.organisations.models import Organisation, OrganisationStatus

@@ -10,13 +10,20 @@
 | Biomarker   | view   | whoever may see the project's details                               |
 """
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from apps.access.policy import NOTHING, Action, rule
-from apps.access.policy.projects import insider_q, project_details_q
+from apps.access.policy.projects import insider_q, project_details_q, project_listed_q
 from apps.access.policy.subjects import is_signed_in, is_staff
 from apps.organisations.models import Affiliation, AffiliationRole, OrganisationStatus
-from apps.projects.models import Biomarker, Membership, Partner, WorkPackage
+from apps.projects.models import (
+    Biomarker,
+    Membership,
+    Partner,
+    PartnerRole,
+    PartnerStatus,
+    WorkPackage,
+)
 
 
 def _administered_organisation_ids(user):
@@ -69,3 +76,33 @@ def work_package_view(user) -> Q:
 @rule(Biomarker, Action.VIEW)
 def biomarker_view(user) -> Q:
     return _project_details_q(user)
+
+
+# --- Who learns that an organisation takes part in a project -------------------------------------
+def known_partner_q(user) -> Q:
+    """Partner rows whose relation `user` may learn (ACCESS.md, "Who learns that something
+    exists"): those the Partner view rule shows (every partner of a project whose details the
+    user may see; an organisation's own partnerships to its admins), and the active lead of
+    any project the user may find, which the project's public card names.
+
+    Every filter, profile and option list that matches projects by partner organisation asks
+    this, so a members-only project's other partners never decide what anyone else sees."""
+    card_lead = Q(role=PartnerRole.LEAD, status=PartnerStatus.ACTIVE) & project_listed_q(
+        user, "project__"
+    )
+    return partner_view(user) | card_lead
+
+
+def known_partnerships(user, partners=None):
+    """`partners` (default: every partner row) narrowed to those `user` may know of, as
+    active partners: what "X is a partner in Y" means in the catalogue, the API and profiles."""
+    rows = Partner.objects.all() if partners is None else partners
+    return rows.filter(known_partner_q(user), status=PartnerStatus.ACTIVE)
+
+
+def partnered_by_q(user, organisations: Q) -> Q:
+    """Projects with an active partner matching `organisations` (a Q on Partner rows, e.g.
+    `Q(organisation_id=...)`) whose partnership `user` may know of: one EXISTS, no join, so
+    projects are never repeated."""
+    rows = Partner.objects.filter(organisations, project_id=OuterRef("pk"))
+    return Q(Exists(known_partnerships(user, rows)))

@@ -1,8 +1,8 @@
 """Projects, and the project-level rights every item inherits."""
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
-from apps.access.policy import NOTHING, Action, rule, rule_for
+from apps.access.policy import NOTHING, Action, rule
 from apps.access.policy.subjects import (
     EDITOR_ROLES,
     LIVE_PROJECT_STATUSES,
@@ -14,14 +14,7 @@ from apps.access.policy.subjects import (
     member_of_project_q,
     member_project_ids,
 )
-from apps.projects.models import (
-    MembershipRole,
-    Partner,
-    PartnerRole,
-    PartnerStatus,
-    Project,
-    SummaryVisibility,
-)
+from apps.projects.models import MembershipRole, Project, SummaryVisibility
 
 
 def insider_q(user, prefix: str = "") -> Q:
@@ -99,33 +92,3 @@ def project_manage(user) -> Q:
 @rule(Project, Action.MODERATE)
 def project_moderate(user) -> Q:
     return Q() if is_staff(user) else NOTHING
-
-
-# --- Who learns that an organisation takes part in a project -------------------------------------
-def known_partner_q(user) -> Q:
-    """Partner rows whose relation `user` may learn (ACCESS.md, "Who learns that something
-    exists"): those the Partner view rule shows (every partner of a project whose details the
-    user may see; an organisation's own partnerships to its admins), and the active lead of
-    any project the user may find, which the project's public card names.
-
-    Every filter, profile and option list that matches projects by partner organisation asks
-    this, so a members-only project's other partners never decide what anyone else sees."""
-    card_lead = Q(role=PartnerRole.LEAD, status=PartnerStatus.ACTIVE) & project_listed_q(
-        user, "project__"
-    )
-    return rule_for(Partner, Action.VIEW)(user) | card_lead
-
-
-def known_partnerships(user, partners=None):
-    """`partners` (default: every partner row) narrowed to those `user` may know of, as
-    active partners: what "X is a partner in Y" means in the catalogue, the API and profiles."""
-    rows = Partner.objects.all() if partners is None else partners
-    return rows.filter(known_partner_q(user), status=PartnerStatus.ACTIVE)
-
-
-def partnered_by_q(user, organisations: Q) -> Q:
-    """Projects with an active partner matching `organisations` (a Q on Partner rows, e.g.
-    `Q(organisation_id=...)`) whose partnership `user` may know of: one EXISTS, no join, so
-    projects are never repeated."""
-    rows = Partner.objects.filter(organisations, project_id=OuterRef("pk"))
-    return Q(Exists(known_partnerships(user, rows)))

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from apps.access.policy import Action
-from apps.access.policy.projects import partnered_by_q
+from apps.access.policy.project_parts import partnered_by_q
 from apps.api.filters import SinceFilter, SyncFilterSet, search_filter, uuid_filter
 from apps.api.serializers.projects import ProjectOutput
 from apps.api.views.base import (
