@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "apps.api",
     "apps.security",
     "apps.sso",
+    "apps.seeding",
 ]
 
 MIDDLEWARE = [

@@ -24,8 +24,8 @@ def counts() -> tuple:
 def test_the_demo_seeds_committees_policies_and_three_requests_once(db):
     out = io.StringIO()
     for app in BEFORE:
-        importlib.import_module(f"apps.{app}.demo").seed(out)
-    access_demo = importlib.import_module("apps.access.demo")
+        importlib.import_module(f"apps.seeding.demo.{app}").seed(out)
+    access_demo = importlib.import_module("apps.seeding.demo.access")
     access_demo.seed(out)
     first = counts()
     statuses = sorted(AccessRequest.objects.values_list("status", flat=True))

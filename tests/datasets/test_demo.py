@@ -2,10 +2,10 @@ import hashlib
 import io
 
 from apps.core.models import AccessTier
-from apps.datasets import demo as datasets_demo
 from apps.datasets.models import Dataset, DatasetFile
-from apps.documents import demo as documents_demo
 from apps.documents.models import Protocol, ProtocolVersion
+from apps.seeding.demo import datasets as datasets_demo
+from apps.seeding.demo import documents as documents_demo
 
 
 def test_demo_seeds_protocols_and_datasets_in_every_tier_idempotently(

@@ -4,9 +4,9 @@ import io
 import pytest
 from django.utils import timezone
 
-from apps.milestones import demo
 from apps.milestones.models import Deliverable, Milestone, MilestoneStatus
-from apps.notifications import demo as notifications_demo
+from apps.seeding.demo import milestones as demo
+from apps.seeding.demo import notifications as notifications_demo
 
 pytestmark = pytest.mark.django_db
 

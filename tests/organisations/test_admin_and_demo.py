@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from apps.audit.models import AuditEvent
 from apps.core.dashboard import sections_for
-from apps.organisations import demo
 from apps.organisations.models import (
     Affiliation,
     AffiliationRole,
@@ -17,6 +16,7 @@ from apps.organisations.models import (
     OrganisationKind,
     OrganisationStatus,
 )
+from apps.seeding.demo import organisations as demo
 from tests.organisations.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,8 @@ import io
 
 import pytest
 
-from apps.projects import demo
 from apps.projects.models import Membership, Partner, Project, ProjectStatus
+from apps.seeding.demo import projects as demo
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +29,8 @@ def test_demo_builds_three_consortia_and_a_proposal_idempotently():
 
 
 def test_demo_runs_after_the_organisations_demo():
-    from apps.accounts import demo as accounts_demo
-    from apps.organisations import demo as organisations_demo
+    from apps.seeding.demo import accounts as accounts_demo
+    from apps.seeding.demo import organisations as organisations_demo
 
     out = io.StringIO()
     accounts_demo.seed(out)

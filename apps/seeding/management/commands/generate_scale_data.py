@@ -2,8 +2,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from apps.core.scale.generate import BENCH_PASSWORD, Generator, bench_email
-from apps.core.scale.sizes import SCALES
+from apps.seeding.scale.generate import BENCH_PASSWORD, Generator, bench_email
+from apps.seeding.scale.sizes import SCALES
 
 
 class Command(BaseCommand):

@@ -3,7 +3,8 @@
 from allauth.account.models import EmailAddress
 
 from apps.accounts.models import User
-from apps.core.management.commands.seed_demo import DEMO_PASSWORD
+
+DEMO_PASSWORD = "stratum-demo-2026"  # noqa: S105 - public demo account, local only
 
 
 def demo_user(email: str, first_name: str, last_name: str, **extra) -> User:

@@ -1,6 +1,6 @@
 """Loads the demo world. Idempotent: running it twice changes nothing the second time.
 
-Each app contributes an `apps/<app>/demo.py` with a `seed(stdout) -> None` function; they run in
+Each app has a module in `apps/seeding/demo/` with a `seed(stdout) -> None` function; they run in
 the order below because later ones build on earlier ones.
 """
 
@@ -9,18 +9,19 @@ import importlib
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from apps.seeding.demo.accounts import DEMO_PASSWORD
+
 DEMO_MODULES = [
-    "apps.accounts.demo",
-    "apps.organisations.demo",
-    "apps.projects.demo",
-    "apps.documents.demo",
-    "apps.datasets.demo",
-    "apps.access.demo",
-    "apps.milestones.demo",
-    "apps.notifications.demo",
-    "apps.security.demo",
+    "apps.seeding.demo.accounts",
+    "apps.seeding.demo.organisations",
+    "apps.seeding.demo.projects",
+    "apps.seeding.demo.documents",
+    "apps.seeding.demo.datasets",
+    "apps.seeding.demo.access",
+    "apps.seeding.demo.milestones",
+    "apps.seeding.demo.notifications",
+    "apps.seeding.demo.security",
 ]
-DEMO_PASSWORD = "stratum-demo-2026"  # noqa: S105 - public demo account, local only
 
 
 class Command(BaseCommand):

@@ -11,8 +11,8 @@ from django.core.files.base import ContentFile
 from apps.core.models import AccessTier
 from apps.datasets import services
 from apps.datasets.models import Dataset, DatasetStatus
-from apps.documents.demo import demo_projects, project_people
 from apps.projects.models import Partner, PartnerRole, PartnerStatus
+from apps.seeding.demo.documents import demo_projects, project_people
 
 # title, tier, description, file name, published?
 DEMO_DATASETS = [

@@ -21,7 +21,6 @@ from apps.accounts.models import User
 from apps.audit.models import AuditEvent
 from apps.core.ids import uuid7
 from apps.core.models import AccessTier
-from apps.core.scale.sizes import Scale
 from apps.datasets.models import Dataset, DatasetFile, DatasetStatus
 from apps.diseases.models import DiseaseArea
 from apps.documents.models import Protocol, ProtocolVersion
@@ -44,6 +43,7 @@ from apps.projects.models import (
     ProjectStatus,
     SummaryVisibility,
 )
+from apps.seeding.scale.sizes import Scale
 
 BATCH = 5_000
 SEED = 20261126

@@ -1,7 +1,7 @@
 """Three realistic consortia (and one proposal awaiting staff) on the organisations demo.
 
 Idempotent: rows are found by slug / natural key and created only when missing. The
-organisations and people come from `apps/organisations/demo.py` when it has run; any that are
+organisations and people come from `apps/seeding/demo/organisations.py` when it has run; any that are
 missing are created here the same way, so the two modules can run in either state.
 """
 
@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from apps.accounts.demo import demo_user
 from apps.diseases.models import DiseaseArea
 from apps.organisations.models import (
     Affiliation,
@@ -32,9 +31,10 @@ from apps.projects.models import (
     WorkPackage,
 )
 from apps.projects.services.projects import disease_area_names_refresh
+from apps.seeding.demo.accounts import demo_user
 
 K = OrganisationKind
-# slug → (name, kind, country, e-mail domain), matching apps/organisations/demo.py
+# slug → (name, kind, country, e-mail domain), matching apps/seeding/demo/organisations.py
 ORGANISATIONS = {
     "brightwater-pharma": ("Brightwater Pharma", K.PHARMA, "GB", "brightwater-pharma.test"),
     "helix-diagnostics": ("Helix Diagnostics", K.DIAGNOSTICS, "DE", "helix-dx.test"),

@@ -8,7 +8,7 @@ from apps.documents import services
 from apps.documents.models import Protocol, ProtocolVersion
 from apps.projects.models import Membership, MembershipRole, Project, ProjectStatus
 
-# The consortia seeded by apps.projects.demo.
+# The consortia seeded by apps.seeding.demo.projects.
 DEMO_ACRONYMS = ("RESPIRA", "SYNOVIA", "PRECISE-LUNG")
 
 # title, tier, [(file name, text, change note, approve?)]
@@ -59,7 +59,7 @@ DEMO_PROTOCOLS = [
 
 
 def demo_projects() -> list[Project]:
-    """The demo consortia that exist and are active (none before apps.projects.demo ran)."""
+    """The demo consortia that exist and are active (none before apps.seeding.demo.projects ran)."""
     return list(
         Project.objects.filter(acronym__in=DEMO_ACRONYMS, status=ProjectStatus.ACTIVE).order_by(
             "acronym"

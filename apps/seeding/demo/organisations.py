@@ -4,7 +4,6 @@ from datetime import date
 
 from django.utils import timezone
 
-from apps.accounts.demo import demo_user
 from apps.organisations.models import (
     Affiliation,
     AffiliationRole,
@@ -14,6 +13,7 @@ from apps.organisations.models import (
     OrganisationKind,
     OrganisationStatus,
 )
+from apps.seeding.demo.accounts import demo_user
 
 # name, slug, kind, country, ROR ID, ODS code, domain, admin (first, last), member (first, last)
 DEMO_ORGANISATIONS = [

@@ -10,10 +10,10 @@ from apps.access.selectors import dataset_current_policy, request_deciders
 from apps.accounts.models import User
 from apps.core.models import AccessTier
 from apps.datasets.models import Dataset, DatasetStatus
-from apps.documents.demo import demo_projects
 from apps.organisations.models import Affiliation
 from apps.projects.models import Membership, PartnerStatus
-from apps.security.demo import enrol_demo_mfa
+from apps.seeding.demo.documents import demo_projects
+from apps.seeding.demo.security import enrol_demo_mfa
 
 COMMITTEE_SIZE = 3
 
