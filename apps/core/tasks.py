@@ -25,3 +25,12 @@ def send_test_email(to: str) -> int:
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[to],
     )
+
+
+@shared_task(name="core.sweep_temporary_uploads")
+def sweep_temporary_uploads() -> int:
+    """Every 15 minutes (CELERY_BEAT_SCHEDULE): remove what abandoned uploads left in every
+    temporary location (apps/core/sweeps.py) once older than STRATUM_UPLOAD_TEMP_MAX_AGE."""
+    from apps.core.sweeps import sweep_temporary_uploads as sweep
+
+    return sum(len(removed) for removed in sweep().values())

@@ -13,6 +13,7 @@ nginx with `X-Accel-Redirect`) with its checksum in `ETag` and `Digest`.
 
 import base64
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -26,11 +27,11 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import TemporaryUploadedFile
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopUpload
 from django.http import FileResponse, Http404, HttpResponse, QueryDict, UnreadablePostError
-from django.http.multipartparser import MultiPartParserError
+from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.template.defaultfilters import filesizeformat
-from django.utils.datastructures import MultiValueDict
+from django.utils.datastructures import ImmutableList, MultiValueDict
 
 logger = logging.getLogger(__name__)
 
@@ -113,12 +114,19 @@ def sanitise_file_name(raw: str) -> str:
     Unicode NFKC-normalised (so look-alike full-width slashes become real ones and are cut),
     at most MAX_FILE_NAME_LENGTH characters with the extension kept. Raise ValidationError when
     nothing usable is left."""
+    if "\x00" in (raw or ""):
+        raise ValidationError(
+            "A file name cannot contain a NUL character. Rename the file and try again.",
+            code="file_name_invalid",
+        )
     name = unicodedata.normalize("NFKC", raw or "")
     name = "".join(char for char in name if unicodedata.category(char)[0] != "C")
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = name.strip().strip(".").strip()
     name = re.sub(r"\.{2,}", ".", name)
     name = re.sub(r"\s+", " ", name)
+    if not name and (raw or "").strip():
+        raise ValidationError(unusable_name_message(raw), code="file_name_invalid")
     if not name:
         raise ValidationError("The file needs a name.", code="file_name_empty")
     if len(name) > MAX_FILE_NAME_LENGTH:
@@ -128,6 +136,14 @@ def sanitise_file_name(raw: str) -> str:
         else:
             name = name[:MAX_FILE_NAME_LENGTH]
     return name
+
+
+def unusable_name_message(raw: str) -> str:
+    shown = raw if len(raw) <= 40 else raw[:40] + "…"
+    return (
+        f"“{shown}” cannot be used as a file name: it is made only of dots or path "
+        "separators. Rename the file and try again."
+    )
 
 
 def file_extension(name: str) -> str:
@@ -256,7 +272,14 @@ class StreamingUploadHandler(FileUploadHandler):
 
     def new_file(self, field_name, file_name, *args, **kwargs):
         super().new_file(field_name, file_name, *args, **kwargs)
-        self.file = TemporaryUploadedFile(file_name, "application/octet-stream", 0, None)
+        try:
+            # Before the temporary file exists: a name Django's own checks refuse ("..") would
+            # otherwise raise from TemporaryUploadedFile after it had created the file.
+            safe_name = sanitise_file_name(file_name)
+        except ValidationError as error:
+            self.refuse_name(error.messages[0])
+            raise SkipFile from error
+        self.file = TemporaryUploadedFile(safe_name, "application/octet-stream", 0, None)
         self.hasher = hashlib.sha256()
 
     def receive_data_chunk(self, raw_data, start):
@@ -268,6 +291,10 @@ class StreamingUploadHandler(FileUploadHandler):
         self.hasher.update(raw_data)
         self.file.write(raw_data)
         return None
+
+    def refuse_name(self, message: str) -> None:
+        if self.refusal is None:
+            self.refusal = UploadRefused(message)
 
     def file_complete(self, file_size):
         self.file.seek(0)
@@ -316,7 +343,38 @@ def use_streaming_uploads(request) -> StreamingUploadHandler:
     csrf_protect itself)."""
     handler = StreamingUploadHandler(request)
     request.upload_handlers = [handler]
+    # Django's parser silently drops a file part whose name is only dots or separators, so the
+    # form would say "no file" instead of why: this parser records the refusal on the handler.
+    request.parse_file_upload = functools.partial(_parse_file_upload, request)
     return handler
+
+
+class _NameCheckingMultiPartParser(MultiPartParser):
+    def sanitize_file_name(self, file_name):
+        clean = super().sanitize_file_name(file_name)
+        if clean is None or "\x00" in file_name:
+            try:
+                sanitise_file_name(file_name)
+            except ValidationError as error:
+                message = error.messages[0]
+            else:
+                message = unusable_name_message(file_name)
+            for handler in self._upload_handlers:
+                if isinstance(handler, StreamingUploadHandler):
+                    handler.refuse_name(message)
+            return None
+        return clean
+
+
+def _parse_file_upload(request, META, post_data):
+    request.upload_handlers = ImmutableList(
+        request.upload_handlers,
+        warning="You cannot alter upload handlers after the upload has been processed.",
+    )
+    parser = _NameCheckingMultiPartParser(
+        META, post_data, request.upload_handlers, request.encoding
+    )
+    return parser.parse()
 
 
 @contextlib.contextmanager

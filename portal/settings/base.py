@@ -192,9 +192,11 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # the daily jobs run on Europe/London wall-clock time (CELERY_TIMEZONE), so 06:00 stays 06:00.
 from celery.schedules import crontab  # noqa: E402
 
+# Every 15 s: with the 30 s claim lease (apps/notifications/outbox.py), a worker killed
+# mid-batch has its e-mails queued again within 45 s of beat and any worker being alive.
 CELERY_BEAT_SCHEDULE["notifications-sweep-outbox"] = {
     "task": "notifications.sweep_outbox",
-    "schedule": timedelta(minutes=5),
+    "schedule": timedelta(seconds=15),
 }
 CELERY_BEAT_SCHEDULE["milestones-daily-sweep"] = {
     "task": "milestones.daily_sweep",
@@ -212,6 +214,12 @@ CELERY_BEAT_SCHEDULE["access-grants-expire"] = {
 CELERY_BEAT_SCHEDULE["access-grants-expiry-notices"] = {
     "task": "access.grants_send_expiry_notices",
     "schedule": crontab(hour=6, minute=30),
+}
+# Temporary upload files (every location in apps/core/sweeps.py) abandoned by a process killed
+# mid-upload or a client that never came back; removed once STRATUM_UPLOAD_TEMP_MAX_AGE old.
+CELERY_BEAT_SCHEDULE["core-sweep-temporary-uploads"] = {
+    "task": "core.sweep_temporary_uploads",
+    "schedule": timedelta(minutes=15),
 }
 # Files left by a process killed between storing an upload and committing its row.
 CELERY_BEAT_SCHEDULE["datasets-sweep-orphan-files"] = {
@@ -307,6 +315,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "uploads-tmp")
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 STRATUM_UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=2 * 1024**3)
+# A temporary upload file untouched this long (seconds) belongs to a dead or abandoned upload: a
+# live one rewrites it with every chunk. The beat sweep (every 15 minutes) removes it.
+STRATUM_UPLOAD_TEMP_MAX_AGE = env.int("UPLOAD_TEMP_MAX_AGE", default=2 * 3600)
 # Set to the nginx internal location (e.g. "/protected/") to serve downloads via X-Accel-Redirect.
 STRATUM_X_ACCEL_PREFIX = env.str("X_ACCEL_REDIRECT_PREFIX", default="")
 STRATUM_GRANT_DEFAULT_DAYS = 365

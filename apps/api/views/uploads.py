@@ -39,6 +39,7 @@ from apps.core.uploads import (
     UploadRefused,
     declared_too_large,
     parse_upload,
+    sanitise_file_name,
     too_large_refusal,
     upload_sha256,
 )
@@ -182,7 +183,12 @@ def _raw_file_name(request) -> str:
 
 
 def _raw(request, handler: StreamingUploadHandler) -> ReceivedUpload:
-    name = _raw_file_name(request)
+    try:
+        # Checked before a byte is read or a temporary file exists, so a refused name leaves
+        # nothing behind.
+        name = sanitise_file_name(_raw_file_name(request))
+    except ValidationError as error:
+        raise exceptions.ValidationError({"filename": error.messages}) from error
     if not request.META.get("CONTENT_LENGTH"):
         # Without it the WSGI server hands Django no body (chunked bodies are not read).
         raise exceptions.ValidationError(
