@@ -8,37 +8,37 @@ Row life:  pending ──claim──▶ sending ──(commit "sent")──▶ s
               ▲                  │ SMTP error before the end of the message
               └──── backoff ─────┘ (after MAX_ATTEMPTS: failed)
 
-Delivery semantics — at most once, with the ambiguous window shrunk to microseconds.
-A process can die at any instant (kill -9, OOM, a lost node). Two classic orders exist:
+Delivery semantics — at least once. Exactly once cannot be promised over SMTP: between the
+server accepting a message (its "250" to the end of data) and our commit of `sent`, a process
+can die (kill -9, OOM, a lost node), and then nobody knows whether the message arrived. We
+choose to send again rather than to lose it:
 
-* send, then mark sent: a death between the two leaves a `sending` row whose message did
-  reach the server; re-sending it after a timeout gives a duplicate (at-least-once);
-* mark sent, then send: a death between the two loses the message (at-most-once).
+* the worker sends the envelope, the body and the terminating "<CRLF>.<CRLF>", reads the
+  server's reply, and only a "250" makes it commit `sent`;
+* death before the terminating dot: the server discards the half message (RFC 5321 §4.1.1.4);
+  the row is still `sending` and is sent again once its claim expires → one delivery;
+* death after the dot but before the commit: the server has the message and the row is still
+  `sending`, so it is sent again → a duplicate. It carries the same `Message-ID` (derived from
+  the notification and the channel, see `message_id`), so a mail client recognises it and
+  threads it with the original;
+* a lost or unreadable reply to the dot: ambiguous, so the row goes back to pending with
+  backoff (a possible duplicate, never a loss); an explicit refusal (4xx) is retried, a 5xx
+  fails the row.
 
-SMTP lets us put the mark *inside* the send. The message body travels first; the server only
-accepts it when it reads the final "<CRLF>.<CRLF>", and discards it if the connection drops
-before that (RFC 5321 §4.1.1.4). So the worker sends the body, commits `sent` (conditional on
-its own claim token), and only then writes the terminating dot. Hence:
-
-* death before the commit: the server discards the half-sent message; the row is still
-  `sending` and is re-claimed once its claim is older than the stale age → one delivery;
-* a claim taken over from a slow (not dead) worker: that worker's conditional commit updates
-  nothing, it drops the connection without the dot → still one delivery;
-* death between the commit and the dot reaching the kernel (a few Python statements): the
-  message is lost. That is the at-most-once choice: a lost e-mail still leaves the in-app
-  notification in the inbox, while a duplicate cannot be taken back;
-* the server's reply to the dot is lost (network): the message probably arrived; the row stays
-  `sent` with the error noted, again at most once. An explicit refusal (4xx/5xx) means nothing
-  was delivered, so the row goes back to pending (4xx) or failed (5xx).
+Claims are leases. A claim lasts STALE_AFTER (30 s) unless renewed: while a batch is being
+sent, a heartbeat thread renews its claims every HEARTBEAT_SECONDS, so a live worker keeps its
+rows however long the batch takes, and a killed one's claims expire 30 s after its last beat.
+The sweep (beat, every 15 s) gives expired claims back and re-queues them: a worker killed
+mid-batch is recovered within about 45 s of any worker and beat being alive (docs/celery.md).
 
 Batches. A task claims up to SEND_BATCH rows at once (one token), asks the policy once per
 distinct target, and sends them in groups of SMTP_CONNECTIONS side by side, one message per
-kept-open connection: every body of the group first, then one commit marking the group `sent`
-(conditional on the claim, row by row), then every terminating dot. The reasoning above holds
-for each message; the at-most-once window is the few writes of a group's dots.
+kept-open connection: every body of the group, then a check that the claims are still held
+(a worker whose claim was taken over drops its connections, and the server discards the
+bodies), then every terminating dot, every reply, and one commit marking the accepted rows
+`sent`.
 
-Other backends (console, file, locmem) have no such protocol: they commit `sent` and then hand
-the message over, reverting to pending if the hand-over raises — the same at-most-once rule.
+Other backends (console, file, locmem) hand the message over first and commit `sent` after.
 """
 
 import contextlib
@@ -67,11 +67,16 @@ from apps.notifications.tokens import DIGEST, unsubscribe_token
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
-# A claim older than this belongs to a dead worker: it must exceed the task hard time limit
-# (CELERY_TASK_TIME_LIMIT, 180 s), after which Celery has killed any live holder.
-STALE_AFTER = timedelta(seconds=300)
+# A claim not renewed for this long belongs to a dead worker. A live one renews its claims
+# every HEARTBEAT_SECONDS while it sends, so this only has to cover a few missed beats (a
+# database hiccup), not the longest a task may run.
+STALE_AFTER = timedelta(seconds=30)
+HEARTBEAT_SECONDS = 8
 # New rows get this long for their on-commit message before the sweep treats them as lost.
-SWEEP_GRACE = timedelta(seconds=60)
+SWEEP_GRACE = timedelta(seconds=30)
+# A pending row the sweep queued is not queued again for this long: in a large fan-out still
+# waiting in the broker, a sweep every 15 s would otherwise publish the same ids again and again.
+REQUEUE_AFTER = timedelta(minutes=5)
 # The retry task may arrive a little before `next_attempt_at` (clock differences).
 CLOCK_SLACK = timedelta(seconds=5)
 
@@ -174,6 +179,15 @@ def _scope(row: OutboxEmail) -> str:
     return row.notification.event_type if row.notification is not None else DIGEST
 
 
+def message_id(delivery_key: str, host: str) -> str:
+    """`<<notification id>.email@host>` from the delivery key `notification:<id>:email` (a
+    digest: `<digest.<person>.<date>@host>`): the same for every attempt at the same e-mail.
+    Kept short so that the header is not folded."""
+    key = delivery_key.removeprefix("notification:")
+    local = re.sub(r"[^A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]", ".", key)
+    return f"<{local}@{host}>"
+
+
 def build_message(row: OutboxEmail) -> EmailMultiAlternatives:
     unsubscribe = unsubscribe_url(user_id=row.recipient_id, scope=_scope(row))
     text, html = _rendered_bodies(row, unsubscribe)
@@ -182,8 +196,9 @@ def build_message(row: OutboxEmail) -> EmailMultiAlternatives:
         # RFC 2369 and RFC 8058: mail clients offer a one-click unsubscribe button.
         "List-Unsubscribe": f"<{unsubscribe}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        # Stable per outbox row: even a copy that slipped through would thread as one message.
-        "Message-ID": f"<{row.pk}@{host}>",
+        # Stable per notification and channel: a duplicate (at-least-once) is recognisable
+        # as the same message and threads with the original.
+        "Message-ID": message_id(row.delivery_key, host),
         "X-Stratum-Delivery-Key": row.delivery_key,
         "Auto-Submitted": "auto-generated",
     }
@@ -345,32 +360,28 @@ def _smtp_reply_to_end(smtp: smtplib.SMTP) -> None:
         raise smtplib.SMTPDataError(code, reply)
 
 
-def _mark_sent_group(outbox_ids: list, token) -> set:
-    """Commit `sent` for the rows among `outbox_ids` this worker still holds; returns them.
-    The rows are locked while they are checked, so a concurrent take-over either happens
-    before (and the row is left out) or waits and then finds the row sent."""
-    from django.db import connection, transaction
+def _still_held(outbox_ids: list, token) -> set:
+    """The rows among `outbox_ids` this worker still holds (claim not taken over)."""
+    return set(
+        OutboxEmail.objects.filter(
+            pk__in=outbox_ids, status=OutboxEmail.Status.SENDING, claim_token=token
+        ).values_list("pk", flat=True)
+    )
 
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # A death after the server commits but before the ends of data go out loses the
-            # group, so the commit must return at once rather than after a WAL flush: the only
-            # cost is that a database crash in the next few hundred ms could forget the mark,
-            # and the row would then be sent again once its claim goes stale.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        held = set(
-            OutboxEmail.objects.filter(
-                pk__in=outbox_ids, status=OutboxEmail.Status.SENDING, claim_token=token
-            )
-            .select_for_update()
-            .values_list("pk", flat=True)
+
+def _mark_sent(outbox_ids: list) -> None:
+    """Commit `sent` for rows the server accepted. Not conditional on the claim: the server has
+    the message, whoever holds the row now (a worker that took over a slow claim may send a
+    duplicate, which is the at-least-once price, but the row must not be sent a third time)."""
+    if outbox_ids:
+        OutboxEmail.objects.filter(pk__in=outbox_ids).exclude(
+            status=OutboxEmail.Status.SENT
+        ).update(
+            status=OutboxEmail.Status.SENT,
+            sent_at=timezone.now(),
+            last_error="",
+            claim_token=None,
         )
-        if held:
-            OutboxEmail.objects.filter(pk__in=held).update(
-                status=OutboxEmail.Status.SENT, sent_at=timezone.now(), last_error=""
-            )
-    return held
 
 
 # The server answered "no" (and RSET followed): nothing is half-sent on the connection.
@@ -413,18 +424,17 @@ def _begin_group(rows: list[OutboxEmail], token, outcomes: dict) -> tuple[list, 
 
 
 def _send_smtp_group(rows: list[OutboxEmail], token) -> tuple[dict, list]:
-    """Send up to SMTP_CONNECTIONS rows side by side: each body on its own connection, one
-    commit for all, then each end of data. Returns (outcomes, rows not started)."""
+    """Send up to SMTP_CONNECTIONS rows side by side: each body on its own connection, a check
+    that the claims are still held, each end of data, each reply, then one commit marking the
+    accepted rows `sent`. Returns (outcomes, rows not started)."""
     outcomes: dict = {}
     try:
         begun, unstarted = _begin_group(rows, token, outcomes)
-        held = _mark_sent_group([m.row.pk for m in begun], token) if begun else set()
+        held = _still_held([m.row.pk for m in begun], token) if begun else set()
     except BaseException:
-        # No commit, so no end of data: drop every half-sent message (the server discards it).
+        # No end of data went out: drop every half-sent message (the server discards it).
         _drop_smtp()
         raise
-    # Every end of data goes out before any reply is awaited: the window in which a death
-    # loses a committed message is these few writes, not a round trip per message.
     ended: list[_UnderWay] = []
     for message in begun:
         if message.row.pk not in held:
@@ -438,42 +448,43 @@ def _send_smtp_group(rows: list[OutboxEmail], token) -> tuple[dict, list]:
             outcomes[message.row.pk] = _after_dot_error(message.row, token, exc)
         else:
             ended.append(message)
+    accepted = []
     for message in ended:
         try:
             _smtp_reply_to_end(message.smtp)
         except (smtplib.SMTPException, OSError) as exc:
-            _drop_smtp(message.slot)
+            if not isinstance(exc, smtplib.SMTPResponseException):
+                _drop_smtp(message.slot)
             outcomes[message.row.pk] = _after_dot_error(message.row, token, exc)
         else:
+            accepted.append(message.row.pk)
             outcomes[message.row.pk] = Outcome("sent")
+    # A death before this commit leaves accepted rows `sending`: they are sent again once their
+    # claim expires (a duplicate with the same Message-ID, never a loss).
+    _mark_sent(accepted)
     return outcomes, unstarted
 
 
 def _after_dot_error(row, token, exc) -> Outcome:
-    """The row is already `sent`. A clear refusal means nothing arrived: undo the mark.
-    A lost reply is ambiguous: keep `sent` (at most once) and note it."""
+    """No "250" came back for the end of data. A refusal means nothing arrived: retry (4xx) or
+    fail (5xx). A lost reply is ambiguous: retry too, accepting a possible duplicate rather
+    than risking a loss."""
     if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 400:
-        OutboxEmail.objects.filter(pk=row.pk, claim_token=token).update(
-            status=OutboxEmail.Status.SENDING, sent_at=None
-        )
         return _release(row, token, f"{exc.smtp_code} {exc}", permanent=exc.smtp_code >= 500)
-    OutboxEmail.objects.filter(pk=row.pk, claim_token=token).update(
-        last_error=f"Reply to end of data lost, assumed delivered: {exc}"[:2000]
+    logger.warning(
+        "E-mail %s: no reply to end of data (%s); will send again", row.delivery_key, exc
     )
-    logger.warning("E-mail %s: reply lost after end of data (%s)", row.delivery_key, exc)
-    return Outcome("sent")
+    return _release(row, token, f"No reply to end of data, sending again: {exc}")
 
 
 def _send_other(backend, message, row, token) -> Outcome:
-    if not _mark_sent_group([row.pk], token):
+    if not _still_held([row.pk], token):
         return Outcome("skipped")  # another worker took the row over
     try:
         backend.send_messages([message])
     except Exception as exc:
-        OutboxEmail.objects.filter(pk=row.pk, claim_token=token).update(
-            status=OutboxEmail.Status.SENDING, sent_at=None
-        )
         return _release(row, token, f"{type(exc).__name__}: {exc}")
+    _mark_sent([row.pk])
     return Outcome("sent")
 
 
@@ -538,13 +549,64 @@ def _send_claimed(rows: list[OutboxEmail], token) -> dict:
     return outcomes
 
 
+def outbox_renew_claims(token) -> int:
+    """Renew the lease on every row still claimed under `token` (the heartbeat). Rows another
+    transaction holds locked at this moment (being marked sent) are skipped, not waited for."""
+    from django.db import connection, transaction
+    from django.db.models import Subquery
+
+    mine = OutboxEmail.objects.filter(status=OutboxEmail.Status.SENDING, claim_token=token)
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            mine = OutboxEmail.objects.filter(
+                pk__in=Subquery(mine.select_for_update(skip_locked=True).values("pk"))
+            )
+        return mine.update(claimed_at=timezone.now())
+
+
+@contextlib.contextmanager
+def claim_heartbeat(token, every: float = HEARTBEAT_SECONDS):
+    """Renew the claims of `token` every `every` seconds in a background thread while the block
+    runs. The thread dies with the process, so a killed worker's claims expire STALE_AFTER after
+    its last beat; a live one keeps its rows however long its SMTP server is slow."""
+    import threading
+
+    from django.db import connection
+
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(every):
+                try:
+                    outbox_renew_claims(token)
+                except Exception:
+                    logger.exception("Could not renew e-mail claims %s", token)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"outbox-heartbeat-{token}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def outbox_deliver_batch(*, outbox_ids, stale_after: timedelta = STALE_AFTER) -> dict:
     """Claim and send a batch of outbox rows: {row id: Outcome} for the rows this call claimed
     (rows held elsewhere or already sent are left out). Safe to call any number of times,
-    concurrently, with overlapping ids: the claim decides who sends each row."""
+    concurrently, with overlapping ids: the claim decides who sends each row, and a heartbeat
+    keeps the claims alive while the batch is under way."""
     token = outbox_claim_batch(outbox_ids=outbox_ids, stale_after=stale_after)
     if token is None:
         return {}
+    with claim_heartbeat(token):
+        return _deliver_claimed(outbox_ids, token)
+
+
+def _deliver_claimed(outbox_ids, token) -> dict:
     rows = list(
         OutboxEmail.objects.filter(
             pk__in=outbox_ids, status=OutboxEmail.Status.SENDING, claim_token=token
@@ -619,35 +681,70 @@ def outbox_enqueue_on_commit(outbox_ids: list) -> None:
         transaction.on_commit(lambda: outbox_enqueue(ids))
 
 
-def outbox_due_ids(*, stale_after: timedelta = STALE_AFTER, grace: timedelta = SWEEP_GRACE):
-    """Rows a sweep should queue again: pending past their grace or backoff, or abandoned."""
+def outbox_due_ids(
+    *,
+    grace: timedelta = SWEEP_GRACE,
+    requeue_after: timedelta = REQUEUE_AFTER,
+):
+    """Pending rows a sweep should queue again: past their grace (the on-commit message may
+    still be on its way) or backoff, and not queued by a sweep within `requeue_after`."""
     now = timezone.now()
-    pending = Q(status=OutboxEmail.Status.PENDING) & (
-        Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lt=now - grace)
+    not_queued_lately = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - requeue_after)
+    fresh = Q(next_attempt_at__isnull=True, created_at__lt=now - grace) & not_queued_lately
+    # A retry whose backoff has passed and that no sweep queued since (its claimed_at is the
+    # failed attempt's claim, before next_attempt_at): its retry message may have died with
+    # the worker holding it.
+    retry = Q(next_attempt_at__lte=now) & (
+        not_queued_lately | Q(claimed_at__lt=F("next_attempt_at"))
     )
-    abandoned = Q(status=OutboxEmail.Status.SENDING, claimed_at__lt=now - stale_after)
+    due = fresh | retry
     return (
-        OutboxEmail.objects.filter(pending | abandoned)
+        OutboxEmail.objects.filter(due, status=OutboxEmail.Status.PENDING)
         .order_by("created_at")
         .values_list("pk", flat=True)
     )
 
 
-def outbox_release_abandoned(*, stale_after: timedelta = STALE_AFTER) -> int:
-    """Give claims older than `stale_after` back (their worker died before committing `sent`,
-    so the server discarded the message). A holder that was only slow loses its claim token and
-    cannot finish, so this never causes a second delivery."""
+def outbox_release_abandoned(*, stale_after: timedelta = STALE_AFTER) -> list:
+    """Give back claims whose lease expired (their worker died: its heartbeat stopped) and
+    return their ids. A holder that was only slow loses its claim token: it drops its
+    connections before the end of data, unless the server already accepted the message, in
+    which case the row may be sent twice (at least once, docs/celery.md)."""
+    from django.db import transaction
+
     cutoff = timezone.now() - stale_after
-    return OutboxEmail.objects.filter(
-        status=OutboxEmail.Status.SENDING, claimed_at__lt=cutoff
-    ).update(status=OutboxEmail.Status.PENDING, claim_token=None, next_attempt_at=None)
+    with transaction.atomic():
+        abandoned = list(
+            OutboxEmail.objects.filter(status=OutboxEmail.Status.SENDING, claimed_at__lt=cutoff)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        OutboxEmail.objects.filter(pk__in=abandoned).update(
+            status=OutboxEmail.Status.PENDING, claim_token=None, next_attempt_at=None
+        )
+    return abandoned
 
 
 def outbox_sweep(
-    *, stale_after: timedelta = STALE_AFTER, grace: timedelta = SWEEP_GRACE, limit: int = 5000
+    *,
+    stale_after: timedelta = STALE_AFTER,
+    grace: timedelta = SWEEP_GRACE,
+    requeue_after: timedelta = REQUEUE_AFTER,
+    limit: int = 5000,
 ) -> int:
-    """Queue again whatever the broker may have lost. Returns how many rows were queued."""
-    outbox_release_abandoned(stale_after=stale_after)
-    ids = list(outbox_due_ids(stale_after=stale_after, grace=grace)[:limit])
+    """Queue again whatever the broker may have lost or a dead worker abandoned: expired claims
+    at once, pending rows past their grace. Returns how many rows were queued."""
+    released = outbox_release_abandoned(stale_after=stale_after)
+    ids = list(
+        dict.fromkeys(
+            released + list(outbox_due_ids(grace=grace, requeue_after=requeue_after)[:limit])
+        )
+    )
+    if ids:
+        # Marks when they were queued (claimed_at is overwritten by the next claim), so the next
+        # sweeps leave them to the broker for `requeue_after`.
+        OutboxEmail.objects.filter(pk__in=ids, status=OutboxEmail.Status.PENDING).update(
+            claimed_at=timezone.now()
+        )
     outbox_enqueue(ids)
     return len(ids)

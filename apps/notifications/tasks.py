@@ -73,8 +73,11 @@ def dispatch_outbox(outbox_ids: list[str]) -> int:
 @shared_task(name="notifications.sweep_outbox", acks_late=True)
 def sweep_outbox(stale_after_seconds: int | None = None) -> int:
     """Every few minutes: queue again any e-mail the broker lost or a dead worker abandoned."""
+    # None means the default lease; 0 means zero (every claim counts as abandoned), not "unset".
     stale_after = (
-        timedelta(seconds=stale_after_seconds) if stale_after_seconds else outbox.STALE_AFTER
+        outbox.STALE_AFTER
+        if stale_after_seconds is None
+        else timedelta(seconds=stale_after_seconds)
     )
     return outbox.outbox_sweep(stale_after=stale_after)
 

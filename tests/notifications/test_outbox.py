@@ -1,9 +1,14 @@
-"""Delivering one outbox row over real SMTP (an in-process aiosmtpd sink): once, never twice."""
+"""Delivering outbox rows over real SMTP (an in-process aiosmtpd sink): at least once, marked
+sent only after the server accepted the end of data, a duplicate recognisable by its
+Message-ID."""
 
+import smtplib
+import time
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from apps.notifications import outbox
 from apps.notifications.models import Delivery, EventType, NotificationPreference, OutboxEmail
@@ -47,7 +52,7 @@ def test_sends_text_and_html_with_one_click_unsubscribe(smtp_settings, row):
         and "/notifications/unsubscribe/" in message["List-Unsubscribe"]
     )
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert message["Message-ID"] == f"<{row.pk}@127.0.0.1>"
+    assert message["Message-ID"].strip() == f"<{row.notification_id}.email@127.0.0.1>"
     parts = {part.get_content_type() for part in message.walk()}
     assert {"text/plain", "text/html"} <= parts
     row.refresh_from_db()
@@ -69,30 +74,31 @@ def test_a_live_claim_is_not_taken_over(smtp_settings, row):
 def test_a_worker_whose_claim_was_taken_over_never_finishes_its_message(
     smtp_settings, row, monkeypatch
 ):
-    """The slow worker has sent the body; meanwhile its claim went to another worker. Its
-    conditional commit fails, it drops the connection before the final dot, and the server
-    discards the half-message."""
-    real_mark = outbox._mark_sent_group
+    """The slow worker has sent the body; meanwhile its claim went to another worker. It finds
+    the claim gone, drops the connection before the final dot, and the server discards the
+    half-message."""
+    real_held = outbox._still_held
 
     def taken_over(outbox_ids, token):
         OutboxEmail.objects.filter(pk__in=outbox_ids).update(claim_token=None)
-        return real_mark(outbox_ids, token)
+        return real_held(outbox_ids, token)
 
-    monkeypatch.setattr(outbox, "_mark_sent_group", taken_over)
+    monkeypatch.setattr(outbox, "_still_held", taken_over)
     assert outbox.outbox_deliver(outbox_id=row.pk).status == "skipped"
     assert smtp_settings.messages == []
 
 
-def test_a_crash_before_the_commit_loses_nothing_and_the_sweep_sends_it_once(
+class Crash(BaseException):
+    """Stands in for SIGKILL at one point of the send."""
+
+
+def test_a_crash_before_the_end_of_data_loses_nothing_and_the_sweep_sends_it_once(
     smtp_settings, row, monkeypatch
 ):
-    class Crash(BaseException):
-        """Stands in for SIGKILL between the body and the commit."""
-
     def crash(outbox_ids, token):
         raise Crash
 
-    monkeypatch.setattr(outbox, "_mark_sent_group", crash)
+    monkeypatch.setattr(outbox, "_still_held", crash)
     with pytest.raises(Crash):
         outbox.outbox_deliver(outbox_id=row.pk)
     outbox._drop_smtp()  # the dead process's socket closes without the final dot
@@ -101,9 +107,48 @@ def test_a_crash_before_the_commit_loses_nothing_and_the_sweep_sends_it_once(
     assert row.status == OutboxEmail.Status.SENDING
     assert smtp_settings.messages == []
 
-    assert outbox.outbox_release_abandoned(stale_after=timedelta(0)) == 1
+    assert outbox.outbox_release_abandoned(stale_after=timedelta(0)) == [row.pk]
     assert outbox.outbox_deliver(outbox_id=row.pk).status == "sent"
     assert len(smtp_settings.messages) == 1
+
+
+def test_a_crash_after_the_server_accepted_sends_again_with_the_same_message_id(
+    smtp_settings, row, monkeypatch
+):
+    """At least once: the server said 250, the worker died before committing `sent`. The row
+    is sent again; the duplicate is the same message to a mail client."""
+
+    def crash(outbox_ids):
+        raise Crash
+
+    monkeypatch.setattr(outbox, "_mark_sent", crash)
+    with pytest.raises(Crash):
+        outbox.outbox_deliver(outbox_id=row.pk)
+    monkeypatch.undo()
+    row.refresh_from_db()
+    assert row.status == OutboxEmail.Status.SENDING
+    assert len(smtp_settings.messages) == 1
+
+    assert outbox.outbox_release_abandoned(stale_after=timedelta(0)) == [row.pk]
+    assert outbox.outbox_deliver(outbox_id=row.pk).status == "sent"
+    first, second = (message["Message-ID"].strip() for _rcpts, message in smtp_settings.messages)
+    assert first == second == f"<{row.notification_id}.email@127.0.0.1>"
+    row.refresh_from_db()
+    assert row.status == OutboxEmail.Status.SENT and row.attempts == 2
+
+
+def test_a_lost_reply_to_the_end_of_data_is_sent_again_not_assumed_delivered(
+    smtp_settings, row, monkeypatch
+):
+    def no_reply(smtp):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(outbox, "_smtp_reply_to_end", no_reply)
+    result = outbox.outbox_deliver(outbox_id=row.pk)
+    assert result.status == "retry"
+    row.refresh_from_db()
+    assert row.status == OutboxEmail.Status.PENDING
+    assert "sending again" in row.last_error
 
 
 def test_a_temporary_smtp_refusal_backs_off_and_retries(smtp_settings, row):
@@ -166,6 +211,72 @@ def test_sweep_requeues_pending_past_grace_and_abandoned_claims(row, queued):
     queued.clear()
     assert outbox.outbox_sweep(grace=timedelta(0)) == 0  # a fresh claim is left alone
     assert outbox.outbox_sweep(stale_after=timedelta(0), grace=timedelta(0)) == 1
+    assert queued == [str(row.pk)]
+
+
+def test_a_row_the_sweep_queued_is_left_to_the_broker_for_a_while(row, queued):
+    queued.clear()
+    assert outbox.outbox_sweep(grace=timedelta(0)) == 1
+    assert outbox.outbox_sweep(grace=timedelta(0)) == 0  # still waiting in the broker
+    assert outbox.outbox_sweep(grace=timedelta(0), requeue_after=timedelta(0)) == 1
+
+
+def test_an_expired_claim_is_queued_again_at_once_whatever_the_grace(row, queued):
+    outbox.outbox_claim(outbox_id=row.pk)
+    OutboxEmail.objects.filter(pk=row.pk).update(
+        claimed_at=timezone.now() - outbox.STALE_AFTER - timedelta(seconds=1)
+    )
+    queued.clear()
+    assert outbox.outbox_sweep(grace=timedelta(hours=1)) == 1
+    assert queued == [str(row.pk)]
+
+
+def test_sweep_outbox_zero_means_every_claim_is_stale(row, queued):
+    from apps.notifications.tasks import sweep_outbox
+
+    outbox.outbox_claim(outbox_id=row.pk)  # a claim made just now
+    queued.clear()
+    assert sweep_outbox.apply(args=[None]).get() == 0  # the default lease has not run out
+    assert sweep_outbox.apply(args=[0]).get() == 1
+    assert queued == [str(row.pk)]
+
+
+def test_the_sweep_runs_in_beat_often_enough_to_recover_within_a_minute(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["notifications-sweep-outbox"]
+    assert entry["task"] == "notifications.sweep_outbox"
+    worst = outbox.STALE_AFTER.total_seconds() + entry["schedule"].total_seconds()
+    assert worst <= 50  # the rest of the minute is for sending the batch again
+
+
+def test_a_renewed_claim_is_not_taken_over(row):
+    token = outbox.outbox_claim(outbox_id=row.pk)
+    old = timezone.now() - outbox.STALE_AFTER - timedelta(seconds=1)
+    OutboxEmail.objects.filter(pk=row.pk).update(claimed_at=old)
+    assert outbox.outbox_renew_claims(token) == 1
+    assert outbox.outbox_release_abandoned() == []
+    row.refresh_from_db()
+    assert row.status == OutboxEmail.Status.SENDING and row.claim_token == token
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_renews_claims_while_a_batch_is_under_way(partner_member, project, queued):
+    notification_emit(
+        event_type=EventType.REQUEST_DECIDED,
+        recipients=[partner_member],
+        subject="Decided",
+        target=project,
+    )
+    row = OutboxEmail.objects.get()
+    token = outbox.outbox_claim(outbox_id=row.pk)
+    old = timezone.now() - timedelta(minutes=5)
+    OutboxEmail.objects.filter(pk=row.pk).update(claimed_at=old)
+    with outbox.claim_heartbeat(token, every=0.05):
+        deadline = time.monotonic() + 10
+        while OutboxEmail.objects.get(pk=row.pk).claimed_at == old:
+            assert time.monotonic() < deadline, "the heartbeat never renewed the claim"
+            time.sleep(0.05)
+    row.refresh_from_db()
+    assert row.claimed_at > timezone.now() - timedelta(seconds=10)
 
 
 def test_locmem_backend_delivers_once(row):
@@ -213,13 +324,13 @@ def test_a_claim_taken_over_in_a_group_discards_only_that_message(
     smtp_settings, batch, monkeypatch
 ):
     stolen = batch[1]
-    real_mark = outbox._mark_sent_group
+    real_held = outbox._still_held
 
     def take_one_over(outbox_ids, token):
         OutboxEmail.objects.filter(pk=stolen).update(claim_token=None)
-        return real_mark(outbox_ids, token)
+        return real_held(outbox_ids, token)
 
-    monkeypatch.setattr(outbox, "_mark_sent_group", take_one_over)
+    monkeypatch.setattr(outbox, "_still_held", take_one_over)
     outcomes = outbox.outbox_deliver_batch(outbox_ids=batch)
     assert outcomes[stolen].status == "skipped"
     assert sum(outcome.status == "sent" for outcome in outcomes.values()) == len(batch) - 1
@@ -228,19 +339,18 @@ def test_a_claim_taken_over_in_a_group_discards_only_that_message(
     assert len(smtp_settings.messages) == len(batch) - 1
 
 
-def test_a_crash_at_a_group_commit_sends_nothing_of_the_group(smtp_settings, batch, monkeypatch):
-    class Crash(BaseException):
-        pass
-
+def test_a_crash_before_a_groups_ends_of_data_sends_nothing_of_the_group(
+    smtp_settings, batch, monkeypatch
+):
     def crash(outbox_ids, token):
         raise Crash
 
-    monkeypatch.setattr(outbox, "_mark_sent_group", crash)
+    monkeypatch.setattr(outbox, "_still_held", crash)
     with pytest.raises(Crash):
         outbox.outbox_deliver_batch(outbox_ids=batch)
     monkeypatch.undo()
     assert smtp_settings.messages == []
-    assert outbox.outbox_release_abandoned(stale_after=timedelta(0)) == len(batch)
+    assert len(outbox.outbox_release_abandoned(stale_after=timedelta(0))) == len(batch)
     outbox.outbox_deliver_batch(outbox_ids=batch)
     assert len(smtp_settings.messages) == len(batch)
 

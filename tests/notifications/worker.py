@@ -22,11 +22,22 @@ def database_url() -> str:
 class Worker:
     """One `celery worker` in its own process group, so kill -9 reaches its pool children too."""
 
-    def __init__(self, *, smtp_port: int, log_path: Path, concurrency: int = 2, name: str = "w"):
+    def __init__(
+        self,
+        *,
+        smtp_port: int,
+        log_path: Path,
+        concurrency: int = 2,
+        name: str = "w",
+        beat: bool = False,
+    ):
         self.smtp_port = smtp_port
         self.log_path = log_path
         self.concurrency = concurrency
         self.name = name
+        # With beat embedded (-B), the outbox sweep runs on its production schedule inside the
+        # worker: killing the worker kills beat too, as when a whole node is lost.
+        self.beat = beat
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> None:
@@ -51,6 +62,7 @@ class Worker:
                 "--without-gossip",
                 "--without-mingle",
                 f"--hostname={self.name}-{os.getpid()}@%h",
+                *self._beat_arguments(),
             ],
             cwd=ROOT,
             env=env,
@@ -59,6 +71,12 @@ class Worker:
             start_new_session=True,
         )
         self._wait_ready(timeout)
+
+    def _beat_arguments(self) -> list[str]:
+        if not self.beat:
+            return []
+        schedule = self.log_path.with_name(f"{self.log_path.stem}-beat-schedule")
+        return ["-B", "--scheduler=celery.beat:PersistentScheduler", f"--schedule={schedule}"]
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

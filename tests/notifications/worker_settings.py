@@ -19,3 +19,10 @@ EMAIL_TIMEOUT = 10
 # Keep the database connection between tasks, as a production worker does (its pool): a new
 # connection per task would dominate a batch of e-mails in bench/fanout.py.
 DATABASES["default"]["CONN_MAX_AGE"] = 60  # noqa: F405
+# A worker started with embedded beat (Worker(beat=True)) runs only the outbox sweep, on its
+# production schedule: the tests measure e-mail recovery, not the daily jobs.
+CELERY_BEAT_SCHEDULE = {
+    name: entry
+    for name, entry in CELERY_BEAT_SCHEDULE.items()  # noqa: F405
+    if entry["task"] == "notifications.sweep_outbox"
+}
