@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class AccessConfig(AppConfig):
     name = "apps.access"
     label = "access"
+
+    def ready(self) -> None:
+        # Grants come through organisations, so losing standing there suspends them (ACCESS.md).
+        # Organisations sit below access and cannot call it: they run what is registered here.
+        from apps.access.services import grants
+        from apps.organisations.services import consequences
+
+        consequences.register(consequences.AFFILIATION_ENDED, grants.grants_suspend_for_affiliation)
+        consequences.register(
+            consequences.ORGANISATION_SUSPENDED, grants.grants_suspend_for_organisation
+        )
+        consequences.register(
+            consequences.ORGANISATION_NOW_FOR_PROFIT, grants.grants_suspend_for_npu_breach
+        )

@@ -14,6 +14,7 @@ from apps.organisations.models import (
     OrganisationDomain,
     OrganisationStatus,
 )
+from apps.organisations.services import consequences
 from apps.organisations.validators import normalise_domain
 
 
@@ -144,12 +145,13 @@ def affiliation_end(
 
 
 def _suspend_grants_of_leaver(affiliation: Affiliation, *, actor) -> None:
-    # Imported lazily: the access app builds on organisations. ACCESS.md: leaving the
-    # organisation suspends the person's grants that came through it.
-    from apps.access.services import grants_suspend_for_affiliation
-
-    grants_suspend_for_affiliation(
-        affiliation=affiliation, actor=actor, reason="Left the organisation"
+    # ACCESS.md: leaving the organisation suspends the person's grants that came through it
+    # (the access app registers that consequence; organisations do not know about grants).
+    consequences.run(
+        consequences.AFFILIATION_ENDED,
+        affiliation=affiliation,
+        actor=actor,
+        reason="Left the organisation",
     )
 
 

@@ -20,6 +20,7 @@ from apps.organisations.models import (
     OrganisationDomain,
     OrganisationStatus,
 )
+from apps.organisations.services import consequences
 from apps.organisations.validators import normalise_domain, normalise_ror
 
 # Path segments under /organisations/ that an organisation's slug must never shadow.
@@ -239,10 +240,10 @@ def organisation_suspend(
         reason_required=True,
         request=request,
     )
-    # Imported here: the access app builds on organisations, not the other way round.
-    from apps.access.services import grants_suspend_for_organisation
-
-    grants_suspend_for_organisation(
+    # The access app registers the grant suspension: it builds on organisations, not the
+    # other way round.
+    consequences.run(
+        consequences.ORGANISATION_SUSPENDED,
         organisation=suspended,
         actor=actor,
         reason=f"Organisation suspended: {suspended.status_reason}",
@@ -307,10 +308,9 @@ def suspend_grants_if_now_for_profit(organisation: Organisation, *, was_for_prof
     transaction as the change of kind."""
     if was_for_profit or not organisation.is_for_profit:
         return
-    # Imported lazily: the access app builds on organisations.
-    from apps.access.services import grants_suspend_for_npu_breach
-
-    grants_suspend_for_npu_breach(organisation=organisation, actor=actor)
+    consequences.run(
+        consequences.ORGANISATION_NOW_FOR_PROFIT, organisation=organisation, actor=actor
+    )
 
 
 def _plain(value) -> str:
