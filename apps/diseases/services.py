@@ -1,5 +1,7 @@
 """Writes for the disease-area taxonomy (portal staff curate it)."""
 
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
@@ -16,12 +18,20 @@ def _require_staff(actor) -> None:
         raise PermissionDenied
 
 
-def _refresh_project_search_names(area: DiseaseArea) -> None:
-    """Projects keep a searchable copy of their areas' names; a rename must reach them."""
-    from apps.projects.services.projects import disease_area_names_refresh
+# Apps that keep a copy of an area's name (projects keep a searchable one) register here from
+# their AppConfig.ready(): they build on diseases, so diseases cannot call them. Each is called
+# with the renamed area inside the rename's transaction.
+_on_rename: list[Callable[[DiseaseArea], None]] = []
 
-    for project in area.projects.prefetch_related("disease_areas"):
-        disease_area_names_refresh(project)
+
+def on_rename(refresh: Callable[[DiseaseArea], None]) -> None:
+    if refresh not in _on_rename:
+        _on_rename.append(refresh)
+
+
+def _tell_copies_of_the_name(area: DiseaseArea) -> None:
+    for refresh in _on_rename:
+        refresh(area)
 
 
 @transaction.atomic
@@ -64,7 +74,7 @@ def disease_area_update(*, actor, area: DiseaseArea, request=None, **changes) ->
     locked.icd10_codes = normalise_codes(locked.icd10_codes)
     locked.save()
     if renamed:
-        _refresh_project_search_names(locked)
+        _tell_copies_of_the_name(locked)
     if changed:
         audit_record(
             actor=actor,

@@ -8,6 +8,10 @@ class ProjectsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
+        from apps.diseases.services import on_rename
+        from apps.projects.services.projects import disease_area_renamed
+
+        on_rename(disease_area_renamed)
         # Every app's `project_sections.py` registers its part of the project page.
         autodiscover_modules("project_sections")
         self._forget_cached_counts_on_change()

@@ -96,6 +96,13 @@ def disease_area_names_refresh(project: Project) -> None:
         Project.objects.filter(pk=project.pk).update(disease_area_names=names)
 
 
+def disease_area_renamed(area) -> None:
+    """Registered with `apps.diseases.services.on_rename` (ProjectsConfig.ready): a rename
+    reaches every project's searchable copy of its areas' names."""
+    for project in area.projects.prefetch_related("disease_areas"):
+        disease_area_names_refresh(project)
+
+
 def _save_new_or_changed(project: Project) -> None:
     """Save; a concurrent duplicate acronym surfaces as the same form error as a checked one."""
     try:
