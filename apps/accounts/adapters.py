@@ -20,6 +20,14 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return True
 
+    def save_user(self, request, user, form, commit=True):
+        # allauth stores the names; the optional ORCID iD (validated by the form) is ours.
+        user = super().save_user(request, user, form, commit=False)
+        user.orcid = form.cleaned_data.get("orcid") or ""
+        if commit:
+            user.save()
+        return user
+
     def validate_unique_email(self, email: str) -> str:
         # ACCOUNT_PREVENT_ENUMERATION stays on for sign-in and password reset, but sign-up and
         # "add an e-mail address" say plainly that an address is taken (issue 2, acceptance 5):

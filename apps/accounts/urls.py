@@ -5,5 +5,6 @@ from apps.accounts import views
 app_name = "accounts"
 
 urlpatterns = [
+    path("", views.account_home, name="home"),
     path("profile/", views.profile, name="profile"),
 ]

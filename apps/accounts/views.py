@@ -5,8 +5,15 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from apps.accounts.forms import ProfileForm
-from apps.accounts.selectors import user_current_affiliations
+from apps.accounts.selectors import account_sections, user_current_affiliations
 from apps.accounts.services import user_update_profile
+
+
+@login_required
+def account_home(request):
+    """The account's home: every setting a person has, one card each, with its state."""
+    context = {"sections": account_sections(user=request.user)}
+    return render(request, "account/home.html", context)
 
 
 @login_required

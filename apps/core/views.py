@@ -4,11 +4,15 @@ from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
 from apps.core.selectors import home_dashboard
+from apps.core.welcome import welcome_pop
 
 
 def home(request):
     """Signed in: "what needs me?"; visitors: what Stratum is and the public catalogue."""
-    context = home_dashboard(request.user) if request.user.is_authenticated else {}
+    context = {}
+    if request.user.is_authenticated:
+        context = home_dashboard(request.user)
+        context["welcome"] = welcome_pop(request)
     return render(request, "core/home.html", context)
 
 

@@ -247,6 +247,7 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "apps.accounts.forms.SignupExtraForm"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
@@ -287,6 +288,9 @@ LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", _("English"))]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
+# Stratum's words for allauth's pages (sentence case, no "Please confirm that X is an email
+# address for user X"): locale/en_GB/LC_MESSAGES/django.po, compiled beside it.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 DATE_FORMAT = "j M Y"
 DATETIME_FORMAT = "j M Y, H:i"

@@ -37,7 +37,7 @@ def test_a_bad_confirmation_link_explains_itself_in_the_layout(client):
     html = assert_in_site_layout(
         client.get(reverse("account_confirm_email", args=["not-a-real-key"]))
     )
-    assert "expired or is invalid" in html
+    assert "has expired or has already been used" in html
 
 
 @pytest.mark.django_db

@@ -7,11 +7,16 @@ from tests.accounts.factories import UserFactory
 STRONG_PASSWORD = "plum-orchard-42-lantern"
 
 
-def signup(client, email, password=STRONG_PASSWORD, password2=None):
-    return client.post(
-        reverse("account_signup"),
-        {"email": email, "password1": password, "password2": password2 or password},
-    )
+def signup(client, email, password=STRONG_PASSWORD, password2=None, **extra):
+    data = {
+        "first_name": "Ngozi",
+        "last_name": "Okonkwo-Baptiste",
+        "email": email,
+        "password1": password,
+        "password2": password2 or password,
+        **extra,
+    }
+    return client.post(reverse("account_signup"), data)
 
 
 @pytest.mark.django_db
@@ -94,3 +99,57 @@ def test_the_verification_email_names_stratum_and_carries_the_link(client, mailo
     assert message.body.startswith("Hello from Stratum,")
     assert "example.com" not in message.body
     assert "http://testserver/accounts/confirm-email/" in message.body
+
+
+@pytest.mark.django_db
+def test_signup_asks_for_given_and_family_names_before_the_address(client):
+    html = client.get(reverse("account_signup")).content.decode()
+    assert html.index('for="id_first_name"') < html.index('for="id_email"')
+    assert ">Given name" in html
+    assert ">Family name" in html
+    assert 'autocomplete="given-name"' in html
+    assert 'autocomplete="family-name"' in html
+    assert "ORCID iD (optional)" in html
+
+
+@pytest.mark.django_db
+def test_signup_keeps_the_names_as_written_and_a_pasted_orcid_link_as_the_bare_id(client):
+    response = signup(
+        client,
+        "ngozi@example.org",
+        first_name="  Ngozi ",
+        last_name="Okonkwo-Baptiste",
+        orcid="https://orcid.org/0000-0002-1825-0097",
+    )
+    assert response.status_code == 302
+    person = User.objects.get(email="ngozi@example.org")
+    assert (person.first_name, person.last_name) == ("Ngozi", "Okonkwo-Baptiste")
+    assert person.orcid == "0000-0002-1825-0097"
+    assert person.display_name == "Ngozi Okonkwo-Baptiste"
+
+
+@pytest.mark.django_db
+def test_signup_without_a_family_name_is_refused_with_the_error_beside_the_field(client):
+    response = signup(client, "nameless@example.org", last_name="")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_last_name_error"' in html
+    assert not User.objects.filter(email="nameless@example.org").exists()
+
+
+@pytest.mark.django_db
+def test_signup_with_an_orcid_whose_check_digit_is_wrong_says_so_and_creates_nobody(
+    client, mailoutbox
+):
+    response = signup(client, "orcid@example.org", orcid="0000-0002-1825-0098")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "check digit is wrong" in html
+    assert not User.objects.filter(email="orcid@example.org").exists()
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_an_invitation_link_prefills_the_invited_address_on_sign_up(client):
+    html = client.get(reverse("account_signup") + "?email=invited%40example.org").content.decode()
+    assert 'value="invited@example.org"' in html

@@ -476,6 +476,8 @@ def test_after_a_failed_submit_focus_moves_to_the_error_summary(axe_page, world)
     page = axe_page
     _sign_in(page, None)
     page.goto("/accounts/signup/")
+    page.get_by_label("Given name").fill("Ada")
+    page.get_by_label("Family name").fill("Lovelace")
     page.get_by_label("Email", exact=True).fill("not-an-address")
     page.get_by_role("button", name="Create account").click()
     summary = page.locator("[data-error-summary]")

@@ -65,6 +65,8 @@ def test_an_organisation_is_proposed_approved_and_joined(page, transactional_db)
     # 3. Someone at kelvin.ac.uk signs up, verifies and is affiliated at once.
     page.context.clear_cookies()
     page.goto("/accounts/signup/")
+    page.get_by_label("Given name").fill("Morag")
+    page.get_by_label("Family name").fill("MacLeod")
     page.get_by_label("Email", exact=True).fill("newcomer@kelvin.ac.uk")
     page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Password (again)").fill(NEW_PASSWORD)

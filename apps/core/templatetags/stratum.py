@@ -150,14 +150,15 @@ def aria_sort(context, field: str) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def nav_current(context, prefix: str, exclude: str = "") -> SafeString:
+def nav_current(context, prefix: str, exclude: str = "", exact: bool = False) -> SafeString:
     """`aria-current="page"` plus the `active` class for navigation links under `prefix`.
 
-    `exclude` names a sub-path that has its own navigation link (e.g. the staff console).
+    `exclude` names a sub-path that has its own navigation link (e.g. the staff console);
+    `exact` marks a section's overview, current only on its own page.
     """
     request = context.get("request")
     path = request.path if request else ""
-    is_current = path == prefix if prefix == "/" else path.startswith(prefix)
+    is_current = path == prefix if (prefix == "/" or exact) else path.startswith(prefix)
     if exclude and path.startswith(exclude):
         is_current = False
     if is_current:
