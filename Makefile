@@ -27,11 +27,14 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# E-mails link to SITE_URL; on another PORT they must point at that port too.
+run: export SITE_URL ?= http://127.0.0.1:$(or $(PORT),8000)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo
 	@echo "  Stratum is starting at http://127.0.0.1:$${PORT:-8000}/  (Ctrl-C stops web, worker and beat)"
+	@echo "  Links in e-mails start with $(SITE_URL)"
 	@echo
 	$(BIN)/honcho --procfile Procfile.dev start --port $${PORT:-8000}
 

@@ -127,8 +127,22 @@ def upload(base: str, token: str, dataset_id: str, path: str) -> dict:
     return stored
 
 
+def settings_from_environment() -> tuple[str, str]:
+    """STRATUM_URL and STRATUM_TOKEN, or one sentence saying which is missing (exit status 2)."""
+    missing = [name for name in ("STRATUM_URL", "STRATUM_TOKEN") if not os.environ.get(name)]
+    if missing:
+        print(
+            f"Set {' and '.join(missing)} in the environment first, e.g. "
+            "STRATUM_URL=https://stratum.example STRATUM_TOKEN=strat_… python sync_client.py "
+            "state.json",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+    return os.environ["STRATUM_URL"].rstrip("/"), os.environ["STRATUM_TOKEN"]
+
+
 def main(path: str) -> None:
-    base, token = os.environ["STRATUM_URL"].rstrip("/"), os.environ["STRATUM_TOKEN"]
+    base, token = settings_from_environment()
     if os.path.exists(path):
         with open(path) as handle:
             state = incremental_sync(base, token, json.load(handle))
@@ -143,9 +157,7 @@ def main(path: str) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "upload":
-        stored = upload(
-            os.environ["STRATUM_URL"].rstrip("/"), os.environ["STRATUM_TOKEN"], *sys.argv[2:]
-        )
+        stored = upload(*settings_from_environment(), *sys.argv[2:])
         print(f"Stored {stored['file_name']} ({stored['size']} bytes, sha256 {stored['sha256']})")
     else:
         main(sys.argv[1] if len(sys.argv) > 1 else "stratum-state.json")

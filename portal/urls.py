@@ -6,6 +6,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from apps.api import guide as api_guide
 from apps.core import health, views
 from apps.security import views as security_views
 
@@ -30,6 +31,8 @@ urlpatterns = [
     path("audit/", include("apps.audit.urls")),
     path("account/tokens/", include("apps.api.web_urls")),
     path("api/v1/", include("apps.api.urls")),
+    path("api/guide/", api_guide.guide, name="api-guide"),
+    path("api/guide/sync_client.py", api_guide.sync_client, name="api-guide-sync-client"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP forbids inline ones.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

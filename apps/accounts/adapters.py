@@ -5,6 +5,11 @@ from allauth.core.ratelimit import respond_429
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from apps.core.public_url import public_url
+
+# The links allauth puts in its e-mails' context (confirmation, password reset, sign-up).
+EMAIL_LINK_KEYS = ("activate_url", "password_reset_url", "signup_url")
+
 
 class AccountAdapter(DefaultAccountAdapter):
     """allauth's behaviour with Stratum's wording, and a plain answer for a taken address."""
@@ -19,6 +24,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request) -> bool:
         return True
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # allauth builds its links from the request's host; e-mails carry the public URL.
+        for key in EMAIL_LINK_KEYS:
+            if context.get(key):
+                context[key] = public_url(context[key])
+        super().send_mail(template_prefix, email, context)
 
     def save_user(self, request, user, form, commit=True):
         # allauth stores the names; the optional ORCID iD (validated by the form) is ours.

@@ -356,9 +356,32 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# The schema's introduction: what Swagger UI at /api/docs/ opens with. The guide has the detail.
+API_INTRODUCTION = """\
+Stratum's REST API lets partner systems (LIMS, trial management, data catalogues) read and
+change what their people may see in the consortium portal: organisations, disease areas,
+projects with their partners, members and biomarkers, datasets and their files, protocols and
+their versions, milestones, deliverables, access requests and grants.
+
+**Start with the [API guide](/api/guide/)**: authentication, pagination, keeping in step with
+the change feed, ETags, webhooks and their signature check, the error format. A small
+[sync client](/api/guide/sync_client.py) (Python standard library only) shows a full sync and
+then replays the feed.
+
+- **Authentication**: `Authorization: Bearer strat_…`, a token made at
+  [/account/tokens/](/account/tokens/) with scope `read` or `write`. Without a token the API
+  shows the public catalogue. A bad, expired or revoked token answers 401; a missing scope 403.
+- **What you see** is exactly what the token's person (or organisation) may see in the portal:
+  anything else answers 404, as if it did not exist.
+- **Lists** use cursor pagination (`cursor`, `page_size` up to 200) and accept
+  `updated_since`; deletions and lost access reach you through `/api/v1/changes/`.
+- **Errors** are RFC 9457 problem details (`application/problem+json`), with `errors` per
+  field on a 400. Throttled requests answer 429 with `Retry-After`.
+"""
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Stratum API",
-    "DESCRIPTION": "Partner-system API of the Stratum stratified-medicine consortium portal.",
+    "DESCRIPTION": API_INTRODUCTION,
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

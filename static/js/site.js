@@ -45,4 +45,33 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     focusErrorSummary(event.detail.target);
   });
+
+  // Copy buttons: <button data-copy="#field-id">Copy</button> copies the field's value and says
+  // so in the button's live region, so a one-time secret does not need a careful selection.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) {
+      return;
+    }
+    var field = document.querySelector(button.dataset.copy);
+    var status = button.parentElement.querySelector("[data-copy-status]");
+    function announce(text) {
+      if (status) {
+        status.textContent = text;
+      }
+    }
+    if (!field) {
+      return;
+    }
+    var copied = navigator.clipboard
+      ? navigator.clipboard.writeText(field.value)
+      : Promise.reject(new Error("no clipboard"));
+    copied.then(
+      function () { announce("Copied."); },
+      function () {
+        field.select();
+        announce("Selected: press Ctrl+C (or Cmd+C) to copy.");
+      }
+    );
+  });
 })();

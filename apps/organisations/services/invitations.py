@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from apps.audit.services import audit_record
+from apps.core.public_url import public_url
 from apps.notifications.models import EventType
 from apps.notifications.services import notification_emit
 from apps.organisations.models import (
@@ -47,9 +48,9 @@ def invitation_token_hash(token: str) -> str:
 
 
 def invitation_url(token: str, request=None) -> str:
-    """The absolute link for the e-mail: the host the admin used, else the configured site."""
-    path = reverse("organisations:invitation_accept", args=[token])
-    return request.build_absolute_uri(path) if request is not None else settings.SITE_URL + path
+    """The absolute link for the e-mail, on the site's public URL (whatever host the admin
+    reached us by: behind a proxy that may be an internal name)."""
+    return public_url(reverse("organisations:invitation_accept", args=[token]))
 
 
 @transaction.atomic
