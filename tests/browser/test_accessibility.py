@@ -210,11 +210,13 @@ PAGES = {
         ("project page", lambda w: f"/projects/{w.project.slug}/", None),
         ("public deliverables", lambda w: "/milestones/deliverables/public/", None),
         ("API documentation", lambda w: "/api/docs/", "wait:.opblock"),
+        ("API guide", lambda w: "/api/guide/", None),
         ("organisation profile", lambda w: f"/organisations/{w.lead_org.slug}/", None),
         ("not found", lambda w: "/no-such-page/", "404"),
     ],
     "member": [
         ("home", lambda w: "/", None),
+        ("account home", lambda w: "/account/", None),
         ("profile", lambda w: "/account/profile/", None),
         ("organisations directory", lambda w: "/organisations/", None),
         ("organisation profile", lambda w: f"/organisations/{w.lead_org.slug}/", None),
@@ -533,11 +535,13 @@ def test_the_main_navigation_works_from_the_keyboard(axe_page, world):
     page.goto("/")
     page.locator("#account-menu-button").focus()
     page.keyboard.press("Enter")
-    expect(page.get_by_role("link", name="Profile")).to_be_visible()
+    expect(page.get_by_role("link", name="Your account")).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Your account"
     page.keyboard.press("ArrowDown")
     assert page.evaluate("document.activeElement.textContent.trim()") == "Profile"
     page.keyboard.press("Escape")
-    expect(page.get_by_role("link", name="Profile")).to_be_hidden()
+    expect(page.get_by_role("link", name="Your account")).to_be_hidden()
 
 
 FOCUS_PAGES = [
