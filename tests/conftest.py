@@ -132,7 +132,9 @@ def _playwright_browser():
 
 
 @pytest.fixture
-def page(_playwright_browser, live_server):
+def page(_playwright_browser, live_server, settings):
+    # Links in e-mails use the public URL; in a browser test that is the live server.
+    settings.SITE_URL = live_server.url
     context = _playwright_browser.new_context(base_url=live_server.url, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(10_000)

@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from apps.accounts.models import User
@@ -98,7 +99,7 @@ def test_the_verification_email_names_stratum_and_carries_the_link(client, mailo
     assert message.subject == "[Stratum] Confirm your e-mail address"
     assert message.body.startswith("Hello from Stratum,")
     assert "example.com" not in message.body
-    assert "http://testserver/accounts/confirm-email/" in message.body
+    assert f"{settings.SITE_URL}/accounts/confirm-email/" in message.body
 
 
 @pytest.mark.django_db
