@@ -14,6 +14,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from apps.access.exceptions import NotAllowed, TransitionError
+
 logger = logging.getLogger("apps.api")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -93,8 +95,6 @@ def _django_validation_errors(exc: DjangoValidationError) -> dict:
 
 
 def _translate(exc):
-    from apps.access.exceptions import NotAllowed, TransitionError
-
     if isinstance(exc, NotAllowed):
         return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, TransitionError):

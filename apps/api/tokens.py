@@ -19,13 +19,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import ApiToken, User
+from apps.accounts.token_format import (
+    CHECKSUM_LENGTH,
+    DISPLAY_PREFIX_LENGTH,
+    RANDOM_LENGTH,
+    TOKEN_LENGTH,
+    TOKEN_PREFIX,
+)
 from apps.audit.services import audit_record
 
-TOKEN_PREFIX = "strat_"  # noqa: S105 (a public marker, not a secret)
-RANDOM_LENGTH = 32
-CHECKSUM_LENGTH = 6
-TOKEN_LENGTH = len(TOKEN_PREFIX) + RANDOM_LENGTH + CHECKSUM_LENGTH
-DISPLAY_PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
 DEFAULT_EXPIRY_DAYS = 90
 MAX_EXPIRY_DAYS = 365
 ALPHABET = string.digits + string.ascii_letters

@@ -10,13 +10,17 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.api.problems import problem_json_response
 from apps.security.mfa import MFA_REQUIRED_MESSAGE, user_needs_mfa_enrolment
 from apps.security.models import UserSession
+from apps.security.services import user_session_end_current
+from apps.security.session_keys import (
+    SESSION_ROW_CHECKED_KEY,
+    SESSION_ROW_KEY,
+    SESSION_SEEN_KEY,
+    SESSION_STARTED_KEY,
+)
 
-SESSION_STARTED_KEY = "_stratum_started_at"
-SESSION_SEEN_KEY = "_stratum_seen_at"
-SESSION_ROW_KEY = "_stratum_session_id"
-SESSION_ROW_CHECKED_KEY = "_stratum_session_checked_at"
 # Paths a person who must enrol may still use: allauth (sign-out, re-authentication, the 2FA
 # pages themselves), their security page, static files and the probes.
 MFA_EXEMPT_PREFIXES = (
@@ -129,8 +133,6 @@ class SessionLifetimeMiddleware:
 
     @staticmethod
     def _end(request, reason: str):
-        from apps.security.services import user_session_end_current
-
         user_session_end_current(request=request, reason=reason)
         logout(request)
         if request.path_info.startswith("/api/"):
@@ -140,8 +142,6 @@ class SessionLifetimeMiddleware:
 
 
 def _anonymous_api(request):
-    from apps.api.problems import problem_json_response
-
     return problem_json_response(401, "Your session has ended. Please sign in again.")
 
 

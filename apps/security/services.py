@@ -12,9 +12,16 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from apps.accounts.token_format import DISPLAY_PREFIX_LENGTH, TOKEN_PREFIX
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record, client_ip
 from apps.security.models import UserSession
+from apps.security.session_keys import (
+    SESSION_ROW_CHECKED_KEY,
+    SESSION_ROW_KEY,
+    SESSION_SEEN_KEY,
+    SESSION_STARTED_KEY,
+)
 
 # At most this many failed sign-in events per account (and per IP address) per window are
 # written, so a password-guessing run cannot flood the audit log.
@@ -41,13 +48,6 @@ def _send(user, subject: str, template: str, context: dict) -> None:
 @transaction.atomic
 def user_session_start(*, user, request) -> UserSession:
     """Record a new signed-in session; e-mail the person when the browser is new to us."""
-    from apps.security.middleware import (
-        SESSION_ROW_CHECKED_KEY,
-        SESSION_ROW_KEY,
-        SESSION_SEEN_KEY,
-        SESSION_STARTED_KEY,
-    )
-
     if request.session.session_key is None:
         request.session.save()
     agent = _user_agent(request)
@@ -86,8 +86,6 @@ def user_session_start(*, user, request) -> UserSession:
 
 @transaction.atomic
 def user_session_end_current(*, request, reason: str) -> None:
-    from apps.security.middleware import SESSION_ROW_KEY
-
     row_id = request.session.get(SESSION_ROW_KEY)
     if row_id:
         UserSession.objects.filter(pk=row_id, ended_at__isnull=True).update(
@@ -99,8 +97,6 @@ def user_session_end_current(*, request, reason: str) -> None:
 def user_sessions_end_all(*, user, actor, request=None, keep_current: bool = False) -> int:
     """Sign `user` out everywhere: every recorded session is ended and deleted from the
     session store, so the next request of any of those browsers is anonymous."""
-    from apps.security.middleware import SESSION_ROW_KEY
-
     current = request.session.get(SESSION_ROW_KEY) if (request and keep_current) else None
     rows = UserSession.objects.select_for_update().filter(user=user, ended_at__isnull=True)
     if current:
@@ -237,8 +233,6 @@ def token_use_record(*, token, request) -> AuditEvent | None:
 def token_failed_record(*, raw: str, request) -> AuditEvent | None:
     """Audit a refused token (within the same caps as failed sign-ins). Only the public part
     of a well-formed token is kept, never anything that could be the secret."""
-    from apps.api.tokens import DISPLAY_PREFIX_LENGTH, TOKEN_PREFIX
-
     ip = client_ip(request) or "unknown"
     if not _under_audit_limit(f"token-ip:{ip}"):
         return None

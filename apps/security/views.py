@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from apps.security import selectors, services
 from apps.security.forms import MfaResetForm
 from apps.security.mfa import user_has_privileged_role
-from apps.security.middleware import SESSION_ROW_KEY
+from apps.security.session_keys import SESSION_ROW_KEY
 
 logger = logging.getLogger("stratum.security.csp")
 # A CSP report is small; anything larger is not a report worth parsing.
