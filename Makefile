@@ -38,12 +38,16 @@ run: install
 	@echo
 	$(BIN)/honcho --procfile Procfile.dev start --port $${PORT:-8000}
 
+# Import contracts first (layers, domain order, no cross-app cycle: pyproject.toml
+# [tool.importlinter], docs/architecture.md); a broken one fails the run before any test.
 test: install-dev
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install-dev
 	$(BIN)/ruff check --fix .
