@@ -1,7 +1,13 @@
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from apps.access.models_committee import (  # noqa: F401  (models of this app, registered here)
+    CommitteeVote,
+    DecisionRule,
+    VoteChoice,
+)
 from apps.core.models import BaseModel
 
 
@@ -10,6 +16,14 @@ class DataAccessCommittee(BaseModel):
         "projects.Project", on_delete=models.CASCADE, related_name="committee"
     )
     name = models.CharField(max_length=200)
+    decision_rule = models.CharField(
+        max_length=20, choices=DecisionRule.choices, default=DecisionRule.ANY_MEMBER
+    )
+    quorum = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="Votes needed, counting only members who may vote on the request.",
+    )
 
     def __str__(self) -> str:
         return self.name

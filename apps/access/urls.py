@@ -1,6 +1,7 @@
 from django.urls import path
 
 from apps.access import views
+from apps.access.views import committee_votes
 
 app_name = "access"
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("requests/<uuid:pk>/decide/", views.request_decide, name="request_decide"),
     path("requests/<uuid:pk>/steward/", views.request_steward, name="request_steward"),
     path("requests/<uuid:pk>/conflict/", views.request_declare_conflict, name="request_conflict"),
+    path("requests/<uuid:pk>/vote/", committee_votes.request_vote, name="request_vote"),
     path("grants/", views.grant_list, name="grant_list"),
     path("grants/<uuid:pk>/", views.grant_detail, name="grant_detail"),
     path("grants/<uuid:pk>/manage/", views.grant_manage, name="grant_manage"),
@@ -23,6 +25,7 @@ urlpatterns = [
     path("datasets/<uuid:pk>/policy/", views.policy_edit, name="policy_edit"),
     path("committee/<slug:slug>/", views.committee_queue, name="committee_queue"),
     path("committee/<slug:slug>/members/", views.committee_members, name="committee_members"),
+    path("committee/<slug:slug>/rules/", committee_votes.committee_rules, name="committee_rules"),
     path(
         "committee/<slug:slug>/members/<uuid:member_pk>/end/",
         views.committee_member_end,

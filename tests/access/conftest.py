@@ -12,6 +12,7 @@ from apps.access.services import data_use_policy_set
 from apps.datasets.models import DuoTerm
 from apps.organisations.models import OrganisationKind
 from apps.projects.models import PartnerRole
+from tests.access.committee_world import charity_org, submitted, voting_committee  # noqa: F401
 from tests.access.factories import (
     CommitteeFactory,
     CommitteeMemberFactory,

@@ -125,6 +125,7 @@ def get_for_user(user, queryset: models.QuerySet, *, action: str = Action.VIEW, 
 
 from apps.access.policy import (  # noqa: E402,F401  (rules register on import)
     audit,
+    committee_work,
     items,
     milestones,
     organisations,

@@ -33,3 +33,7 @@ from apps.access.services.requests import (  # noqa: F401
     access_request_update,
     access_request_withdraw,
 )
+from apps.access.services.votes import (  # noqa: F401
+    access_request_vote,
+    committee_rules_set,
+)

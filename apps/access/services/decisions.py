@@ -15,10 +15,7 @@ from apps.access.models import (
 )
 from apps.access.policy import Action, can
 from apps.access.policy.requests import STEWARD_APPROVE
-from apps.access.selectors import (
-    request_deciders,
-    request_seats,
-)
+from apps.access.selectors import request_seats
 from apps.access.services.grants import grant_create_for_request
 from apps.access.services.request_base import (
     lock_request,
@@ -59,7 +56,10 @@ def record_conflicts(access_request, *, request=None) -> None:
 
 
 # --- Escalation and declared conflicts --------------------------------------------------------
-def escalate(access_request, *, actor, request=None) -> None:
+NOBODY_CAN_DECIDE = "Every committee member is conflicted or no one sits on the committee."
+
+
+def escalate(access_request, *, actor, request=None, reason: str = NOBODY_CAN_DECIDE) -> None:
     access_request.escalated_to_staff = True
     access_request.save(update_fields=["escalated_to_staff", "updated_at"])
     request_audit(
@@ -68,7 +68,7 @@ def escalate(access_request, *, actor, request=None) -> None:
         action="request.escalate",
         request=request,
         from_state=access_request.status,
-        reason="Every committee member is conflicted or no one sits on the committee.",
+        reason=reason,
     )
     notify_filed(access_request, User.objects.filter(is_staff=True, is_active=True))
 
@@ -79,9 +79,12 @@ def access_request_escalate_if_needed(*, access_request, actor, request=None) ->
     locked = lock_request(access_request)
     if locked.status != RequestStatus.IN_REVIEW or locked.escalated_to_staff:
         return False
-    if request_deciders(locked):
+    from apps.access.services.votes import unreachable_reason  # votes builds on this module
+
+    reason = unreachable_reason(locked)
+    if reason is None:
         return False
-    escalate(locked, actor=actor, request=request)
+    escalate(locked, actor=actor, request=request, reason=reason)
     return True
 
 
@@ -170,11 +173,21 @@ def _complete_approval(locked, *, actor, fields, request=None) -> AccessRequest:
     return locked
 
 
+def _refuse_alone_when_committee_votes(locked, actor) -> None:
+    """Under a voting rule a member votes (services/votes.py); only staff deciding an
+    escalated request approve or reject directly."""
+    from apps.access.services.votes import decides_by_vote
+
+    if actor is not None and not locked.escalated_to_staff and decides_by_vote(locked):
+        raise NotAllowed("This committee decides by vote: cast your vote instead.")
+
+
 @transaction.atomic
 def access_request_approve(
     *, access_request, actor, approved_until=None, reason: str = "", request=None
 ) -> AccessRequest:
     locked = _lock_for_decision(access_request, actor)
+    _refuse_alone_when_committee_votes(locked, actor)
     return approve(
         locked, actor=actor, approved_until=approved_until, reason=reason, request=request
     )
@@ -184,6 +197,7 @@ def access_request_approve(
 def access_request_reject(*, access_request, actor, reason: str, request=None) -> AccessRequest:
     reason = require_reason(reason)
     locked = _lock_for_decision(access_request, actor)
+    _refuse_alone_when_committee_votes(locked, actor)
     locked.decided_by, locked.decided_at, locked.decision_reason = actor, timezone.now(), reason
     previous = set_status(
         locked, RequestStatus.REJECTED, fields=["decided_by", "decided_at", "decision_reason"]

@@ -241,9 +241,12 @@ def _run_check(access_request, *, terms: dict, request=None) -> None:
     if access_request.dataset.auto_approve and result.outcome == CheckOutcome.PASS:
         approve(access_request, actor=None, approved_until=None, reason="", request=request)
         return
+    from apps.access.services.votes import unreachable_reason  # votes builds on decisions
+
     deciders = request_deciders(access_request)
-    if not deciders:
-        escalate(access_request, actor=None, request=request)
+    unreachable = unreachable_reason(access_request)
+    if unreachable is not None:
+        escalate(access_request, actor=None, request=request, reason=unreachable)
     else:
         notify_filed(access_request, deciders)
 

@@ -15,6 +15,7 @@ from apps.access.forms import (
     ReasonForm,
     apply_service_errors,
 )
+from apps.access.forms_committee import CommitteeRulesForm
 from apps.access.models import (
     CommitteeMember,
     DataAccessCommittee,
@@ -133,7 +134,15 @@ def committee_members(request, slug):
     return render(
         request,
         "access/committee_members.html",
-        {"project": project, "committee": committee, "members": members, "form": form},
+        {
+            "project": project,
+            "committee": committee,
+            "members": members,
+            "form": form,
+            "rules_form": CommitteeRulesForm(
+                initial={"decision_rule": committee.decision_rule, "quorum": committee.quorum}
+            ),
+        },
         status=400 if form.errors else 200,
     )
 

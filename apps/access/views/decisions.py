@@ -17,6 +17,7 @@ from apps.access.forms import (
 )
 from apps.access.policy import Action, can, get_for_user
 from apps.access.policy.requests import STEWARD_APPROVE
+from apps.access.views.committee_votes import vote_context
 from apps.access.views.common import REQUEST_QS, access_request_url, refuse_or_report
 
 
@@ -42,6 +43,7 @@ def request_detail(request, pk):
         "steward_form": StewardDecisionForm(),
         "grant": access_request.grants.first(),
     }
+    context.update(vote_context(user, access_request))
     if access_request.requester_id != user.pk:
         seats = selectors.request_seats(access_request)
         context.update(

@@ -1,0 +1,51 @@
+"""How a committee decides (#18): its decision rule and quorum, and each member's vote.
+
+Kept apart from `models.py` (requests and grants) so the committee's own records grow here.
+Foreign keys are by name: `models.py` imports `DecisionRule` from this module."""
+
+from django.conf import settings
+from django.db import models
+
+from apps.core.models import BaseModel
+
+
+class DecisionRule(models.TextChoices):
+    # Today's behaviour and the default: any one member who may decide approves or rejects.
+    ANY_MEMBER = "any_member", "Any one member decides"
+    CHAIR = "chair", "The chair decides, after the quorum has voted"
+    MAJORITY = "majority", "A majority of the members who may vote"
+    UNANIMOUS = "unanimous", "Every member who may vote"
+
+
+VOTING_RULES = (DecisionRule.CHAIR, DecisionRule.MAJORITY, DecisionRule.UNANIMOUS)
+
+
+class VoteChoice(models.TextChoices):
+    APPROVE = "approve", "Approve"
+    REJECT = "reject", "Reject"
+    ABSTAIN = "abstain", "Abstain"
+
+
+class CommitteeVote(BaseModel):
+    """One member's vote on one submission of a request. A request returned for edits and
+    submitted again is a new round (`round_submitted_at`), so earlier votes no longer count."""
+
+    request = models.ForeignKey(
+        "access.AccessRequest", on_delete=models.CASCADE, related_name="votes"
+    )
+    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    round_submitted_at = models.DateTimeField()
+    choice = models.CharField(max_length=10, choices=VoteChoice.choices)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "voter", "round_submitted_at"],
+                name="access_committeevote_one_per_round",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_choice_display()} by {self.voter} on {self.request_id}"
