@@ -10,7 +10,7 @@ from apps.access.models import AccessGrant, RequestStatus
 from apps.audit.models import AuditEvent
 from tests.access.committee_world import (  # noqa: F401  (the voting committee's fixtures)
     charity_org,
-    submitted,  # noqa: F811
+    submitted,
     voting_committee,
 )
 from tests.access.conftest import (  # noqa: F401  (the access world's fixtures)
