@@ -41,3 +41,35 @@ class ReturnForm(forms.Form):
         label="What should the requester change?",
         error_messages={"required": "Give a reason to return the request."},
     )
+
+
+class ReviewAskForm(forms.Form):
+    reviewer = forms.EmailField(
+        label="Reviewer's email address",
+        help_text="Anyone with a Stratum account, from any organisation, who has no conflict "
+        "of interest on this request.",
+    )
+    question = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        label="What should they look at?",
+        error_messages={"required": "Say what you would like the reviewer to look at."},
+    )
+
+    def clean_reviewer(self):
+        from apps.accounts.models import User
+
+        email = self.cleaned_data["reviewer"]
+        user = User.objects.filter(email__iexact=email, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError("Nobody with this email address has a Stratum account.")
+        return user
+
+
+class ReviewForm(forms.Form):
+    review = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20000,
+        label="Your review",
+        error_messages={"required": "Write your review."},
+    )

@@ -6,6 +6,7 @@ from django.db.models import Q
 from apps.access.models_committee import (  # noqa: F401  (models of this app, registered here)
     CommitteeVote,
     DecisionRule,
+    RequestReview,
     VoteChoice,
 )
 from apps.core.models import BaseModel

@@ -49,3 +49,33 @@ class CommitteeVote(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_choice_display()} by {self.voter} on {self.request_id}"
+
+
+class RequestReview(BaseModel):
+    """A written review of one request asked of a named person (an ethics or data-protection
+    expert from any organisation). The reviewer reads that request and its documents only,
+    never decides, and is kept out by the same conflict rules as the committee."""
+
+    request = models.ForeignKey(
+        "access.AccessRequest", on_delete=models.CASCADE, related_name="reviews"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_reviews"
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    question = models.TextField(help_text="What the committee asks the reviewer to look at.")
+    review = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "reviewer"], name="access_requestreview_one_per_person"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review by {self.reviewer} of {self.request_id}"

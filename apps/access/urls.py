@@ -1,7 +1,7 @@
 from django.urls import path
 
 from apps.access import views
-from apps.access.views import committee_votes
+from apps.access.views import committee_reviews, committee_votes
 
 app_name = "access"
 
@@ -17,6 +17,13 @@ urlpatterns = [
     path("requests/<uuid:pk>/steward/", views.request_steward, name="request_steward"),
     path("requests/<uuid:pk>/conflict/", views.request_declare_conflict, name="request_conflict"),
     path("requests/<uuid:pk>/vote/", committee_votes.request_vote, name="request_vote"),
+    path("requests/<uuid:pk>/reviews/", committee_reviews.review_ask, name="review_ask"),
+    path(
+        "requests/<uuid:pk>/reviews/<uuid:review_pk>/",
+        committee_reviews.review_submit,
+        name="review_submit",
+    ),
+    path("reviews/", committee_reviews.my_reviews, name="my_reviews"),
     path("grants/", views.grant_list, name="grant_list"),
     path("grants/<uuid:pk>/", views.grant_detail, name="grant_detail"),
     path("grants/<uuid:pk>/manage/", views.grant_manage, name="grant_manage"),

@@ -14,6 +14,8 @@ class EventType(models.TextChoices):
     DATASET_PUBLISHED = "dataset_published", "Dataset published"
     REQUEST_FILED = "request_filed", "Access request filed"
     REQUEST_DECIDED = "request_decided", "Access request decided"
+    REVIEW_ASKED = "review_asked", "Review of an access request asked of you"
+    REQUEST_MESSAGE = "request_message", "Message about an access request"
     GRANT_EXPIRING = "grant_expiring", "Grant expiring"
     GRANT_EXPIRED = "grant_expired", "Grant expired"
     GRANT_REVOKED = "grant_revoked", "Grant revoked"

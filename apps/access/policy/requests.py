@@ -15,6 +15,7 @@ from apps.access.models import (
     CommitteeMember,
     DataAccessCommittee,
     DeclaredConflict,
+    RequestReview,
     RequestStatus,
 )
 from apps.access.policy import NOTHING, Action, rule
@@ -105,8 +106,15 @@ def access_request_view(user) -> Q:
         return Q()
     if not is_signed_in(user):
         return NOTHING
-    reviewers = (_seat_q(user) | _steward_admin_q(user)) & ~Q(status=RequestStatus.DRAFT)
+    reviewers = (_seat_q(user) | _steward_admin_q(user) | _asked_reviewer_q(user)) & ~Q(
+        status=RequestStatus.DRAFT
+    )
     return Q(requester_id=user.pk) | reviewers
+
+
+def _asked_reviewer_q(user) -> Q:
+    """A person the committee asked for a written review of this one request (#18)."""
+    return Q(pk__in=RequestReview.objects.filter(reviewer_id=user.pk).values("request_id"))
 
 
 @rule(AccessRequest, Action.VIEW_PURPOSE)
