@@ -2,7 +2,7 @@
 
 from django import forms
 
-from apps.access.models import DecisionRule, VoteChoice
+from apps.access.models import DecisionRule, DocumentKind, Thread, VoteChoice
 
 
 class CommitteeRulesForm(forms.Form):
@@ -73,3 +73,31 @@ class ReviewForm(forms.Form):
         label="Your review",
         error_messages={"required": "Write your review."},
     )
+
+
+class MessageForm(forms.Form):
+    thread = forms.ChoiceField(choices=Thread.choices, widget=forms.HiddenInput)
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=10_000,
+        label="Message",
+        error_messages={"required": "Write a message."},
+    )
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(choices=DocumentKind.choices, label="Kind of document")
+    file = forms.FileField(label="Document")
+
+    def __init__(self, *args, **kwargs):
+        from django.template.defaultfilters import filesizeformat
+
+        from apps.access.services.documents import accepted_document_types_text, document_max_bytes
+
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "file"
+        ].help_text = (
+            f"Up to {filesizeformat(document_max_bytes())}: {accepted_document_types_text()}."
+        )
+        self.fields["file"].widget.attrs["data-upload-max-bytes"] = str(document_max_bytes())

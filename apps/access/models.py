@@ -6,7 +6,11 @@ from django.db.models import Q
 from apps.access.models_committee import (  # noqa: F401  (models of this app, registered here)
     CommitteeVote,
     DecisionRule,
+    DocumentKind,
+    RequestDocument,
+    RequestMessage,
     RequestReview,
+    Thread,
     VoteChoice,
 )
 from apps.core.models import BaseModel

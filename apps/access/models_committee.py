@@ -6,6 +6,7 @@ Foreign keys are by name: `models.py` imports `DecisionRule` from this module.""
 from django.conf import settings
 from django.db import models
 
+from apps.core.files import StoredFileFields
 from apps.core.models import BaseModel
 
 
@@ -79,3 +80,53 @@ class RequestReview(BaseModel):
 
     def __str__(self) -> str:
         return f"Review by {self.reviewer} of {self.request_id}"
+
+
+class Thread(models.TextChoices):
+    COMMITTEE = "committee", "Committee only"
+    REQUESTER = "requester", "With the requester"
+
+
+class RequestMessage(BaseModel):
+    """One message in a request's discussion: the committee's own thread (never shown to the
+    requester, reviewers or conflicted members) or the thread with the requester."""
+
+    request = models.ForeignKey(
+        "access.AccessRequest", on_delete=models.CASCADE, related_name="messages"
+    )
+    thread = models.CharField(max_length=20, choices=Thread.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["request", "thread"], name="requestmessage_thread_idx")]
+
+    def __str__(self) -> str:
+        return f"Message by {self.author} on {self.request_id} ({self.thread})"
+
+
+class DocumentKind(models.TextChoices):
+    ETHICS_APPROVAL = "ethics_approval", "Ethics approval letter"
+    RESEARCH_PROPOSAL = "research_proposal", "Research proposal"
+    DATA_MANAGEMENT_PLAN = "data_management_plan", "Data management plan"
+    OTHER = "other", "Other supporting document"
+
+
+class RequestDocument(BaseModel, StoredFileFields):
+    """A document the requester attached to their request (ethics approval letter, proposal…):
+    stored under a protected path, checksummed, its type sniffed from its bytes."""
+
+    request = models.ForeignKey(
+        "access.AccessRequest", on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(max_length=30, choices=DocumentKind.choices)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.file_name

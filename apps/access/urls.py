@@ -1,7 +1,7 @@
 from django.urls import path
 
 from apps.access import views
-from apps.access.views import committee_reviews, committee_votes
+from apps.access.views import committee_discussion, committee_reviews, committee_votes
 
 app_name = "access"
 
@@ -24,6 +24,17 @@ urlpatterns = [
         name="review_submit",
     ),
     path("reviews/", committee_reviews.my_reviews, name="my_reviews"),
+    path("requests/<uuid:pk>/messages/", committee_discussion.message_post, name="message_post"),
+    path(
+        "requests/<uuid:pk>/documents/",
+        committee_discussion.document_upload,
+        name="document_upload",
+    ),
+    path(
+        "requests/<uuid:pk>/documents/<uuid:document_pk>/",
+        committee_discussion.document_download,
+        name="document_download",
+    ),
     path("grants/", views.grant_list, name="grant_list"),
     path("grants/<uuid:pk>/", views.grant_detail, name="grant_detail"),
     path("grants/<uuid:pk>/manage/", views.grant_manage, name="grant_manage"),

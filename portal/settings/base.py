@@ -322,6 +322,8 @@ STRATUM_UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=2 * 1024**3)
 # A temporary upload file untouched this long (seconds) belongs to a dead or abandoned upload: a
 # live one rewrites it with every chunk. The beat sweep (every 15 minutes) removes it.
 STRATUM_UPLOAD_TEMP_MAX_AGE = env.int("UPLOAD_TEMP_MAX_AGE", default=2 * 3600)
+# Documents attached to an access request (ethics letters, proposals): PDF and Office only.
+STRATUM_REQUEST_DOCUMENT_MAX_BYTES = env.int("REQUEST_DOCUMENT_MAX_BYTES", default=20 * 1024**2)
 # Set to the nginx internal location (e.g. "/protected/") to serve downloads via X-Accel-Redirect.
 STRATUM_X_ACCEL_PREFIX = env.str("X_ACCEL_REDIRECT_PREFIX", default="")
 STRATUM_GRANT_DEFAULT_DAYS = 365

@@ -1,6 +1,7 @@
-"""The committee's work on a request beyond deciding it (#18): votes. Same conflict rules as
-`requests.py`: a conflicted member neither votes nor reads what others voted (a vote's reason
-may quote the confidential purpose)."""
+"""The committee's work on a request beyond deciding it (#18): votes, reviewers, discussion,
+documents. Same conflict rules as `requests.py` throughout: a conflicted member neither votes,
+nor reads votes, reviews, the committee's discussion or the documents (any of which may quote
+the confidential purpose)."""
 
 from django.db.models import Q
 
@@ -8,8 +9,11 @@ from apps.access.models import (
     AccessRequest,
     CommitteeVote,
     DecisionRule,
+    RequestDocument,
+    RequestMessage,
     RequestReview,
     RequestStatus,
+    Thread,
 )
 from apps.access.policy import NOTHING, Action, rule
 from apps.access.policy.requests import _seat_q, _steward_admin_q, request_conflict_q
@@ -98,3 +102,78 @@ def request_review_write(user) -> Q:
     return Q(
         reviewer_id=user.pk, submitted_at__isnull=True, request__status=RequestStatus.IN_REVIEW
     ) & ~request_conflict_q(user, "request__")
+
+
+# --- Discussion ---------------------------------------------------------------------------------
+# Not in the lead's Action enum: post to the committee's own thread / the thread with the requester.
+DISCUSS_COMMITTEE = "discuss_committee"
+DISCUSS_REQUESTER = "discuss_requester"
+
+
+def _unconflicted_seat_q(user, prefix: str = "") -> Q:
+    return (
+        _seat_q(user, prefix)
+        & ~request_conflict_q(user, prefix)
+        & ~Q(**{f"{prefix}status": RequestStatus.DRAFT})
+    )
+
+
+@rule(AccessRequest, DISCUSS_COMMITTEE)
+def access_request_discuss_committee(user) -> Q:
+    """The committee's own thread: non-conflicted seat holders and staff; never the requester,
+    reviewers or conflicted members."""
+    if not is_signed_in(user):
+        return NOTHING
+    if is_staff(user):
+        return ~Q(status=RequestStatus.DRAFT)
+    return _unconflicted_seat_q(user)
+
+
+@rule(AccessRequest, DISCUSS_REQUESTER)
+def access_request_discuss_requester(user) -> Q:
+    """Questions and clarifications: the requester, non-conflicted seat holders and staff."""
+    if not is_signed_in(user):
+        return NOTHING
+    submitted = ~Q(status=RequestStatus.DRAFT)
+    if is_staff(user):
+        return submitted
+    return (Q(requester_id=user.pk) & submitted) | _unconflicted_seat_q(user)
+
+
+@rule(RequestMessage, Action.VIEW)
+def request_message_view(user) -> Q:
+    if is_staff(user):
+        return Q()
+    if not is_signed_in(user):
+        return NOTHING
+    mine = Q(thread=Thread.REQUESTER, request__requester_id=user.pk)
+    return mine | _unconflicted_seat_q(user, "request__")
+
+
+# --- Documents ----------------------------------------------------------------------------------
+# Not in the lead's Action enum: the requester attaches a document to their request.
+ATTACH_DOCUMENT = "attach_document"
+ATTACHABLE_STATUSES = (RequestStatus.DRAFT, RequestStatus.RETURNED, RequestStatus.IN_REVIEW)
+
+
+@rule(AccessRequest, ATTACH_DOCUMENT)
+def access_request_attach(user) -> Q:
+    """The requester, while the request is a draft, returned, or in review (a committee's
+    question in the thread may ask for one more document)."""
+    if not is_signed_in(user):
+        return NOTHING
+    return Q(requester_id=user.pk, status__in=ATTACHABLE_STATUSES)
+
+
+@rule(RequestDocument, Action.VIEW, Action.DOWNLOAD)
+def request_document_view(user) -> Q:
+    """Only the requester, the non-conflicted committee, reviewers asked about the request (not
+    conflicted) and staff auditors list or download a request's documents."""
+    if is_staff(user):
+        return Q()
+    if not is_signed_in(user):
+        return NOTHING
+    asked = Q(
+        request_id__in=RequestReview.objects.filter(reviewer_id=user.pk).values("request_id")
+    ) & ~request_conflict_q(user, "request__")
+    return Q(request__requester_id=user.pk) | _unconflicted_seat_q(user, "request__") | asked
