@@ -10,7 +10,7 @@ from apps.accounts.models import User
 from apps.datasets.models import DuoTerm
 from apps.diseases.models import DiseaseArea
 from apps.organisations.models import Affiliation, Organisation
-from apps.projects.models import Partner, PartnerStatus
+from apps.projects.models import Partner, PartnerStatus, Project
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ATTESTATION_LABELS = {
@@ -295,8 +295,6 @@ class DataUsePolicyForm(forms.Form):
 
     def __init__(self, *args, dataset, **kwargs):
         super().__init__(*args, **kwargs)
-        from apps.projects.models import Project
-
         self.fields["permission"].choices = _term_choices(DuoTerm.Kind.PERMISSION)
         self.fields["modifiers"].choices = _term_choices(DuoTerm.Kind.MODIFIER)
         partner_orgs = Partner.objects.filter(

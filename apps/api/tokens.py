@@ -27,6 +27,7 @@ from apps.accounts.token_format import (
     TOKEN_PREFIX,
 )
 from apps.audit.services import audit_record
+from apps.organisations.services.affiliations import affiliation_create
 
 DEFAULT_EXPIRY_DAYS = 90
 MAX_EXPIRY_DAYS = 365
@@ -158,8 +159,6 @@ def service_account_for(organisation, *, actor=None) -> User:
     organisation as a member, so the access policy gives it exactly the organisation's
     rights (consortium tier of its partner projects, registered tier, named-organisation
     files) and nothing a project membership or a grant would add."""
-    from apps.organisations.services.affiliations import affiliation_create
-
     email = f"{organisation.pk.hex}@{SERVICE_ACCOUNT_DOMAIN}"
     user, _ = User.objects.get_or_create(
         email=email,

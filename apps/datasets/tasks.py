@@ -3,13 +3,12 @@ from datetime import timedelta
 from celery import shared_task
 
 from apps.core.uploads import sweep_orphaned_files
+from apps.datasets.models import DatasetFile
+from apps.documents.models import ProtocolVersion
 
 
 def sweep_protected_orphans(*, older_than_hours: int = 24, dry_run: bool = False) -> list[str]:
     """Protected files (dataset files, protocol versions) that no row points to any more."""
-    from apps.datasets.models import DatasetFile
-    from apps.documents.models import ProtocolVersion
-
     return sweep_orphaned_files(
         models=[DatasetFile, ProtocolVersion],
         older_than=timedelta(hours=older_than_hours),

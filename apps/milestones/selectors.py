@@ -5,7 +5,8 @@ import datetime
 from django.db.models import Q, QuerySet
 
 from apps.access.policy import visible
-from apps.access.policy.milestones import public_deliverable_q
+from apps.access.policy.milestones import can_see_milestones, public_deliverable_q
+from apps.access.policy.subjects import member_project_ids
 from apps.datasets.models import Dataset
 from apps.documents.models import ProtocolVersion
 from apps.milestones.models import Deliverable, Milestone, MilestoneChange
@@ -60,8 +61,6 @@ def deliverable_protocol_versions(user, deliverable_ids) -> QuerySet:
 
 
 def my_project_ids(user):
-    from apps.access.policy.subjects import member_project_ids
-
     return member_project_ids(user)
 
 
@@ -103,6 +102,4 @@ def milestone_history(milestone):
 
 def can_see_project_milestones(user, project) -> bool:
     """Milestones are the consortium's internal plan: the consortium and staff see them."""
-    from apps.access.policy.milestones import can_see_milestones
-
     return can_see_milestones(user, project)

@@ -15,6 +15,7 @@ from apps.organisations.models import (
     OrganisationKind,
     OrganisationStatus,
 )
+from apps.projects.models import Project
 
 DIRECTORY_SORTS = {
     "name": "name",
@@ -67,8 +68,6 @@ def organisation_projects(user, organisation: Organisation) -> QuerySet:
     """Projects `user` may find in which the organisation is an active partner that `user`
     may know of: a members-only project names only its lead to outsiders, so an organisation's
     other partnerships there stay off its profile (the catalogue's rule, from the policy)."""
-    from apps.projects.models import Project
-
     projects = Project.objects.filter(partnered_by_q(user, Q(organisation=organisation)))
     return visible(user, projects, Action.VIEW).order_by("acronym")
 

@@ -20,6 +20,7 @@ from apps.projects.models import (
     MembershipRole,
     Partner,
     PartnerStatus,
+    Project,
     ProjectStatus,
     SummaryVisibility,
 )
@@ -215,8 +216,6 @@ def with_project_facts(user, projects: QuerySet) -> QuerySet:
 def project_facts(user, project) -> ProjectFacts:
     """`user`'s standing in `project`: from `with_project_facts`' columns when `project` was
     fetched with them for this user, else in one statement (none for nobody)."""
-    from apps.projects.models import Project
-
     standing = dict.fromkeys(("consortium", "member", "editor", "coordinator"), False)
     if is_signed_in(user):
         if getattr(project, "policy_facts_user", None) != str(user.pk):
@@ -273,8 +272,6 @@ def facts_for(queryset: QuerySet) -> _InForce | None:
 
 
 def _project_path(query: Query, child, project_pk) -> str | None:
-    from apps.projects.models import Project
-
     if not (isinstance(child, Exact) and isinstance(child.lhs, Col)):
         return None
     if child.lhs.alias != query.base_table or child.rhs != project_pk:

@@ -14,8 +14,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from apps.access.policy import Action
+from apps.access.policy import Action, can
 from apps.access.policy.subjects import active_organisation_ids
+from apps.notifications.models import EventType
 from apps.notifications.services import notification_emit
 from apps.organisations.models import Organisation, OrganisationKind, OrganisationStatus
 from apps.projects.models import (
@@ -54,6 +55,7 @@ EDITABLE_FIELDS = (
     "consortium_agreement_signed_on",
     "consortium_agreement",
 )
+
 FUNDER_KINDS = (OrganisationKind.FUNDER, OrganisationKind.CHARITY)
 
 
@@ -247,8 +249,6 @@ def project_transition(
 
 
 def _notify_status(project: Project, actor) -> None:
-    from apps.notifications.models import EventType
-
     recipients = [user for user in current_coordinators(project) if user != actor]
     if project.proposed_by and project.proposed_by != actor:
         recipients.append(project.proposed_by)
@@ -297,8 +297,6 @@ def available_transitions(user, project: Project, *, known: dict | None = None) 
     """Transition names `user` could apply now (for buttons; the service checks again).
     `known` holds policy answers the caller already has ({action: bool}); every other action
     is asked once, however many transitions need it."""
-    from apps.access.policy import can
-
     answers = dict(known or {})
 
     def may(action: str) -> bool:
