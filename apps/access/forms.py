@@ -6,6 +6,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from apps.access import duo
+from apps.access.services.request_base import FORM_FIELDS
 from apps.accounts.models import User
 from apps.datasets.models import DuoTerm
 from apps.diseases.models import DiseaseArea
@@ -13,12 +14,16 @@ from apps.organisations.models import Affiliation, Organisation
 from apps.projects.models import Partner, PartnerStatus, Project
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-ATTESTATION_LABELS = {
-    "PUB": "I will make the results available to the wider scientific community (PUB).",
-    "COL": "I will collaborate with the dataset's named investigators (COL).",
-    "RTN": "I will return derived or enriched data to the resource (RTN).",
-    "MOR": "I will not publish before the moratorium date (MOR).",
-}
+DISEASE_TYPE = "disease"
+# The form's research types, one-to-one with the check's (ACCESS.md "research type" row): named
+# diseases are the `diseases` field, every other choice is a Declaration flag of the same name.
+RESEARCH_TYPE_CHOICES = [
+    (DISEASE_TYPE, "Research on specific diseases (name them under “Diseases studied”)"),
+    *((flag, label[:1].upper() + label[1:]) for flag, label in duo.RESEARCH_TYPES.items()),
+]
+SENSITIVE_TOPIC_CHOICES = [
+    (flag, label[:1].upper() + label[1:]) for flag, label in duo.SENSITIVE_TOPICS.items()
+]
 
 
 def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -31,6 +36,13 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 class AccessRequestForm(forms.Form):
+    """The request form. With `submitting`, it also checks what submission needs (a research
+    type, every obligation accepted, an ethics reference where the dataset needs one), so a
+    request that cannot be submitted is shown again with the errors at their fields and nothing
+    is saved. A draft may be saved without them."""
+
+    SUBMISSION_ONLY = ("research_types", "attestations", "ethics_reference")
+
     organisation = forms.ModelChoiceField(
         queryset=Organisation.objects.none(),
         empty_label=None,
@@ -42,12 +54,19 @@ class AccessRequestForm(forms.Form):
         help_text="What you will do with the data. Hidden from committee members of your own "
         "organisation.",
     )
+    research_types = forms.MultipleChoiceField(
+        choices=RESEARCH_TYPE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        label="Research type",
+        help_text="Choose every type that applies; the automatic check reads exactly these.",
+        error_messages={"required": "Choose at least one research type."},
+    )
     diseases = forms.ModelMultipleChoiceField(
         queryset=DiseaseArea.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Diseases studied",
-        help_text="Every disease your research is about.",
+        help_text="Needed when your research is on specific diseases: every disease it is about.",
     )
     is_commercial = forms.TypedChoiceField(
         label="Use",
@@ -56,26 +75,14 @@ class AccessRequestForm(forms.Form):
         widget=forms.RadioSelect,
         initial="false",
     )
-    is_methods_development = forms.BooleanField(
-        required=False, label="Methods development (software, algorithms, analytic tools)"
+    sensitive_topics = forms.MultipleChoiceField(
+        choices=SENSITIVE_TOPIC_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Sensitive topics",
+        help_text="Tick any your research involves; the committee looks at these requests.",
     )
-    is_ancestry_research = forms.BooleanField(
-        required=False, label="Population origins or ancestry research"
-    )
-    is_clinical_care = forms.BooleanField(
-        required=False, label="Clinical care or clinical decision-making"
-    )
-    is_general_research = forms.BooleanField(
-        required=False, label="Research that is not health, medical or biomedical"
-    )
-    is_genetic_study = forms.BooleanField(required=False, label="A genetic study")
-    is_controls_only = forms.BooleanField(required=False, label="Research on controls only")
-    involves_vulnerable_populations = forms.BooleanField(
-        required=False, label="Involves vulnerable populations"
-    )
-    involves_stigmatising_conditions = forms.BooleanField(
-        required=False, label="Involves stigmatising conditions"
-    )
+    is_genetic_study = forms.BooleanField(required=False, label="This is a genetic study")
     location = forms.CharField(
         required=False, max_length=200, help_text="Where the data will be used (country)."
     )
@@ -92,24 +99,61 @@ class AccessRequestForm(forms.Form):
         help_text="The committee may choose an earlier end.",
     )
     attestations = forms.MultipleChoiceField(
-        required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Obligations",
-        help_text="The dataset's conditions you accept.",
+        label="Obligations you accept",
+        help_text="This dataset's conditions: accept every one to submit the request.",
+        error_messages={"required": "Accept every obligation to submit the request."},
     )
 
-    def __init__(self, *args, user, terms: dict, **kwargs):
+    def __init__(self, *args, user, terms: dict, submitting: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.terms = terms
+        self.submitting = submitting
         self.fields["organisation"].queryset = Organisation.objects.filter(
             pk__in=Affiliation.objects.active().filter(user=user).values("organisation_id")
         )
         wanted = [t for t in duo.ATTESTATIONS if t in terms]
-        self.fields["attestations"].choices = [(t, ATTESTATION_LABELS[t]) for t in wanted]
+        self.fields["attestations"].choices = [
+            (t, duo.obligation_text(t, terms.get(t))) for t in wanted
+        ]
         if not wanted:
             del self.fields["attestations"]
         if "IRB" in terms:
+            self.fields["ethics_reference"].required = True
             self.fields["ethics_reference"].help_text = "This dataset needs ethics approval."
+
+    @staticmethod
+    def initial_from(access_request) -> dict:
+        """The form's initial values for a saved request."""
+        initial = {name: getattr(access_request, name) for name in FORM_FIELDS}
+        diseases = list(access_request.diseases.all())
+        types = [flag for flag in duo.RESEARCH_TYPES if getattr(access_request, flag)]
+        initial.update(
+            organisation=access_request.organisation_id,
+            diseases=diseases,
+            research_types=([DISEASE_TYPE] if diseases else []) + types,
+            sensitive_topics=[f for f in duo.SENSITIVE_TOPICS if getattr(access_request, f)],
+            is_commercial="true" if access_request.is_commercial else "false",
+        )
+        return initial
+
+    def full_clean(self):
+        # Required marks stay on the page; only saving a draft relaxes them.
+        if not self.submitting:
+            for name in self.SUBMISSION_ONLY:
+                if name in self.fields:
+                    self.fields[name].required = False
+        super().full_clean()
+
+    def clean_attestations(self):
+        accepted = self.cleaned_data.get("attestations") or []
+        missing = [t for t, _ in self.fields["attestations"].choices if t not in accepted]
+        if self.submitting and missing:
+            raise ValidationError(
+                "Accept every obligation to submit the request. Not accepted: "
+                + " ".join(duo.obligation_text(t, self.terms.get(t)) for t in missing)
+            )
+        return accepted
 
     def clean_ethics_expires_on(self):
         value = self.cleaned_data.get("ethics_expires_on")
@@ -123,9 +167,28 @@ class AccessRequestForm(forms.Form):
             raise ValidationError("Choose a date in the future.")
         return value
 
+    def clean(self):
+        cleaned = super().clean()
+        types = set(cleaned.get("research_types") or ())
+        diseases = cleaned.get("diseases")
+        if DISEASE_TYPE in types and not diseases and not self.has_error("diseases"):
+            self.add_error("diseases", "Name the diseases your research is about.")
+        if diseases and DISEASE_TYPE not in types and not self.has_error("research_types"):
+            self.add_error(
+                "research_types",
+                "You named diseases: tick “Research on specific diseases”, or clear them.",
+            )
+        return cleaned
+
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("organisation")
+        types = set(data.pop("research_types", None) or ())
+        topics = set(data.pop("sensitive_topics", None) or ())
+        for flag in duo.RESEARCH_TYPES:
+            data[flag] = flag in types
+        for flag in duo.SENSITIVE_TOPICS:
+            data[flag] = flag in topics
         data.setdefault("attestations", [])
         return data
 

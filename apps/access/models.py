@@ -85,8 +85,10 @@ OPEN_REQUEST_STATUSES = (
 
 
 class CheckOutcome(models.TextChoices):
-    PASS = "pass", "Pass"
-    FAIL = "fail", "Fail"
+    # Labels are the words people read (ACCESS.md "Reasons are for people"). An overall FAIL
+    # refuses only when a hard rule failed; the request's status says which.
+    PASS = "pass", "Passes"
+    FAIL = "fail", "Does not pass"
     NEEDS_DAC = "needs_dac", "Needs the committee"
 
 
@@ -112,6 +114,11 @@ class AccessRequest(BaseModel):
     purpose = models.TextField(help_text="Confidential: hidden from conflicted committee members.")
     diseases = models.ManyToManyField("diseases.DiseaseArea", blank=True, related_name="+")
     is_commercial = models.BooleanField(default=False)
+    # Research types (ACCESS.md "research type" row), one per choice on the request form.
+    is_health_research = models.BooleanField(
+        default=False,
+        help_text="Health, medical or biomedical research without a specific disease.",
+    )
     is_ancestry_research = models.BooleanField(default=False)
     is_methods_development = models.BooleanField(default=False)
     is_clinical_care = models.BooleanField(default=False)
@@ -121,6 +128,14 @@ class AccessRequest(BaseModel):
     is_controls_only = models.BooleanField(default=False)
     involves_vulnerable_populations = models.BooleanField(default=False)
     involves_stigmatising_conditions = models.BooleanField(default=False)
+    # The further sensitive topics DUOS asks about (ACCESS.md "sensitive purposes").
+    involves_children = models.BooleanField(default=False)
+    compares_population_groups = models.BooleanField(
+        default=False, help_text="Population origins or ancestry used to compare groups."
+    )
+    involves_sex_or_gender = models.BooleanField(default=False)
+    involves_illegal_behaviour = models.BooleanField(default=False)
+    involves_psychological_traits = models.BooleanField(default=False)
     is_genetic_study = models.BooleanField(default=False)
     location = models.CharField(max_length=200, blank=True)
     ethics_reference = models.CharField(max_length=100, blank=True)

@@ -4,10 +4,13 @@ Lists run a fixed number of queries whatever their length (select_related / pref
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django_countries import countries
 
 from apps.access import duo
 from apps.access.models import (
@@ -21,7 +24,7 @@ from apps.access.models import (
 )
 from apps.access.policy import Action, visible
 from apps.accounts.models import User
-from apps.datasets.models import Dataset, DataUseCondition, DataUsePolicy
+from apps.datasets.models import Dataset, DataUseCondition, DataUsePolicy, DuoTerm
 from apps.diseases.models import DiseaseArea
 from apps.diseases.selectors import disease_area_ancestor_ids
 from apps.organisations.models import Affiliation, Organisation
@@ -50,16 +53,58 @@ def policy_terms(policy: DataUsePolicy | None) -> dict:
     return {c.term.shorthand: c.value for c in policy.conditions.all()}
 
 
+# Rules of the check that are not DUO terms.
+OTHER_RULES = {duo.SENSITIVE: "Sensitive topics", duo.NO_PERMISSION: "Data-use permission"}
+
+
+@cache
+def _term_labels() -> dict[str, str]:
+    return dict(DuoTerm.objects.values_list("shorthand", "label"))
+
+
+def term_label(shorthand: str) -> str:
+    """A DUO term by name, its code kept as a reference: 'Time limit on use (TS)'."""
+    if shorthand in OTHER_RULES:
+        return OTHER_RULES[shorthand]
+    label = _term_labels().get(shorthand)
+    if label is None:
+        _term_labels.cache_clear()  # the terms load in a migration; a test may reload them
+        label = _term_labels().get(shorthand)
+    return f"{label[:1].upper()}{label[1:]} ({shorthand})" if label else shorthand
+
+
+def disease_label(area: DiseaseArea) -> str:
+    """A disease area as people read it: its name with its ICD-10 codes, "Asthma (J45)"."""
+    codes = ", ".join(area.icd10_codes or ())
+    return f"{area.name} ({codes})" if codes else area.name
+
+
+def _row_name(row) -> str:
+    if isinstance(row, DiseaseArea):
+        return disease_label(row)
+    if isinstance(row, User):
+        return row.display_name
+    if isinstance(row, Project):
+        return row.acronym or row.title
+    return str(row)
+
+
 def _names_for_ids(terms: dict) -> dict[str, str]:
-    """Display names for every id inside the policy's values (one query per model used)."""
+    """Display names for every id or code inside the policy's values (one query per model)."""
     names: dict[str, str] = {}
     for shorthand, model in ID_VALUED_TERMS.items():
         value = terms.get(shorthand)
         if not value:
             continue
         ids = value if isinstance(value, list) else [value]
-        for row in model.objects.filter(pk__in=ids):
-            names[str(row.pk)] = str(row)
+        try:
+            rows = list(model.objects.filter(pk__in=ids))
+        except ValidationError:  # a malformed id in an old policy: shown as stored
+            rows = []
+        for row in rows:
+            names[str(row.pk)] = _row_name(row)
+    for code in terms.get("GS") or ():
+        names[str(code)] = countries.name(str(code)) or str(code)
     return names
 
 
@@ -73,6 +118,20 @@ class PolicyLine:
     label: str
     kind: str
     value: str
+    summary: str = ""
+
+
+def condition_text(shorthand: str, value, names: dict) -> str:
+    """A condition's value in words: names for ids, "12 months", dates as dates."""
+    if value in (None, "", [], {}):
+        return ""
+    if shorthand == "TS":
+        return duo.months(value)
+    if shorthand == "MOR":
+        return duo.day(value)
+    if isinstance(value, list):
+        return duo.listed(sorted(names.get(str(v), str(v)) for v in value))
+    return names.get(str(value), str(value))
 
 
 def policy_lines(policy: DataUsePolicy | None) -> list[PolicyLine]:
@@ -81,41 +140,45 @@ def policy_lines(policy: DataUsePolicy | None) -> list[PolicyLine]:
         return []
     terms = policy_terms(policy)
     names = _names_for_ids(terms)
-    lines = []
-    for condition in policy.conditions.all():
-        value = condition.value
-        if isinstance(value, list):
-            shown = ", ".join(names.get(str(v), str(v)) for v in value)
-        elif value is None:
-            shown = ""
-        else:
-            shown = names.get(str(value), str(value))
-        if condition.term.shorthand == "TS" and value is not None:
-            shown = f"{value} months"
-        lines.append(
-            PolicyLine(condition.term.shorthand, condition.term.label, condition.term.kind, shown)
+    lines = [
+        PolicyLine(
+            condition.term.shorthand,
+            condition.term.label,
+            condition.term.kind,
+            condition_text(condition.term.shorthand, condition.value, names),
+            condition.term.summary,
         )
+        for condition in policy.conditions.all()
+    ]
     return sorted(lines, key=lambda line: (line.kind != "permission", line.shorthand))
 
 
 # --- The request as the check sees it ---------------------------------------------------------
-def request_diseases(access_request: AccessRequest) -> tuple[duo.Disease, ...]:
-    """Each declared disease with its ancestor chain (DS matches children, not parents)."""
+def request_diseases(
+    access_request: AccessRequest, *, lineage: bool = True
+) -> tuple[duo.Disease, ...]:
+    """Each declared disease with its ancestor chain (DS matches children, not parents);
+    without `lineage` (for display: no query per disease) only the area itself."""
     diseases = []
     for area in access_request.diseases.all():
-        lineage = {str(area.pk)} | {str(i) for i in disease_area_ancestor_ids(area.pk)}
-        diseases.append(duo.Disease(id=str(area.pk), name=area.name, lineage=frozenset(lineage)))
+        ancestors = disease_area_ancestor_ids(area.pk) if lineage else ()
+        lineage_ids = {str(area.pk)} | {str(i) for i in ancestors}
+        diseases.append(
+            duo.Disease(id=str(area.pk), name=disease_label(area), lineage=frozenset(lineage_ids))
+        )
     return tuple(diseases)
 
 
-def request_declaration(access_request: AccessRequest) -> duo.Declaration:
+def request_declaration(access_request: AccessRequest, *, lineage: bool = True) -> duo.Declaration:
     r = access_request
     return duo.Declaration(
         requester_id=str(r.requester_id),
         organisation_id=str(r.organisation_id),
         organisation_is_for_profit=r.organisation.is_for_profit,
-        diseases=request_diseases(r),
+        organisation_name=r.organisation.name,
+        diseases=request_diseases(r, lineage=lineage),
         is_commercial=r.is_commercial,
+        is_health_research=r.is_health_research,
         is_ancestry_research=r.is_ancestry_research,
         is_methods_development=r.is_methods_development,
         is_clinical_care=r.is_clinical_care,
@@ -123,6 +186,11 @@ def request_declaration(access_request: AccessRequest) -> duo.Declaration:
         is_controls_only=r.is_controls_only,
         involves_vulnerable_populations=r.involves_vulnerable_populations,
         involves_stigmatising_conditions=r.involves_stigmatising_conditions,
+        involves_children=r.involves_children,
+        compares_population_groups=r.compares_population_groups,
+        involves_sex_or_gender=r.involves_sex_or_gender,
+        involves_illegal_behaviour=r.involves_illegal_behaviour,
+        involves_psychological_traits=r.involves_psychological_traits,
         is_genetic_study=r.is_genetic_study,
         location=r.location,
         ethics_reference=r.ethics_reference,
@@ -259,19 +327,33 @@ def default_grant_days() -> int:
     return getattr(settings, "STRATUM_GRANT_DEFAULT_DAYS", 365)
 
 
-RESEARCH_TYPE_LABELS = (
-    ("is_methods_development", "Methods development"),
-    ("is_ancestry_research", "Ancestry research"),
-    ("is_clinical_care", "Clinical care"),
-    ("is_general_research", "Research that is not health research"),
-    ("is_genetic_study", "Genetic study"),
-    ("is_controls_only", "Controls only"),
-    ("involves_vulnerable_populations", "Vulnerable populations"),
-    ("involves_stigmatising_conditions", "Stigmatising conditions"),
-)
-
-
 def declared_research_types(access_request: AccessRequest) -> list[str]:
-    """The declared research types in words; health research when nothing else is declared."""
-    declared = [label for name, label in RESEARCH_TYPE_LABELS if getattr(access_request, name)]
-    return declared or ["Health, medical or biomedical research"]
+    """The declared research types in words, exactly as the check reads them."""
+    types = request_declaration(access_request, lineage=False).research_types()
+    return [t[:1].upper() + t[1:] for t in types] or ["None declared"]
+
+
+def declared_sensitive_topics(access_request: AccessRequest) -> list[str]:
+    topics = request_declaration(access_request, lineage=False).sensitive_topics()
+    return [t[:1].upper() + t[1:] for t in topics]
+
+
+def accepted_obligations(access_request: AccessRequest) -> list[str]:
+    """The obligations the requester accepted, in the words they accepted them."""
+    terms = policy_terms(access_request.policy) if access_request.policy_id else {}
+    return [duo.obligation_text(t, terms.get(t)) for t in access_request.attestations or ()]
+
+
+def grant_obligations(grant: AccessGrant) -> list[str]:
+    """What the holder is bound by, as sentences: obligations in the words accepted, other
+    conditions by name with their values ("Time limit on use: 12 months")."""
+    stored = {o["term"]: o.get("value") for o in grant.obligations or ()}
+    names = _names_for_ids(stored)
+    lines = []
+    for term, value in stored.items():
+        if term in duo.OBLIGATIONS:
+            lines.append(duo.obligation_text(term, value))
+            continue
+        text = condition_text(term, value, names)
+        lines.append(f"{term_label(term)}: {text}" if text else term_label(term))
+    return lines

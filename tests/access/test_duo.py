@@ -30,7 +30,9 @@ def test_commercial_use_of_an_ncu_dataset_is_refused_with_the_reason():
     result = run({"GRU": None, "NCU": None}, diseases=(ASTHMA,), is_commercial=True)
     assert result.refused
     assert result.outcome == duo.FAIL
-    assert "NCU: Commercial use is not allowed." in result.refusal_reasons
+    assert result.refusal_reasons == [
+        "Commercial use is declared, and this dataset allows only non-commercial use."
+    ]
 
 
 def test_a_for_profit_organisation_declaring_non_commercial_use_goes_to_the_committee():
@@ -41,10 +43,15 @@ def test_a_for_profit_organisation_declaring_non_commercial_use_goes_to_the_comm
 
 
 def test_any_request_from_a_for_profit_organisation_is_refused_on_an_npu_dataset():
-    result = run({"GRU": None, "NPU": None}, diseases=(ASTHMA,), organisation_is_for_profit=True)
+    result = run(
+        {"GRU": None, "NPU": None},
+        diseases=(ASTHMA,),
+        organisation_is_for_profit=True,
+        organisation_name="Pharmaco Ltd",
+    )
     assert result.refused
-    assert (
-        verdict(result, "NPU").reason == "Only not-for-profit organisations may use this dataset."
+    assert verdict(result, "NPU").reason == (
+        "Only not-for-profit organisations may use this dataset, and Pharmaco Ltd is for profit."
     )
 
 
@@ -52,22 +59,29 @@ def test_research_on_a_child_of_the_ds_disease_passes_and_on_its_parent_fails():
     assert run({"DS": ["respiratory"]}, diseases=(ASTHMA,)).outcome == duo.PASS
     parent = run({"DS": ["asthma"]}, diseases=(RESPIRATORY,))
     assert parent.refused
-    assert "outside the permitted disease areas" in verdict(parent, "DS").reason
+    assert "Research on Respiratory is outside what this dataset allows" in (
+        verdict(parent, "DS").reason
+    )
 
 
 def test_a_disease_outside_the_ds_area_is_refused_naming_the_disease():
-    policy = duo.Policy(terms={"DS": ["respiratory"]}, names={"respiratory": "Respiratory"})
+    policy = duo.Policy(
+        terms={"DS": ["respiratory"]}, names={"respiratory": "Respiratory diseases (J00-J99)"}
+    )
     result = duo.check(declare(diseases=(ASTHMA, CANCER)), policy, today=TODAY)
     assert result.refused
     assert verdict(result, "DS").reason == (
-        "Cancer is outside the permitted disease areas (Respiratory)."
+        "Research on Cancer is outside what this dataset allows: only research on Respiratory "
+        "diseases (J00-J99)."
     )
 
 
 def test_a_purpose_naming_no_disease_passes_ds_only_as_methods_development_without_nmds():
     assert verdict(run({"DS": ["x"]}, is_methods_development=True), "DS").outcome == duo.PASS
+    # With NMDS, methods development without a disease is a declared non-disease purpose: the
+    # DS row refuses it, as does NMDS.
     with_nmds = run({"DS": ["x"], "NMDS": None}, is_methods_development=True)
-    assert verdict(with_nmds, "DS").outcome == duo.NEEDS_DAC
+    assert verdict(with_nmds, "DS").refuses
     assert verdict(with_nmds, "NMDS").refuses
 
 
@@ -147,3 +161,80 @@ def test_npuncu_needs_both_a_not_for_profit_organisation_and_non_commercial_use(
 def test_verdicts_serialise_for_the_snapshot():
     result = run({"GRU": None}, diseases=(CANCER,))
     assert {"term": "GRU", "outcome": "pass", "hard": False}.items() <= result.as_list()[0].items()
+
+
+# --- Research types as DUO has them, and reasons for people ---------------------------------
+def test_health_research_without_a_disease_passes_hmb_with_a_reason_naming_the_research_type():
+    result = run({"HMB": None}, is_health_research=True)
+    assert result.outcome == duo.PASS
+    assert verdict(result, "HMB").reason == (
+        "The health-research permission covers health, medical or biomedical research without "
+        "a specific disease."
+    )
+    assert verdict(result, duo.SENSITIVE).outcome == duo.PASS
+
+
+def test_health_research_without_a_disease_is_broader_than_a_ds_dataset_allows():
+    policy = duo.Policy(terms={"DS": ["asthma"]}, names={"asthma": "Asthma (J45)"})
+    result = duo.check(declare(is_health_research=True), policy, today=TODAY)
+    assert result.refused
+    assert "only research on Asthma (J45)" in verdict(result, "DS").reason
+
+
+def test_every_form_research_type_counts_as_a_research_type():
+    for flag in duo.RESEARCH_TYPES:
+        declared = declare(**{flag: True})
+        assert declared.has_research_type, flag
+        assert duo.RESEARCH_TYPES[flag] in declared.research_words()
+
+
+@pytest.mark.parametrize("flag", list(duo.SENSITIVE_TOPICS))
+def test_each_sensitive_topic_goes_to_the_committee_and_is_named(flag):
+    result = run({"HMB": None}, is_health_research=True, **{flag: True})
+    assert result.outcome == duo.NEEDS_DAC
+    assert duo.SENSITIVE_TOPICS[flag] in verdict(result, duo.SENSITIVE).reason
+
+
+def test_an_empty_purpose_on_hmb_needs_the_committee_and_no_reason_claims_health_research():
+    result = run({"HMB": None})
+    assert verdict(result, "HMB").outcome == duo.NEEDS_DAC
+    reasons = " ".join(v.reason for v in result.verdicts)
+    assert "permission covers" not in reasons
+    assert "declares no research type" in verdict(result, duo.SENSITIVE).reason
+
+
+def test_nmds_on_a_dataset_without_a_disease_never_mentions_a_permitted_disease():
+    for permission in ("GRU", "HMB"):
+        result = run({permission: None, "NMDS": None}, is_methods_development=True)
+        nmds = verdict(result, "NMDS")
+        assert nmds.refuses
+        assert "disease" not in nmds.reason
+
+
+def test_a_gs_reason_names_the_declared_location_and_the_allowed_countries():
+    policy = duo.Policy(
+        terms={"GRU": None, "GS": ["GB", "FR"]},
+        names={"GB": "United Kingdom", "FR": "France"},
+    )
+    outside = duo.check(declare(diseases=(CANCER,), location="Brazil"), policy, today=TODAY)
+    assert verdict(outside, "GS").reason == (
+        "The declared location, Brazil, is outside the allowed France and United Kingdom; the "
+        "committee verifies it."
+    )
+    inside = duo.check(declare(diseases=(CANCER,), location="france"), policy, today=TODAY)
+    assert "is within the allowed" in verdict(inside, "GS").reason
+
+
+def test_months_and_dates_read_as_words():
+    assert verdict(run({"GRU": None, "TS": 12}, diseases=(CANCER,)), "TS").reason == (
+        "Access will end at most 12 months after approval."
+    )
+    mor = run({"GRU": None, "MOR": "2027-03-01"}, diseases=(CANCER,))
+    assert "before 1 Mar 2027" in verdict(mor, "MOR").reason
+
+
+def test_verdicts_read_as_words():
+    assert duo.verdict_word(duo.PASS) == "Passes"
+    assert duo.verdict_word(duo.NEEDS_DAC) == "Needs the committee"
+    assert duo.verdict_word(duo.FAIL, hard=True) == "Refused"
+    assert duo.verdict_word(duo.FAIL, hard=False) == "Does not pass; the committee decides"

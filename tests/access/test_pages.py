@@ -28,6 +28,7 @@ def request_form(asthma, **overrides):
     data = {
         "organisation": "",
         "purpose": "Replicate the asthma signature.",
+        "research_types": ["disease"],
         "diseases": [str(asthma.pk)],
         "is_commercial": "false",
         "attestations": ["PUB"],
@@ -124,7 +125,7 @@ def test_an_unconflicted_member_sees_the_purpose_checks_and_decides(
     html = client.get(url).content.decode()
     assert "Validate an eosinophil signature" in html
     assert "Record decision" in html
-    assert "Every disease in the purpose falls within" in html
+    assert "falls within" in html
     assert "shares an organisation (University of Example)" in html
     response = client.post(
         reverse("access:request_decide", kwargs={"pk": submitted.pk}), {"decision": "approve"}
@@ -397,7 +398,7 @@ def test_reapplying_from_a_refused_request_opens_a_linked_draft(
     assert refused.status == RequestStatus.REFUSED
     client.force_login(partner_member)
     html = client.get(reverse("access:request_detail", kwargs={"pk": refused.pk})).content.decode()
-    assert "NCU: Commercial use is not allowed." in html
+    assert "Commercial use is declared, and this dataset allows only non-commercial use." in html
     response = client.post(reverse("access:request_reapply", kwargs={"pk": refused.pk}))
     copy = AccessRequest.objects.get(previous_request=refused)
     assert response.url == reverse("access:request_edit", kwargs={"pk": copy.pk})

@@ -73,7 +73,10 @@ def test_commercial_use_of_an_ncu_dataset_is_refused_at_once_with_the_reason(dra
     access_request_update(access_request=draft, actor=draft.requester, data={"is_commercial": True})
     refused = access_request_submit(access_request=draft, actor=draft.requester)
     assert refused.status == RequestStatus.REFUSED
-    assert refused.decision_reason == "NCU: Commercial use is not allowed."
+    assert (
+        refused.decision_reason
+        == "Commercial use is declared, and this dataset allows only non-commercial use."
+    )
     assert not Notification.objects.filter(event_type=EventType.REQUEST_FILED).exists()
     decided = Notification.objects.get(event_type=EventType.REQUEST_DECIDED)
     assert decided.recipient == draft.requester
@@ -94,14 +97,20 @@ def test_a_request_from_a_pharma_company_for_an_npu_dataset_is_refused(
     )
     refused = access_request_submit(access_request=draft, actor=coordinator)
     assert refused.status == RequestStatus.REFUSED
-    assert "NPU: Only not-for-profit organisations may use this dataset." in refused.decision_reason
+    assert (
+        "Only not-for-profit organisations may use this dataset, and Pharmacorp is for profit."
+        in refused.decision_reason
+    )
 
 
 def test_research_outside_the_ds_disease_is_refused_naming_the_disease(draft, cancer):
     access_request_update(access_request=draft, actor=draft.requester, data={"diseases": [cancer]})
     refused = access_request_submit(access_request=draft, actor=draft.requester)
     assert refused.status == RequestStatus.REFUSED
-    assert "Cancer is outside the permitted disease areas" in refused.decision_reason
+    assert (
+        "Research on Cancer (C00-D48) is outside what this dataset allows"
+        in refused.decision_reason
+    )
 
 
 def test_approval_creates_one_grant_capped_by_the_earliest_limit(draft, dac_member, project):

@@ -38,6 +38,8 @@ def request_detail(request, pk):
         "is_requester": access_request.requester_id == user.pk,
         "can_view_purpose": can(user, Action.VIEW_PURPOSE, access_request),
         "research_types": selectors.declared_research_types(access_request),
+        "sensitive_topics": selectors.declared_sensitive_topics(access_request),
+        "obligations": selectors.accepted_obligations(access_request),
         "can_decide": can(user, Action.DECIDE, access_request),
         "can_steward": can(user, STEWARD_APPROVE, access_request),
         "can_edit": can(user, Action.EDIT, access_request),

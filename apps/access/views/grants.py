@@ -38,6 +38,7 @@ def grant_detail(request, pk):
             "is_holder": grant.user_id == request.user.pk,
             "renewal": grant.renewals.exclude(status=RequestStatus.WITHDRAWN).first(),
             "policy_lines": selectors.policy_lines(grant.policy),
+            "obligations": selectors.grant_obligations(grant),
             "revoke_form": GrantActionForm(initial={"action": GrantActionForm.REVOKE}),
             "suspend_form": GrantActionForm(initial={"action": GrantActionForm.SUSPEND}),
             "reinstate_form": GrantActionForm(initial={"action": GrantActionForm.REINSTATE}),

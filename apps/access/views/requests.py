@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,7 +17,6 @@ from apps.access.forms import (
 )
 from apps.access.models import RequestStatus
 from apps.access.policy import Action, can, get_for_user
-from apps.access.services.request_base import FORM_FIELDS
 from apps.access.views.common import REQUEST_QS, access_request_url, page_of, refuse_or_report
 from apps.datasets.models import Dataset
 
@@ -64,29 +64,47 @@ def request_create(request, pk):
         messages.info(request, "You already have an open request for this dataset.")
         return redirect("access:request_detail", pk=existing.pk)
     dataset = _dataset_for_request(request, pk)
-    policy = selectors.dataset_current_policy(dataset)
-    terms = selectors.policy_terms(policy)
-    form = AccessRequestForm(request.POST or None, user=request.user, terms=terms)
+    terms = selectors.policy_terms(selectors.dataset_current_policy(dataset))
+    form = _request_form(request, terms)
     if request.method == "POST" and form.is_valid():
         try:
-            created = services.access_request_create(
-                dataset=dataset,
-                requester=request.user,
-                organisation=form.cleaned_data["organisation"],
-                data=form.service_data(),
-                request=request,
-            )
-            return _after_save(request, created)
+            with transaction.atomic():
+                created = services.access_request_create(
+                    dataset=dataset,
+                    requester=request.user,
+                    organisation=form.cleaned_data["organisation"],
+                    data=form.service_data(),
+                    request=request,
+                )
+                return _after_save(request, created, submitting=form.submitting)
         except ValidationError as error:
             apply_service_errors(form, error)
         except NotAllowed as error:
             raise PermissionDenied(str(error)) from error
+    return _form_page(request, form, dataset=dataset)
+
+
+def _request_form(request, terms: dict, *, initial=None) -> AccessRequestForm:
+    """Bound on POST; "Save draft" relaxes what only submission needs."""
+    submitting = request.method != "POST" or "submit" in request.POST
+    return AccessRequestForm(
+        request.POST or None,
+        user=request.user,
+        terms=terms,
+        submitting=submitting,
+        initial=initial,
+    )
+
+
+def _form_page(request, form, *, dataset, access_request=None) -> HttpResponse:
+    policy = selectors.dataset_current_policy(dataset)
     return render(
         request,
         "access/request_form.html",
         {
             "form": form,
             "dataset": dataset,
+            "access_request": access_request,
             "policy_lines": selectors.policy_lines(policy),
             "has_policy": policy is not None,
         },
@@ -94,18 +112,15 @@ def request_create(request, pk):
     )
 
 
-def _after_save(request, access_request) -> HttpResponse:
-    """ "Save draft" stays a draft; "Submit" submits it straight away."""
-    if "submit" not in request.POST:
-        messages.success(request, "Your draft is saved.")
+def _after_save(request, access_request, *, submitting: bool) -> HttpResponse:
+    """ "Save draft" stays a draft, and says so; "Submit" submits in the same transaction, so
+    a submission the service refuses leaves nothing saved (the caller shows the errors)."""
+    if not submitting:
+        messages.success(request, "Your draft is saved. It has not been sent to the committee yet.")
         return redirect("access:request_detail", pk=access_request.pk)
-    try:
-        submitted = services.access_request_submit(
-            access_request=access_request, actor=request.user, request=request
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("access:request_edit", pk=access_request.pk)
+    submitted = services.access_request_submit(
+        access_request=access_request, actor=request.user, request=request
+    )
     messages.success(request, _submitted_message(submitted))
     return redirect("access:request_detail", pk=submitted.pk)
 
@@ -123,55 +138,48 @@ def _submitted_message(access_request) -> str:
 def request_edit(request, pk):
     access_request = get_for_user(request.user, REQUEST_QS, action=Action.EDIT, pk=pk)
     terms = selectors.policy_terms(selectors.dataset_current_policy(access_request.dataset))
-    initial = {name: getattr(access_request, name) for name in FORM_FIELDS}
-    initial.update(
-        organisation=access_request.organisation_id,
-        diseases=list(access_request.diseases.all()),
-        is_commercial="true" if access_request.is_commercial else "false",
-    )
-    form = AccessRequestForm(request.POST or None, user=request.user, terms=terms, initial=initial)
+    form = _request_form(request, terms, initial=AccessRequestForm.initial_from(access_request))
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.access_request_update(
-                access_request=access_request,
-                actor=request.user,
-                organisation=form.cleaned_data["organisation"],
-                data=form.service_data(),
-                request=request,
-            )
-            return _after_save(request, saved)
+            with transaction.atomic():
+                saved = services.access_request_update(
+                    access_request=access_request,
+                    actor=request.user,
+                    organisation=form.cleaned_data["organisation"],
+                    data=form.service_data(),
+                    request=request,
+                )
+                return _after_save(request, saved, submitting=form.submitting)
         except ValidationError as error:
             apply_service_errors(form, error)
         except (TransitionError, NotAllowed) as error:
             return refuse_or_report(request, error, access_request_url(access_request))
-    return render(
-        request,
-        "access/request_form.html",
-        {
-            "form": form,
-            "dataset": access_request.dataset,
-            "access_request": access_request,
-            "policy_lines": selectors.policy_lines(
-                selectors.dataset_current_policy(access_request.dataset)
-            ),
-            "has_policy": bool(terms),
-        },
-        status=400 if form.errors else 200,
-    )
+    return _form_page(request, form, dataset=access_request.dataset, access_request=access_request)
 
 
 # --- The requester's transitions -------------------------------------------------------------
 @login_required
 @require_POST
 def request_submit(request, pk):
+    """Submit a saved draft as it stands. When something is missing, the request stays as it
+    was and the form shows the errors at their fields."""
     access_request = get_for_user(request.user, REQUEST_QS, action=Action.EDIT, pk=pk)
     try:
         submitted = services.access_request_submit(
             access_request=access_request, actor=request.user, request=request
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("access:request_edit", pk=pk)
+        terms = selectors.policy_terms(selectors.dataset_current_policy(access_request.dataset))
+        form = AccessRequestForm(
+            user=request.user, terms=terms, initial=AccessRequestForm.initial_from(access_request)
+        )
+        # An unbound form shows the saved values; the service's errors go on its fields.
+        form.cleaned_data = {}
+        assert not form.errors
+        apply_service_errors(form, error)
+        return _form_page(
+            request, form, dataset=access_request.dataset, access_request=access_request
+        )
     except (TransitionError, NotAllowed) as error:
         return refuse_or_report(request, error, access_request_url(access_request))
     messages.success(request, _submitted_message(submitted))

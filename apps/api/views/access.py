@@ -81,8 +81,8 @@ class AccessRequestViewSet(ResourceViewSet):
     output_serializer = AccessRequestOutput
     filterset_class = AccessRequestFilter
     http_method_names = ["get", "post", "head", "options"]
-    select = ("requester",)
-    prefetch = ("diseases",)
+    select = ("requester", "organisation", "policy")
+    prefetch = ("diseases", "policy__conditions__term")
 
     def extra_context(self, objects) -> dict:
         user = self.request.user
