@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("access", "0002_cross_app_links"),
+        ("access", "0005_request_discussion_and_documents"),
     ]
 
     operations = [
