@@ -189,3 +189,28 @@ def target_of(target_type: str, target_id: str) -> models.Model | None:
     except (LookupError, ValueError):
         return None
     return model._default_manager.filter(pk=target_id).first()
+
+
+def notifications_still_visible(notifications: Iterable) -> list:
+    """The notifications whose recipient may still view what each is about, in their order:
+    the policy asked once per distinct target (`who_may_see`), as when they were written.
+    A notification without a target stays; one whose target is gone, or whose recipient is
+    no longer active, does not. Digests ask this when they gather and again when they send."""
+    notifications = list(notifications)
+    by_target: dict[tuple, list] = {}
+    kept = set()
+    for notification in notifications:
+        if not notification.recipient.is_active:
+            continue
+        if not notification.target_type:
+            kept.add(notification.pk)
+            continue
+        key = (notification.target_type, notification.target_id)
+        by_target.setdefault(key, []).append(notification)
+    for (target_type, target_id), group in by_target.items():
+        target = target_of(target_type, target_id)
+        if target is None:
+            continue
+        allowed = {user.pk for user in who_may_see([n.recipient for n in group], target)}
+        kept.update(n.pk for n in group if n.recipient_id in allowed)
+    return [n for n in notifications if n.pk in kept]

@@ -1,7 +1,9 @@
 """The daily digest: one e-mail per person gathering the day's digest notifications.
 
 A notification belongs in a digest when its recipient's preference for its event type (or the
-default) is "daily digest", it is still unread, and no digest has taken it yet. Gathering marks
+default) is "daily digest", it is still unread, no digest has taken it yet, and its recipient
+may still see what it is about (asked again here, and once more when the e-mail is sent:
+`digest_content`). Gathering marks
 it (`digested_at`) in the same transaction that writes the digest's outbox row, whose delivery
 key names the person and the day: running the task twice a day sends one digest.
 """
@@ -10,15 +12,13 @@ import datetime
 import logging
 
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
-from apps.notifications.models import Delivery, EventType, Notification, OutboxEmail
-from apps.notifications.outbox import absolute, outbox_enqueue_on_commit, unsubscribe_url
+from apps.notifications.audience import notifications_still_visible
+from apps.notifications.digest_content import digest_key, digest_render
+from apps.notifications.models import Delivery, Notification, OutboxEmail
+from apps.notifications.outbox import outbox_enqueue_on_commit
 from apps.notifications.preferences import effective_delivery_expression
-from apps.notifications.services import email_subject
-from apps.notifications.tokens import DIGEST
 
 logger = logging.getLogger(__name__)
 
@@ -35,49 +35,29 @@ def digest_candidates(now=None):
     )
 
 
-def _render(user, notifications: list[Notification], day: datetime.date) -> tuple[str, str]:
-    context = {
-        "recipient": user,
-        "day": day,
-        "items": [
-            {
-                "notification": n,
-                "event_label": EventType(n.event_type).label,
-                "url": absolute(n.url),
-            }
-            for n in notifications
-        ],
-        "unsubscribe_url": unsubscribe_url(user_id=user.pk, scope=DIGEST),
-        "preferences_url": absolute(reverse("notifications:preferences")),
-        "inbox_url": absolute(reverse("notifications:inbox")),
-    }
-    return (
-        render_to_string("emails/digest.txt", context),
-        render_to_string("emails/digest.html", context),
-    )
-
-
 @transaction.atomic
 def digest_build_for(*, user, day: datetime.date, now=None) -> OutboxEmail | None:
     """Gather `user`'s digest notifications into one outbox e-mail for `day` (or None)."""
     now = now or timezone.now()
-    notifications = list(
+    candidates = (
         digest_candidates(now)
         .filter(recipient=user)
+        .select_related("recipient")
         .select_for_update(skip_locked=True, of=("self",))
         .order_by("created_at")
     )
+    # Asked again now: access may have ended since the notification was written. What its
+    # recipient may no longer see stays out of the digest (and waits, unread and hidden, in
+    # case access returns); the e-mail is checked once more when it is sent.
+    notifications = notifications_still_visible(candidates)
     if not notifications:
         return None
-    text, html = _render(user, notifications, day)
-    count = len(notifications)
+    subject, text, html = digest_render(user, notifications, day)
     email = OutboxEmail(
-        delivery_key=f"digest:{user.pk}:{day.isoformat()}",
+        delivery_key=digest_key(user, day),
         recipient=user,
         to_address=user.email,
-        subject=email_subject(
-            f"Your daily digest: {count} notification{'s' if count != 1 else ''}"
-        ),
+        subject=subject,
         body_text=text,
         body_html=html,
     )
@@ -87,7 +67,9 @@ def digest_build_for(*, user, day: datetime.date, now=None) -> OutboxEmail | Non
     except IntegrityError:
         # Today's digest already went; these wait for tomorrow's rather than a second e-mail.
         return None
-    Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(digested_at=now)
+    Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
+        digested_at=now, digest_email=email
+    )
     outbox_enqueue_on_commit([email.pk])
     return email
 

@@ -41,6 +41,15 @@ class Notification(BaseModel):
     )
     read_at = models.DateTimeField(null=True, blank=True)
     digested_at = models.DateTimeField(null=True, blank=True)
+    # The digest e-mail that gathered it: the digest is checked against the policy again,
+    # notification by notification, when it is sent (`digest.digest_recheck`).
+    digest_email = models.ForeignKey(
+        "OutboxEmail",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="digested_notifications",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -61,8 +61,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.notifications.audience import target_of
+from apps.notifications.digest_content import digest_recheck, is_digest
+from apps.notifications.links import absolute, unsubscribe_url
 from apps.notifications.models import EventType, OutboxEmail
-from apps.notifications.tokens import DIGEST, unsubscribe_token
+from apps.notifications.tokens import DIGEST
 
 logger = logging.getLogger(__name__)
 
@@ -144,17 +146,6 @@ def _release(row: OutboxEmail, token, error: str, *, permanent: bool = False) ->
 
 
 # --- Building the message ----------------------------------------------------------------------
-def absolute(url: str) -> str:
-    if url.startswith(("http://", "https://")):
-        return url
-    return f"{settings.SITE_URL}{url}" if url else settings.SITE_URL
-
-
-def unsubscribe_url(*, user_id, scope: str) -> str:
-    token = unsubscribe_token(user_id=user_id, scope=scope)
-    return absolute(reverse("notifications:unsubscribe", args=[token]))
-
-
 def _rendered_bodies(row: OutboxEmail, unsubscribe: str) -> tuple[str, str]:
     """Digests were rendered when gathered; single notifications render here, in the worker,
     so that a fan-out to thousands costs the request no template rendering."""
@@ -494,8 +485,11 @@ def _visible_rows(rows: list[OutboxEmail]) -> tuple[list, list]:
     Returns (rows still visible to their recipient, rows to cancel)."""
     from apps.notifications.audience import who_may_see
 
+    # A digest gathers many notifications: each is asked again, and the e-mail re-rendered
+    # without those its recipient may no longer see (cancelled when none is left).
+    visible, hidden = digest_recheck([row for row in rows if is_digest(row)])
+    rows = [row for row in rows if not is_digest(row)]
     by_target: dict[tuple, list[OutboxEmail]] = {}
-    visible, hidden = [], []
     for row in rows:
         notification = row.notification
         if notification is None or not notification.target_type:

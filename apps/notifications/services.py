@@ -7,12 +7,13 @@ are only queued once it has committed.
 
 from collections.abc import Callable, Iterable
 
-from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from apps.access.policy.notifications import NOTIFICATION_TARGETS
 from apps.notifications.audience import who_may_see
 from apps.notifications.bulk import insert_rows
+from apps.notifications.links import email_subject
 from apps.notifications.models import (
     Delivery,
     EventType,
@@ -34,10 +35,6 @@ def _distinct(recipients: Iterable) -> list:
             seen.add(user.pk)
             people.append(user)
     return people
-
-
-def email_subject(subject: str) -> str:
-    return f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}"[:300]
 
 
 def _outbox_rows(notifications: list[Notification], people: dict, event_type: str) -> list:
@@ -84,6 +81,10 @@ def notification_emit(
     `subject` may be a function of the recipient, for the rare event whose wording differs
     per person. Side effect: after commit, the e-mails are queued in batches (`outbox_enqueue`).
     """
+    if target is not None and target._meta.label_lower not in NOTIFICATION_TARGETS:
+        # The notification's view rule asks each target kind's own rule (policy/notifications.py):
+        # an unregistered kind would be hidden from its recipients, so refuse it loudly here.
+        raise ValueError(f"{target._meta.label} is not a registered notification target.")
     audience = who_may_see(_distinct(recipients), target)
     if project is None:
         project = _project_of(target)

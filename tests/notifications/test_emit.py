@@ -169,23 +169,23 @@ def test_notification_records_project_of_target(controlled_dataset, coordinator,
     assert row.target_id == str(controlled_dataset.pk)
 
 
-def test_target_without_rule_reaches_staff_and_the_person_concerned(
-    staff, outsider, queued, caplog
-):
-    from apps.notifications.models import NotificationPreference as UnruledModel
+def test_a_target_kind_not_registered_as_notifiable_is_refused_loudly(staff, outsider, queued):
+    """The inbox asks each target kind's own view rule (policy/notifications.py); a kind not
+    registered there would vanish from its recipients' inboxes, so emitting one fails."""
+    from apps.notifications.models import Notification
+    from apps.notifications.models import NotificationPreference as UnregisteredModel
 
-    preference = UnruledModel.objects.create(
+    preference = UnregisteredModel.objects.create(
         user=outsider, event_type=EventType.INVITATION, delivery=Delivery.IMMEDIATE
     )
-    someone_else = type(outsider).objects.create_user(email="else@example.org")
-    rows = notification_emit(
-        event_type=EventType.INVITATION,
-        recipients=[staff, outsider, someone_else],
-        subject="About a row with no rule",
-        target=preference,
-    )
-    assert {r.recipient_id for r in rows} == {staff.pk, outsider.pk}
-    assert "No view rule" in caplog.text
+    with pytest.raises(ValueError, match="not a registered notification target"):
+        notification_emit(
+            event_type=EventType.INVITATION,
+            recipients=[staff, outsider],
+            subject="About a row with no rule",
+            target=preference,
+        )
+    assert not Notification.objects.exists()
 
 
 def test_subject_can_be_worded_per_recipient(coordinator, partner_member, project, queued):

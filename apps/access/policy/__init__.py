@@ -128,6 +128,7 @@ from apps.access.policy import (  # noqa: E402,F401  (rules register on import)
     committee_work,
     items,
     milestones,
+    notifications,
     organisations,
     project_parts,
     projects,

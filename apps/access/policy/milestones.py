@@ -1,4 +1,4 @@
-"""Milestones, deliverables and notifications.
+"""Milestones and deliverables (notifications: `notifications.py`).
 
 | model        | view                                                   | edit                        | manage        |
 |--------------|--------------------------------------------------------|-----------------------------|---------------|
@@ -9,7 +9,6 @@
 |              | restricted: current project members, staff;            | the lead organisation's     |               |
 |              | public + approved/submitted in a live public project:  | project editors             |               |
 |              | everyone (the public catalogue)                        |                             |               |
-| Notification | its recipient only (staff included: an inbox is private)                                       |
 
 Milestones carry internal plans, so they never reach the public catalogue; deliverables do, once
 approved, because funders publish them anyway.
@@ -28,7 +27,6 @@ from apps.access.policy.subjects import (
     page_fact,
 )
 from apps.milestones.models import Deliverable, Milestone
-from apps.notifications.models import Notification
 from apps.projects.models import MembershipRole, Project
 
 PUBLISHED_DELIVERABLE_STATUSES = (Deliverable.Status.APPROVED, Deliverable.Status.SUBMITTED)
@@ -109,13 +107,6 @@ def deliverable_manage(user) -> Q:
     if not is_signed_in(user):
         return NOTHING
     return coordinator_q(user)
-
-
-@rule(Notification, Action.VIEW, Action.EDIT)
-def notification_own(user) -> Q:
-    if not is_signed_in(user):
-        return NOTHING
-    return Q(recipient_id=user.pk)
 
 
 def can_see_milestones(user, project) -> bool:
