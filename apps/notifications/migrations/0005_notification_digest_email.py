@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notifications", "0003_project_pending_and_webhook_disabled_events"),
+        ("notifications", "0004_review_and_request_message_events"),
     ]
 
     operations = [
