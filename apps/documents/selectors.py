@@ -76,7 +76,7 @@ def _version_lines(version: ProtocolVersion) -> list[str]:
     approved = ""
     if version.approved_at:
         who = version.approved_by.display_name if version.approved_by else "a former user"
-        approved = f"{date_format(localtime(version.approved_at), 'j M Y H:i')} by {who}"
+        approved = f"{date_format(localtime(version.approved_at), 'DATETIME_FORMAT')} by {who}"
     lines = [
         f"Status: {version.get_status_display()}",
         f"File name: {version.file_name}",

@@ -295,6 +295,8 @@ USE_TZ = True
 DATE_FORMAT = "j M Y"
 DATETIME_FORMAT = "j M Y, H:i"
 SHORT_DATE_FORMAT = "j M Y"
+# en_GB's own formats would win over the three above ("11:04 p.m."): ours are in portal/formats.
+FORMAT_MODULE_PATH = ["portal.formats"]
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
