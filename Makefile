@@ -9,19 +9,24 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 # Two workers: CI has 2 cores; the suite takes about 8 minutes that way.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint format bench smoke install install-dev clean
+.PHONY: run test lint format bench smoke install install-dev lock clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Stratum needs Python 3.11 or newer on the PATH." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Installs are exactly the versions in uv.lock: requirements/*.txt are exported from it with
+# every file's hash, and pip (nothing else needed) refuses anything else. The project itself
+# goes in without dependencies. To upgrade: make lock (see README, "Dependencies").
+$(VENV)/.installed: requirements/base.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/base.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -59,6 +64,13 @@ bench: install-dev
 
 smoke: install-dev
 	bash deploy/smoke.sh
+
+# Re-resolve every dependency to its newest allowed version, then export the hashed
+# requirements the installs use. Review the diff of uv.lock, run make test, commit all three.
+lock: install-dev
+	$(BIN)/uv lock --upgrade
+	$(BIN)/uv export --frozen --quiet --no-emit-project --no-dev --format requirements-txt -o requirements/base.txt
+	$(BIN)/uv export --frozen --quiet --no-emit-project --extra dev --format requirements-txt -o requirements/dev.txt
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
