@@ -200,3 +200,39 @@ def test_every_write_path_answers_a_signed_in_caller_with_a_documented_status(sc
             assert response.status_code < 500, (method, path)
             walked += 1
     assert walked >= 25
+
+
+def test_a_nul_in_the_query_string_is_a_documented_400_on_every_route(schema, world, coordinator):
+    client = client_for(coordinator)
+    walked = 0
+    for path, item in schema["paths"].items():
+        for method in ("get", "post", "patch", "put", "delete"):
+            if method not in item:
+                continue
+            response = getattr(client, method)(_fill(path, world) + "?search=a%00b", format="json")
+            assert response.status_code == 400, (method, path, response.status_code)
+            assert response["Content-Type"] == "application/problem+json", (method, path)
+            assert "application/problem+json" in item[method]["responses"]["400"]["content"]
+            walked += 1
+    assert walked >= 40
+
+
+def test_the_change_feeds_resource_enum_is_every_kind_the_feed_sends(schema):
+    from apps.api.feed import viewsets
+
+    items = schema["components"]["schemas"]["ChangeItem"]["properties"]["resource"]
+    enum = schema["components"]["schemas"][items["$ref"].rsplit("/", 1)[1]]["enum"]
+    assert set(enum) == set(viewsets())
+    assert "deliverable" in enum
+
+
+def test_downloads_declare_and_answer_one_binary_media_type(schema, world, coordinator):
+    client = client_for(coordinator)
+    for resource in ("dataset-files", "protocol-versions"):
+        path = f"/api/v1/{resource}/{{id}}/download/"
+        declared = schema["paths"][path]["get"]["responses"]["200"]["content"]
+        assert list(declared) == ["application/octet-stream"], path
+        assert declared["application/octet-stream"]["schema"]["format"] == "binary"
+        response = client.get(_fill(path, world))
+        assert response.status_code == 200, path
+        assert response["Content-Type"] == "application/octet-stream", path

@@ -28,7 +28,8 @@ from apps.api.serializers.common import ProblemSerializer
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
 PROBLEM_DESCRIPTIONS = {
-    400: "Invalid input: `errors` lists the messages per field.",
+    400: "Invalid input: `errors` lists the messages per field. Every route also answers 400 "
+    "to an address whose path or query string contains a NUL character.",
     401: "Missing, malformed, expired or revoked token.",
     403: "The token lacks the `write` scope, or the action is not allowed on a visible object.",
     404: "No such resource, or one the caller may not see.",
@@ -41,7 +42,8 @@ PROBLEM_DESCRIPTIONS = {
     429: "Too many requests; retry after `Retry-After` seconds.",
     500: "Server error (logged; no details are exposed).",
 }
-ALWAYS = (401, 405, 406, 429, 500)
+# 400 is always possible: RejectNulCharactersMiddleware refuses a NUL in any address.
+ALWAYS = (400, 401, 405, 406, 429, 500)
 
 
 def problems(*codes: int) -> dict:

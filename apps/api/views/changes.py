@@ -24,6 +24,7 @@ RESOURCES = [
     "protocol",
     "protocol-version",
     "milestone",
+    "deliverable",
     "access-request",
     "grant",
     "notification",

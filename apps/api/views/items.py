@@ -63,6 +63,8 @@ from apps.documents.models import Protocol, ProtocolVersion
 from apps.organisations.models import Organisation
 from apps.projects.models import Project
 
+DOWNLOAD_MEDIA_TYPE = "application/octet-stream"
+
 
 class AnyFileRenderer(BaseRenderer):
     """Lets a download negotiate any Accept header; the body is a FileResponse, never
@@ -86,13 +88,22 @@ UPLOAD_DESCRIPTION = (
 )
 
 DOWNLOAD_RESPONSES = {
-    (200, "*/*"): OpenApiResponse(
+    (200, DOWNLOAD_MEDIA_TYPE): OpenApiResponse(
         OpenApiTypes.BINARY,
-        description="The file, as an attachment. `ETag` is its SHA-256 in quotes; `Digest` "
-        "and `Repr-Digest` carry the same checksum for verification.",
+        description="The file's bytes, as an attachment, always `application/octet-stream` "
+        "(the file's own media type is the `content_type` of its record). `ETag` is its "
+        "SHA-256 in quotes; `Digest` and `Repr-Digest` carry the same checksum.",
     ),
     **problems(404),
 }
+
+
+def api_file_response(stored):
+    """The policy-checked file response, with the one media type the schema declares: a
+    client generated from the schema then gets a typed binary answer for every file."""
+    response = protected_file_response(stored)
+    response["Content-Type"] = DOWNLOAD_MEDIA_TYPE
+    return response
 
 
 def _project_for_contribution(user, pk) -> Project:
@@ -394,7 +405,7 @@ class DatasetFileViewSet(ResourceViewSet):
         dataset_services.dataset_file_record_download(
             file=file, actor=request.user, request=request
         )
-        return protected_file_response(file)
+        return api_file_response(file)
 
 
 # --- Protocols ----------------------------------------------------------------------------------
@@ -534,7 +545,7 @@ class ProtocolVersionViewSet(ResourceViewSet):
         protocol_services.protocol_version_record_download(
             version=version, actor=request.user, request=request
         )
-        return protected_file_response(version)
+        return api_file_response(version)
 
     @action(detail=True, methods=["post"])
     def approve(self, request, *args, **kwargs):
