@@ -11,6 +11,7 @@ from apps.api.views.items import (
     ProtocolVersionViewSet,
     ProtocolViewSet,
 )
+from apps.api.views.multipart import MultipartUploadViewSet
 from apps.api.views.organisations import DiseaseAreaViewSet, OrganisationViewSet
 from apps.api.views.projects import ProjectViewSet
 
@@ -22,6 +23,7 @@ router.register("disease-areas", DiseaseAreaViewSet, basename="disease-area")
 router.register("projects", ProjectViewSet, basename="project")
 router.register("datasets", DatasetViewSet, basename="dataset")
 router.register("dataset-files", DatasetFileViewSet, basename="dataset-file")
+router.register("file-uploads", MultipartUploadViewSet, basename="file-upload")
 router.register("protocols", ProtocolViewSet, basename="protocol")
 router.register("protocol-versions", ProtocolVersionViewSet, basename="protocol-version")
 router.register("milestones", MilestoneViewSet, basename="milestone")

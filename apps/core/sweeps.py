@@ -7,7 +7,9 @@ all, so a new kind of temporary upload cannot be added without its sweep (docs/c
 
 Age: anything untouched for `STRATUM_UPLOAD_TEMP_MAX_AGE` seconds (default 2 hours) is
 abandoned. A live upload keeps its temporary file's modification time fresh with every chunk it
-writes, so only a dead or stalled one is ever that old.
+writes (and a multipart upload its row with every part URL it asks for), so only a dead or
+stalled one is ever that old. Multipart uploads in the bucket with no live row go after
+`STRATUM_MULTIPART_ORPHAN_AGE` (default a day) since they started.
 """
 
 import contextlib
@@ -19,23 +21,20 @@ from pathlib import Path
 
 from django.conf import settings
 
-# name -> sweeper(older_than, dry_run) -> the paths or keys it removed (or would remove).
+# name -> (sweeper(older_than, dry_run) -> the paths or keys it removed (or would remove),
+#          the setting naming its default age in seconds)
 Sweeper = Callable[[timedelta, bool], list[str]]
-TEMPORARY_LOCATIONS: dict[str, Sweeper] = {}
+TEMPORARY_LOCATIONS: dict[str, tuple[Sweeper, str]] = {}
 
 
-def temporary_location(name: str):
+def temporary_location(name: str, *, age_setting: str = "STRATUM_UPLOAD_TEMP_MAX_AGE"):
     """Register a sweeper for one kind of temporary upload location."""
 
     def register(sweeper: Sweeper) -> Sweeper:
-        TEMPORARY_LOCATIONS[name] = sweeper
+        TEMPORARY_LOCATIONS[name] = (sweeper, age_setting)
         return sweeper
 
     return register
-
-
-def temporary_max_age() -> timedelta:
-    return timedelta(seconds=settings.STRATUM_UPLOAD_TEMP_MAX_AGE)
 
 
 def remove_old_files(root: Path, older_than: timedelta, dry_run: bool) -> list[str]:
@@ -66,9 +65,34 @@ def sweep_upload_temp_dir(older_than: timedelta, dry_run: bool) -> list[str]:
     return remove_old_files(Path(settings.FILE_UPLOAD_TEMP_DIR), older_than, dry_run)
 
 
+@temporary_location("s3-incomplete-multipart", age_setting="STRATUM_MULTIPART_ORPHAN_AGE")
+def sweep_incomplete_multipart(older_than: timedelta, dry_run: bool) -> list[str]:
+    """Multipart uploads still open in the bucket (parts stored, no object yet) that were
+    started longer ago than the longest upload may take (default a day): their row's
+    transaction died, or the row sweep missed them. Tracked uploads are aborted sooner, by
+    their row's inactivity (apps/datasets/multipart.py). Aborting frees their parts."""
+    from django.utils import timezone
+
+    from apps.core import multipart
+
+    if not multipart.multipart_enabled():
+        return []
+    cutoff = timezone.now() - older_than
+    removed = []
+    for key, upload_id, initiated in list(multipart.incomplete_uploads()):
+        if initiated < cutoff:
+            if not dry_run:
+                multipart.abort(key, upload_id)
+            removed.append(f"{key} (multipart {upload_id[:12]}…)")
+    return removed
+
+
 def sweep_temporary_uploads(
     *, older_than: timedelta | None = None, dry_run: bool = False
 ) -> dict[str, list[str]]:
     """Run every registered sweeper; {location: removed paths or keys}."""
-    age = temporary_max_age() if older_than is None else older_than
-    return {name: sweeper(age, dry_run) for name, sweeper in TEMPORARY_LOCATIONS.items()}
+    removed = {}
+    for name, (sweeper, age_setting) in TEMPORARY_LOCATIONS.items():
+        age = timedelta(seconds=getattr(settings, age_setting))
+        removed[name] = sweeper(age if older_than is None else older_than, dry_run)
+    return removed

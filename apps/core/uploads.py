@@ -28,7 +28,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopUpload
-from django.http import FileResponse, Http404, HttpResponse, QueryDict, UnreadablePostError
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    QueryDict,
+    UnreadablePostError,
+)
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.template.defaultfilters import filesizeformat
 from django.utils.datastructures import ImmutableList, MultiValueDict
@@ -502,9 +509,19 @@ def protected_file_response(stored) -> HttpResponse:
     """Serve a StoredFileFields row as an attachment, after the caller checked the policy.
 
     With `settings.STRATUM_X_ACCEL_PREFIX` set, nginx serves the bytes from its internal
-    location (`deploy/nginx`); otherwise Django streams them with FileResponse."""
+    location (`deploy/nginx`); on object storage, a redirect to a short-lived presigned URL;
+    otherwise Django streams them with FileResponse."""
+    from apps.core import multipart
+
     prefix = settings.STRATUM_X_ACCEL_PREFIX
-    if prefix:
+    if not prefix and multipart.multipart_enabled():
+        # Object storage serves the bytes itself (ranges included) for a few minutes; the
+        # caller has checked the policy and audited the download.
+        url = multipart.presigned_download_url(
+            stored.file.name, stored.file_name, stored.content_type
+        )
+        response = HttpResponseRedirect(url)
+    elif prefix:
         response = HttpResponse(content_type=stored.content_type)
         response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + stored.file.name.lstrip("/")
         response["Content-Disposition"] = _attachment(stored.file_name)

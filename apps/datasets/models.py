@@ -142,3 +142,40 @@ class DatasetFile(StoredFileFields, BaseModel):
 
     def get_download_url(self) -> str:
         return reverse("datasets:file_download", kwargs={"pk": self.dataset_id, "file_pk": self.pk})
+
+
+class DatasetFileUpload(BaseModel):
+    """A resumable upload of one dataset file straight to object storage (S3 multipart).
+
+    The parts travel from the client to the bucket with presigned URLs; this row only knows
+    where they go (`key`, `upload_id`) and what the finished file must be (`size`, `sha256`).
+    When completed, a DatasetFile with the id `file_id` points at the same key. Rows left open
+    are aborted by the temporary-upload sweep (apps/core/sweeps.py)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLETED = "completed", "Completed"
+        ABORTED = "aborted", "Aborted"
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    file_name = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    sha256 = models.CharField("SHA-256", max_length=64)
+    part_size = models.BigIntegerField()
+    file_id = models.UUIDField(unique=True, help_text="The DatasetFile this upload becomes.")
+    key = models.CharField(max_length=300, unique=True)
+    upload_id = models.CharField(max_length=1024)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def part_count(self) -> int:
+        return max(1, -(-self.size // self.part_size))

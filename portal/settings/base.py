@@ -315,12 +315,23 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
     AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default=None)
     AWS_DEFAULT_ACL = None
     AWS_QUERYSTRING_AUTH = True
+    # Presigned URLs (multipart parts, downloads) signed with SigV4, which every S3-compatible
+    # service accepts and which carries its expiry in the URL (X-Amz-Expires).
+    AWS_S3_SIGNATURE_VERSION = "s3v4"
 # Protected files: uploads stream to disk past this size and are limited in the upload handler.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "uploads-tmp")
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 STRATUM_UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=2 * 1024**3)
+# Uploads straight to object storage (S3 multipart, apps/core/multipart.py): the size limit of
+# one file, the part size (grown past 10,000 parts), and how long a presigned URL lasts.
+STRATUM_MULTIPART_MAX_BYTES = env.int("MULTIPART_UPLOAD_MAX_BYTES", default=200 * 1024**3)
+STRATUM_MULTIPART_PART_BYTES = env.int("MULTIPART_PART_BYTES", default=64 * 1024**2)
+STRATUM_PRESIGN_SECONDS = env.int("PRESIGN_SECONDS", default=900)
+# Multipart uploads open in the bucket this long (seconds since they started) with no live row
+# are aborted by the temporary-upload sweep; tracked ones go after UPLOAD_TEMP_MAX_AGE idle.
+STRATUM_MULTIPART_ORPHAN_AGE = env.int("MULTIPART_ORPHAN_AGE", default=24 * 3600)
 # A temporary upload file untouched this long (seconds) belongs to a dead or abandoned upload: a
 # live one rewrites it with every chunk. The beat sweep (every 15 minutes) removes it.
 STRATUM_UPLOAD_TEMP_MAX_AGE = env.int("UPLOAD_TEMP_MAX_AGE", default=2 * 3600)

@@ -2,6 +2,7 @@
 answers as documented (a walk over the schema with a real project world)."""
 
 import re
+import uuid
 
 import pytest
 import yaml
@@ -62,7 +63,7 @@ def _fill(path: str, ids: dict) -> str:
         path = path.replace("{id}", str(ids[path.split("/")[3]]))
     for name in re.findall(r"\{(\w+_id)\}", path):
         path = path.replace(f"{{{name}}}", str(ids[name]))
-    return path
+    return path.replace("{number}", "1")  # a multipart upload's part
 
 
 @pytest.fixture
@@ -103,7 +104,23 @@ def world(coordinator, partner_member, project, lead_org):
     from apps.projects.models import Biomarker
 
     biomarker = Biomarker.objects.create(project=project, name="FeNO", kind="clinical", stratum="x")
+    from apps.datasets.models import DatasetFileUpload
+
+    # A finished resumable upload: reading it asks nothing of object storage (local here).
+    file_upload = DatasetFileUpload.objects.create(
+        dataset=file.dataset,
+        created_by=coordinator,
+        file_name="big.bam",
+        size=1,
+        sha256="0" * 64,
+        part_size=5 * 1024**2,
+        file_id=uuid.uuid4(),
+        key=f"protected/datasets.datasetfile/{uuid.uuid4()}",
+        upload_id="finished",
+        status=DatasetFileUpload.Status.ABORTED,
+    )
     return {
+        "file-uploads": file_upload.pk,
         "partner_id": project.partners.get(organisation=lead_org).pk,
         "membership_id": project.memberships.get(user=coordinator).pk,
         "biomarker_id": biomarker.pk,

@@ -57,7 +57,9 @@ def _temp_file(directory: Path, name: str, *, hours_old: float) -> Path:
     return path
 
 
-def test_the_temporary_sweep_removes_abandoned_upload_files_past_the_stated_age(settings, tmp_path):
+def test_the_temporary_sweep_removes_abandoned_upload_files_past_the_stated_age(
+    db, settings, tmp_path
+):
     from apps.core.tasks import sweep_temporary_uploads
 
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)

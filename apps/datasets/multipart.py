@@ -1,0 +1,210 @@
+"""Services for resumable uploads of dataset files straight to object storage (S3 multipart).
+
+The caller (API view) has checked that the person may edit the dataset before each call; these
+functions check the file itself and keep the row and the bucket consistent:
+
+- `dataset_file_upload_start`: the name, size and announced SHA-256 are checked, the multipart
+  upload is created in the bucket and an open DatasetFileUpload row records it;
+- `dataset_file_upload_part_url`: a presigned URL for one part, short-lived;
+- `dataset_file_upload_complete`: every part must be stored; the bucket assembles the object,
+  the server reads it once to check size, type and SHA-256, and only then does a DatasetFile
+  row point at it (in one transaction with the audit event). A mismatch deletes the object;
+- `dataset_file_upload_abort`: the client gives up; the bucket drops the parts.
+
+Anything left open is aborted by the temporary-upload sweep (apps/core/sweeps.py).
+"""
+
+import hmac
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+
+from apps.audit.services import audit_record
+from apps.core import multipart
+from apps.core.ids import uuid7
+from apps.core.sweeps import temporary_location
+from apps.core.uploads import (
+    SNIFF_BYTES,
+    ZIP_CONTAINER_TYPES,
+    check_zip_container,
+    sanitise_file_name,
+    sniff_content_type,
+)
+from apps.datasets.models import DatasetFile, DatasetFileUpload, DatasetStatus
+
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def _check_start(*, dataset, size: int, sha256: str) -> None:
+    if dataset.status == DatasetStatus.RETIRED:
+        raise ValidationError("A retired dataset takes no new files.")
+    if size <= 0:
+        raise ValidationError({"size": "The file is empty."})
+    limit = settings.STRATUM_MULTIPART_MAX_BYTES
+    if size > limit:
+        raise ValidationError(
+            {"size": f"The file is larger than the {filesizeformat(limit)} limit."},
+            code="file_too_large",
+        )
+    if not SHA256_HEX.fullmatch(sha256):
+        raise ValidationError({"sha256": "Give the file's SHA-256 as 64 lower-case hex digits."})
+
+
+@transaction.atomic
+def dataset_file_upload_start(
+    *, dataset, actor, file_name: str, size: int, sha256: str
+) -> DatasetFileUpload:
+    """Open a multipart upload in the bucket and record it. Raises ValidationError."""
+    sha256 = sha256.lower()
+    try:
+        name = sanitise_file_name(file_name)
+    except ValidationError as error:
+        raise ValidationError({"file_name": error.messages}) from error
+    _check_start(dataset=dataset, size=size, sha256=sha256)
+    file_id = uuid7()
+    key = f"protected/{DatasetFile._meta.label_lower}/{file_id}"
+    upload = DatasetFileUpload(
+        dataset=dataset,
+        created_by=actor,
+        file_name=name,
+        size=size,
+        sha256=sha256,
+        part_size=multipart.part_size_for(size),
+        file_id=file_id,
+        key=key,
+        upload_id=multipart.start(key),
+    )
+    try:
+        upload.save()
+    except BaseException:
+        multipart.abort(key, upload.upload_id)
+        raise
+    return upload
+
+
+def dataset_file_upload_part_url(*, upload: DatasetFileUpload, number: int):
+    """(url, expires_at) for part `number` of an open upload."""
+    if upload.status != DatasetFileUpload.Status.OPEN:
+        raise ValidationError("This upload is finished; start a new one.")
+    if not 1 <= number <= upload.part_count:
+        raise ValidationError({"number": f"Parts are numbered 1 to {upload.part_count}."})
+    # Activity keeps the upload alive: the sweep aborts uploads idle for a while, not long ones.
+    DatasetFileUpload.objects.filter(pk=upload.pk).update(updated_at=timezone.now())
+    return multipart.presigned_part_url(upload.key, upload.upload_id, number)
+
+
+def _expected_sizes(upload: DatasetFileUpload) -> dict[int, int]:
+    last = upload.size - upload.part_size * (upload.part_count - 1)
+    sizes = dict.fromkeys(range(1, upload.part_count), upload.part_size)
+    sizes[upload.part_count] = last
+    return sizes
+
+
+def dataset_file_upload_complete(*, upload: DatasetFileUpload, actor, request=None) -> DatasetFile:
+    """Assemble, verify and record the file. Raises ValidationError (nothing is kept then:
+    missing parts leave the upload open to resume; a wrong checksum or type deletes it)."""
+    if upload.status != DatasetFileUpload.Status.OPEN:
+        raise ValidationError("This upload is finished; start a new one.")
+    parts = multipart.stored_parts(upload.key, upload.upload_id)
+    expected = _expected_sizes(upload)
+    have = {part.number: part.size for part in parts}
+    missing = [n for n, size in expected.items() if have.get(n) != size]
+    if missing:
+        shown = ", ".join(map(str, missing[:20])) + ("…" if len(missing) > 20 else "")
+        raise ValidationError(
+            f"{len(missing)} part(s) are missing or have the wrong size: {shown}. Send them "
+            "and complete again."
+        )
+    multipart.complete(upload.key, upload.upload_id, parts)
+    try:
+        content_type = _verify(upload)
+        return _record(upload, actor, content_type, request)
+    except BaseException:
+        multipart.delete_object(upload.key)
+        DatasetFileUpload.objects.filter(pk=upload.pk).update(
+            status=DatasetFileUpload.Status.ABORTED
+        )
+        raise
+
+
+def _verify(upload: DatasetFileUpload) -> str:
+    """The object's content type, after checking its SHA-256 (one streaming read), size and
+    type; ValidationError otherwise."""
+    reader = multipart.RangeReader(upload.key, upload.size)
+    head = reader.read(SNIFF_BYTES)
+    content_type = sniff_content_type(head, upload.file_name)
+    if content_type in ZIP_CONTAINER_TYPES:
+        check_zip_container(reader, upload.size)
+    actual, size = multipart.object_sha256(upload.key)
+    if size != upload.size or not hmac.compare_digest(actual, upload.sha256):
+        raise ValidationError(
+            f"The file that arrived has SHA-256 {actual} and {size} bytes, not {upload.sha256} "
+            f"and {upload.size}: it was changed or cut on the way. Nothing was kept; upload it "
+            "again.",
+            code="file_checksum_mismatch",
+        )
+    return content_type
+
+
+@transaction.atomic
+def _record(upload, actor, content_type: str, request) -> DatasetFile:
+    locked = DatasetFileUpload.objects.select_for_update().get(pk=upload.pk)
+    if locked.status != DatasetFileUpload.Status.OPEN:
+        raise ValidationError("This upload is finished; start a new one.")
+    row = DatasetFile(
+        id=upload.file_id,
+        dataset=upload.dataset,
+        uploaded_by=actor,
+        file_name=upload.file_name,
+        sha256=upload.sha256,
+        size=upload.size,
+        content_type=content_type,
+    )
+    row.file.name = upload.key
+    row.full_clean()
+    row.save(force_insert=True)
+    locked.status = DatasetFileUpload.Status.COMPLETED
+    locked.save(update_fields=["status", "updated_at"])
+    dataset = upload.dataset
+    audit_record(
+        actor=actor,
+        action="dataset.file.upload",
+        target=row,
+        request=request,
+        project_id=dataset.project_id,
+        organisation_id=dataset.steward_organisation_id,
+        details={
+            "dataset_id": str(dataset.pk),
+            "sha256": row.sha256,
+            "size": row.size,
+            "multipart": True,
+        },
+    )
+    return row
+
+
+@transaction.atomic
+def dataset_file_upload_abort(*, upload: DatasetFileUpload) -> None:
+    if upload.status == DatasetFileUpload.Status.OPEN:
+        multipart.abort(upload.key, upload.upload_id)
+        upload.status = DatasetFileUpload.Status.ABORTED
+        upload.save(update_fields=["status", "updated_at"])
+
+
+@temporary_location("dataset-file-uploads")
+def sweep_open_uploads(older_than, dry_run: bool) -> list[str]:
+    """Open DatasetFileUpload rows untouched for `older_than`: aborted in the bucket and
+    marked aborted (a resuming client is told to start again)."""
+    stale = DatasetFileUpload.objects.filter(
+        status=DatasetFileUpload.Status.OPEN, updated_at__lt=timezone.now() - older_than
+    )
+    removed = []
+    for upload in stale:
+        if not dry_run:
+            dataset_file_upload_abort(upload=upload)
+        removed.append(f"{upload.key} (upload {upload.pk})")
+    return removed

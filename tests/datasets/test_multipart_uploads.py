@@ -1,0 +1,241 @@
+"""Resumable uploads of dataset files straight to object storage, against a real S3 HTTP API
+(moto's server mode): parts go to the bucket with presigned URLs issued after a policy check,
+an interrupted upload resumes from the parts stored, the SHA-256 is checked before the file
+appears, and nothing is left behind once the sweep ran."""
+
+import hashlib
+import os
+
+import pytest
+import requests
+from django.core.files.storage import default_storage
+
+from apps.audit.models import AuditEvent
+from apps.core.multipart import incomplete_uploads
+from apps.core.sweeps import sweep_temporary_uploads
+from apps.datasets.models import DatasetFile, DatasetFileUpload
+from tests.api.conftest import client_for
+
+PART = 5 * 1024**2
+# Three parts: two of 5 MiB and a short last one; CSV so the type check accepts it.
+CONTENT = b"sample_id,value\n" + b"S0001,12345\n" * ((2 * PART + 1000) // 12)
+CONTENT_SHA = hashlib.sha256(CONTENT).hexdigest()
+
+
+@pytest.fixture
+def api(coordinator):
+    return client_for(coordinator)
+
+
+def start(api, dataset, *, content=CONTENT, sha=CONTENT_SHA, name="cohort.csv"):
+    return api.post(
+        "/api/v1/file-uploads/",
+        {"dataset": str(dataset.pk), "file_name": name, "size": len(content), "sha256": sha},
+        format="json",
+    )
+
+
+def send_parts(api, upload: dict, numbers, content=CONTENT) -> list[int]:
+    """PUT each part straight to the bucket with its presigned URL; returns the parts sent."""
+    sent = []
+    for number in numbers:
+        answer = api.post(f"/api/v1/file-uploads/{upload['id']}/parts/{number}/url/")
+        assert answer.status_code == 200, answer.content
+        offset = (number - 1) * upload["part_size"]
+        body = content[offset : offset + upload["part_size"]]
+        put = requests.put(answer.json()["url"], data=body, timeout=30)
+        assert put.status_code == 200, put.text
+        sent.append(number)
+    return sent
+
+
+def leftovers(s3_storage, settings) -> dict:
+    """Every temporary location an upload can use, and the bucket's incomplete uploads."""
+    temp = settings.FILE_UPLOAD_TEMP_DIR
+    return {
+        "uploads-tmp": sorted(os.listdir(temp)) if os.path.isdir(temp) else [],
+        "incomplete multipart": list(incomplete_uploads()),
+        "open rows": list(
+            DatasetFileUpload.objects.filter(status=DatasetFileUpload.Status.OPEN).values_list(
+                "key", flat=True
+            )
+        ),
+    }
+
+
+def test_a_file_uploaded_in_parts_appears_once_its_sha256_is_checked(
+    api, consortium_dataset, s3_storage, settings
+):
+    upload = start(api, consortium_dataset).json()
+    assert upload["part_count"] == 3 and upload["parts"] == []
+
+    send_parts(api, upload, range(1, 4))
+    done = api.post(f"/api/v1/file-uploads/{upload['id']}/complete/")
+
+    assert done.status_code == 201, done.content
+    body = done.json()
+    assert (body["sha256"], body["size"], body["content_type"]) == (
+        CONTENT_SHA,
+        len(CONTENT),
+        "text/csv",
+    )
+    stored = DatasetFile.objects.get(pk=body["id"])
+    assert default_storage.open(stored.file.name).read() == CONTENT
+    assert AuditEvent.objects.filter(
+        action="dataset.file.upload", target_id=str(stored.pk)
+    ).exists()
+    assert leftovers(s3_storage, settings) == {
+        "uploads-tmp": [],
+        "incomplete multipart": [],
+        "open rows": [],
+    }
+
+
+def test_an_interrupted_upload_resumes_without_sending_stored_parts_again(
+    api, consortium_dataset, s3_storage
+):
+    upload = start(api, consortium_dataset).json()
+    send_parts(api, upload, [1])  # then the connection was cut
+
+    resumed = api.get(f"/api/v1/file-uploads/{upload['id']}/").json()  # a new connection
+    stored = {part["number"] for part in resumed["parts"]}
+    assert stored == {1}
+    sent = send_parts(api, resumed, [n for n in range(1, 4) if n not in stored])
+
+    assert sent == [2, 3]
+    assert api.post(f"/api/v1/file-uploads/{upload['id']}/complete/").status_code == 201
+
+
+def test_completing_with_parts_missing_is_a_400_and_the_upload_stays_resumable(
+    api, consortium_dataset, s3_storage
+):
+    upload = start(api, consortium_dataset).json()
+    send_parts(api, upload, [1, 3])
+    answer = api.post(f"/api/v1/file-uploads/{upload['id']}/complete/")
+    assert answer.status_code == 400
+    assert "1 part(s) are missing" in answer.content.decode()
+    assert DatasetFileUpload.objects.get(pk=upload["id"]).status == "open"
+    send_parts(api, upload, [2])
+    assert api.post(f"/api/v1/file-uploads/{upload['id']}/complete/").status_code == 201
+
+
+def test_a_wrong_sha256_is_a_400_and_nothing_is_kept(api, consortium_dataset, s3_storage, settings):
+    upload = start(api, consortium_dataset, sha="0" * 64).json()
+    send_parts(api, upload, range(1, 4))
+    answer = api.post(f"/api/v1/file-uploads/{upload['id']}/complete/")
+    assert answer.status_code == 400
+    assert f"has SHA-256 {CONTENT_SHA}" in answer.content.decode()
+    assert not DatasetFile.objects.exists()
+    assert s3_storage.list_objects_v2(Bucket=s3_storage.bucket).get("KeyCount") == 0
+    assert leftovers(s3_storage, settings)["incomplete multipart"] == []
+
+
+def test_a_refused_type_is_a_415_and_nothing_is_kept(api, consortium_dataset, s3_storage):
+    html = b"<html><script>alert(1)</script></html>" + b" " * (PART + 10)
+    upload = start(
+        api, consortium_dataset, content=html, sha=hashlib.sha256(html).hexdigest(), name="a.txt"
+    ).json()
+    send_parts(api, upload, [1, 2], content=html)
+    assert api.post(f"/api/v1/file-uploads/{upload['id']}/complete/").status_code == 415
+    assert s3_storage.list_objects_v2(Bucket=s3_storage.bucket).get("KeyCount") == 0
+
+
+def test_the_size_limit_is_a_setting_of_the_deployment(
+    api, consortium_dataset, s3_storage, settings
+):
+    assert settings.STRATUM_MULTIPART_MAX_BYTES == 200 * 1024**3  # the default
+    settings.STRATUM_MULTIPART_MAX_BYTES = len(CONTENT) - 1
+    answer = start(api, consortium_dataset)
+    assert answer.status_code == 400
+    assert "larger than" in answer.json()["errors"]["size"][0]
+    assert list(incomplete_uploads()) == []
+
+
+def test_an_unusable_name_is_a_400_before_anything_is_created(api, consortium_dataset, s3_storage):
+    answer = start(api, consortium_dataset, name="../..")
+    assert answer.status_code == 400
+    assert list(incomplete_uploads()) == [] and not DatasetFileUpload.objects.exists()
+
+
+def test_outsiders_get_404_and_viewers_403_and_uploads_are_their_starters_only(
+    api, consortium_dataset, s3_storage, outsider, partner_member, coordinator
+):
+    assert start(client_for(outsider), consortium_dataset).status_code == 404
+    upload = start(api, consortium_dataset).json()
+    other = client_for(outsider)
+    assert other.get(f"/api/v1/file-uploads/{upload['id']}/").status_code == 404
+    assert other.post(f"/api/v1/file-uploads/{upload['id']}/parts/1/url/").status_code == 404
+    read_only = client_for(coordinator, scopes=("read",))
+    assert read_only.post(f"/api/v1/file-uploads/{upload['id']}/parts/1/url/").status_code == 403
+
+
+def test_a_part_url_is_refused_once_the_uploader_lost_the_right_to_edit(
+    api, consortium_dataset, s3_storage, coordinator
+):
+    upload = start(api, consortium_dataset).json()
+    coordinator.memberships.update(ended_at="2026-01-01T00:00:00Z")
+    coordinator.affiliations.update(ended_at="2026-01-01T00:00:00Z")
+    answer = api.post(f"/api/v1/file-uploads/{upload['id']}/parts/1/url/")
+    assert answer.status_code in (403, 404)
+    assert "url" not in answer.json()
+
+
+def test_local_storage_answers_409_and_points_to_the_upload_through_the_server(
+    api, consortium_dataset
+):
+    answer = start(api, consortium_dataset)
+    assert answer.status_code == 409
+    assert f"/api/v1/datasets/{consortium_dataset.pk}/files/" in answer.json()["detail"]
+
+
+def test_an_abandoned_upload_leaves_nothing_once_the_sweep_ran(
+    api, consortium_dataset, s3_storage, settings
+):
+    """A cut connection (or a client killed) mid-upload: parts in the bucket, an open row.
+    The sweep (here with age 0) aborts both; the test lists every temporary location."""
+    upload = start(api, consortium_dataset).json()
+    send_parts(api, upload, [1])
+    before = leftovers(s3_storage, settings)
+    assert len(before["incomplete multipart"]) == 1 and len(before["open rows"]) == 1
+
+    from datetime import timedelta
+
+    removed = sweep_temporary_uploads(older_than=timedelta(0))
+
+    assert sum(len(paths) for paths in removed.values()) >= 1
+    assert leftovers(s3_storage, settings) == {
+        "uploads-tmp": [],
+        "incomplete multipart": [],
+        "open rows": [],
+    }
+    assert api.get(f"/api/v1/file-uploads/{upload['id']}/").json()["status"] == "aborted"
+
+
+def test_a_multipart_upload_with_no_row_is_aborted_by_the_bucket_sweep(s3_storage, db):
+    from datetime import timedelta
+
+    s3_storage.create_multipart_upload(Bucket=s3_storage.bucket, Key="protected/x/orphan")
+    assert len(list(incomplete_uploads())) == 1
+    removed = sweep_temporary_uploads(older_than=timedelta(0))
+    assert len(removed["s3-incomplete-multipart"]) == 1
+    assert list(incomplete_uploads()) == []
+
+
+def test_a_download_is_a_short_lived_presigned_url_after_the_policy_check_and_ranges_work(
+    api, consortium_dataset, s3_storage, partner_member, outsider
+):
+    upload = start(api, consortium_dataset).json()
+    send_parts(api, upload, range(1, 4))
+    file_id = api.post(f"/api/v1/file-uploads/{upload['id']}/complete/").json()["id"]
+
+    url = f"/api/v1/dataset-files/{file_id}/download/"
+    assert client_for(outsider).get(url).status_code == 404
+    answer = client_for(partner_member).get(url)
+    assert answer.status_code == 302
+    location = answer["Location"]
+    assert "X-Amz-Expires=900" in location  # 15 minutes (STRATUM_PRESIGN_SECONDS)
+    ranged = requests.get(location, headers={"Range": "bytes=100-199"}, timeout=30)
+    assert ranged.status_code == 206 and ranged.content == CONTENT[100:200]
+    assert AuditEvent.objects.filter(
+        action="dataset.file.download", target_id=file_id, actor=partner_member
+    ).exists()
