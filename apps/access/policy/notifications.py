@@ -36,6 +36,8 @@ NOTIFICATION_TARGETS = (
     "documents.protocol",
     "access.accessrequest",
     "access.accessgrant",
+    "access.requestreview",
+    "access.requestmessage",
     "milestones.milestone",
 )
 
