@@ -1,7 +1,7 @@
 """Reads for organisation pages. Each returns a queryset narrowed by the access policy."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django_countries.fields import Country
 
@@ -94,7 +94,16 @@ def my_affiliations(user) -> QuerySet:
             pending_join_requests=Count(
                 "organisation__join_requests",
                 filter=Q(organisation__join_requests__status=JoinRequest.Status.PENDING),
-            )
+            ),
+            # The last admin is not offered "Leave" (the service would refuse it).
+            admins=Subquery(
+                Affiliation.objects.current()
+                .admins()
+                .filter(organisation=OuterRef("organisation"))
+                .values("organisation")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
         )
         .order_by("organisation__name")
     )
@@ -137,14 +146,20 @@ def staff_organisations(*, q: str = "", status: str = "", sort: str = "") -> Que
     return organisations.order_by(order, "name", "id")
 
 
+def admin_count(organisation: Organisation) -> int:
+    """Current admins: the last one can neither step down, be removed nor leave, so the pages
+    offer none of those to them (the services refuse it anyway)."""
+    return Affiliation.objects.current().admins().filter(organisation=organisation).count()
+
+
 def my_standing(user, organisation: Organisation) -> dict:
     """The signed-in person's own relation to `organisation`, for the profile's buttons."""
     if not getattr(user, "is_authenticated", False):
-        return {"my_affiliation": None, "my_join_request": None}
+        return {"my_affiliation": None, "my_join_request": None, "i_am_sole_admin": False}
+    mine = Affiliation.objects.current().filter(user=user, organisation=organisation).first()
     return {
-        "my_affiliation": Affiliation.objects.current()
-        .filter(user=user, organisation=organisation)
-        .first(),
+        "my_affiliation": mine,
+        "i_am_sole_admin": bool(mine and mine.is_admin and admin_count(organisation) == 1),
         "my_join_request": JoinRequest.objects.filter(
             user=user, organisation=organisation, status=JoinRequest.Status.PENDING
         ).first(),

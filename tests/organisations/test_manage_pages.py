@@ -352,3 +352,36 @@ def test_an_expired_invitation_can_be_sent_again(login, partner_org, org_admin, 
     assert b"Invite again" in client.get(url).content
     client.post(url, {"email": invitation.email, "role": invitation.role})
     assert Invitation.objects.open().filter(email=invitation.email).count() == 1
+
+
+def test_the_only_admin_is_offered_no_action_the_service_would_refuse(
+    client, partner_org, org_admin, partner_member
+):
+    mine = Affiliation.objects.get(user=org_admin, organisation=partner_org)
+    theirs = Affiliation.objects.get(user=partner_member, organisation=partner_org)
+    client.force_login(org_admin)
+
+    def offered(url: str) -> str:
+        return client.get(url).content.decode()
+
+    members = offered(reverse("organisations:manage_members", args=[partner_org.slug]))
+    for action in ("demote", "remove"):
+        refused = reverse("organisations:member_action", args=[partner_org.slug, mine.pk, action])
+        assert refused not in members, action
+    assert "The only admin" in members
+    remove_member = reverse(
+        "organisations:member_action", args=[partner_org.slug, theirs.pk, "remove"]
+    )
+    assert remove_member in members
+    leave = reverse("organisations:leave", args=[partner_org.slug])
+    assert leave not in offered(reverse("organisations:mine"))
+    assert leave not in offered(reverse("organisations:profile", args=[partner_org.slug]))
+
+    # With a second admin, stepping down and leaving are offered again.
+    theirs.role = AffiliationRole.ADMIN
+    theirs.save()
+    members = offered(reverse("organisations:manage_members", args=[partner_org.slug]))
+    demote = reverse("organisations:member_action", args=[partner_org.slug, mine.pk, "demote"])
+    assert demote in members
+    assert leave in offered(reverse("organisations:mine"))
+    assert leave in offered(reverse("organisations:profile", args=[partner_org.slug]))

@@ -66,7 +66,12 @@ def manage_members(request, slug):
     return render(
         request,
         "organisations/manage_members.html",
-        _manage_context(organisation, "members", page_obj=page_of(request, members)),
+        _manage_context(
+            organisation,
+            "members",
+            page_obj=page_of(request, members),
+            sole_admin=selectors.admin_count(organisation) == 1,
+        ),
     )
 
 
