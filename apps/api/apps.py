@@ -6,6 +6,7 @@ class ApiConfig(AppConfig):
     label = "api"
 
     def ready(self) -> None:
-        from apps.api import changes, schema  # noqa: F401 (schema registers itself)
+        from apps.api import schema  # noqa: F401 (schema registers itself)
+        from apps.api.webhooks import connect_time_ends
 
-        changes.connect()
+        connect_time_ends()

@@ -1,12 +1,14 @@
 """Reading the change feed for one caller: each entry becomes an upsert (the object as the
-caller's list endpoint would show it now) or a tombstone (resource type and id only) when the
-object is gone or no longer visible to the caller. The same resolution feeds webhooks."""
+caller's list endpoint would show it now), a tombstone (resource type and id only) when the
+object is gone or hidden from the caller *and the caller could see it before*, or nothing at
+all (an object the caller never saw: see `apps.changes.selectors`). The same resolution feeds
+webhooks."""
 
 import json
 
 from django.conf import settings
 
-from apps.api.changes import cursor_encode, entries_after, latest_per_object
+from apps.changes.selectors import cursor_encode, entries_after, latest_per_object, seen_before
 
 
 def viewsets():
@@ -68,6 +70,13 @@ def _current(request, resource: str, ids) -> dict:
     return {row.pk: item for row, item in zip(rows, data, strict=True)}
 
 
+def _queryset_for(request):
+    def queryset_for(resource: str, ids):
+        return _view_for(viewsets()[resource], request).get_queryset().filter(pk__in=ids)
+
+    return queryset_for
+
+
 def resolve(request, entries) -> list[dict]:
     latest = latest_per_object(entries)
     by_resource: dict[str, set] = {}
@@ -79,9 +88,18 @@ def resolve(request, entries) -> list[dict]:
         for resource, ids in by_resource.items()
         if resource in known
     }
+    hidden = [
+        entry
+        for entry in entries
+        if entry.resource in known and entry.object_id not in current[entry.resource]
+    ]
+    # Any of the object's entries in the page will do: the caller saw it before one of them.
+    seen = seen_before(hidden, _queryset_for(request))
     results = []
     for (resource, object_id), entry in latest.items():
         data = current.get(resource, {}).get(object_id)
+        if data is None and (resource, object_id) not in seen:
+            continue
         results.append(
             {
                 "cursor": cursor_encode(entry.seq, entry.pk),

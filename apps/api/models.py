@@ -2,63 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from apps.changes.models import CurrentTransactionId  # noqa: F401 (named by migration 0002)
 from apps.core.models import BaseModel
-
-
-class CurrentTransactionId(models.Func):
-    """The writing transaction's id as a bigint on PostgreSQL (xid8 is epoch-extended and never
-    wraps); NULL elsewhere. SQLite serialises writers, so there the row id is commit order."""
-
-    output_field = models.BigIntegerField()
-    template = "NULL"
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return "(pg_current_xact_id()::text::bigint)", []
-
-
-class ChangeEntry(models.Model):
-    """The change feed: "(resource, object_id) changed" rows, written by `apps.api.changes` in
-    the transaction of the change (so they commit or roll back with it).
-
-    Entries are read in (txid, id) order and only below the oldest transaction still running
-    (`pg_snapshot_xmin`), so a reader never moves its cursor past a row that commits later.
-    Whether an entry is an upsert or a tombstone *for a given caller* is decided when it is
-    read, against the current rows and the access policy; `kind` records only deletions.
-    """
-
-    class Kind(models.TextChoices):
-        UPSERT = "upsert", "Upsert"
-        TOMBSTONE = "tombstone", "Tombstone"
-
-    id = models.BigAutoField(primary_key=True)
-    txid = models.BigIntegerField(
-        null=True, editable=False, db_default=CurrentTransactionId(), db_index=True
-    )
-    occurred_at = models.DateTimeField(auto_now_add=True)
-    resource = models.CharField(max_length=40)
-    object_id = models.UUIDField()
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    project_id = models.UUIDField(null=True, blank=True, db_index=True)
-    audience_user_id = models.UUIDField(
-        null=True,
-        blank=True,
-        db_index=True,
-        help_text="Set when the entry concerns one person only (e.g. their grant was revoked).",
-    )
-    audience_organisation_id = models.UUIDField(
-        null=True,
-        blank=True,
-        db_index=True,
-        help_text="Set when the entry concerns one organisation's people only (e.g. it left a "
-        "project or was suspended).",
-    )
-
-    class Meta:
-        ordering = ["txid", "id"]
-        indexes = [models.Index(fields=["txid", "id"], name="changeentry_feed_order_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.resource} {self.object_id}"
 
 
 class WebhookEndpoint(BaseModel):

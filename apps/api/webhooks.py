@@ -1,7 +1,9 @@
 """Outbound webhooks: organisation endpoints receive the change feed as the organisation's
 service account sees it, signed with HMAC-SHA256 over "{timestamp}.{body}".
 
-Flow: a committed change kicks `webhooks_dispatch` (after commit); the dispatcher locks each
+Flow: beat runs `webhooks_dispatch` every `WEBHOOK_DISPATCH_SECONDS` (the change feed is
+written by database triggers, so no Python hook sees a commit; access lost by the clock kicks
+it at once through `apps.changes.signals.time_ends_recorded`); the dispatcher locks each
 active endpoint, turns the feed entries after its cursor into `WebhookDelivery` rows (one per
 entry, unique per endpoint) and advances the cursor in the same transaction; after commit one
 `webhook_deliver` task per delivery POSTs it. A delivery keeps its id across attempts (the
@@ -109,8 +111,8 @@ def webhook_endpoint_create(*, organisation, actor, url: str, description: str =
     """Register an endpoint (caller checked `manage` on the organisation). It starts at the
     feed's head: it receives changes from now on, not the history. Returns (endpoint, secret);
     the secret is shown once on the page that made it."""
-    from apps.api.changes import cursor_decode, head_cursor
     from apps.api.tokens import service_account_for
+    from apps.changes.selectors import cursor_decode, head_cursor
 
     service_account_for(organisation, actor=actor)
     txid, entry_id = cursor_decode(head_cursor())
@@ -149,7 +151,7 @@ def webhook_endpoint_set_active(*, endpoint, actor, active: bool, request=None):
     endpoint.disabled_reason = "" if active else "Disabled by an organisation admin."
     if active:
         # Re-enabled endpoints follow from now on; what they missed stays in the change feed.
-        from apps.api.changes import cursor_decode, head_cursor
+        from apps.changes.selectors import cursor_decode, head_cursor
 
         endpoint.cursor_txid, endpoint.cursor_id = cursor_decode(head_cursor())
     endpoint.save()
@@ -211,6 +213,15 @@ def webhooks_kick() -> None:
         from apps.api.tasks import webhooks_dispatch
 
         webhooks_dispatch.delay()
+
+
+def connect_time_ends() -> None:
+    """Access lost by the clock is pushed as soon as the beat has recorded it."""
+    from apps.changes.signals import time_ends_recorded
+
+    time_ends_recorded.connect(
+        lambda **kwargs: webhooks_kick(), weak=False, dispatch_uid="api-webhooks-time-ends"
+    )
 
 
 def _enqueue_on_commit(delivery_ids) -> None:

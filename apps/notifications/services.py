@@ -101,12 +101,8 @@ def notification_emit(
         )
         for user in audience
     ]
+    # The change feed records the rows (each for its recipient) by database trigger.
     insert_rows(Notification, rows)
-    # A bulk insert sends no save signal: note the rows in the API's change feed, each for its
-    # recipient, so a partner system replaying /api/v1/changes/ receives them.
-    from apps.api.changes import record_upserts
-
-    record_upserts(Notification, [row.pk for row in rows], users=[row.recipient_id for row in rows])
     emails = _outbox_rows(rows, {user.pk: user for user in audience}, event_type)
     insert_rows(OutboxEmail, emails)
     outbox_enqueue_on_commit([email.pk for email in emails])
@@ -117,16 +113,19 @@ def notification_emit(
 def notification_mark_read(*, notification: Notification) -> Notification:
     """Mark one of the user's notifications read (the caller fetched it through the policy)."""
     if notification.read_at is None:
-        notification.read_at = timezone.now()
+        notification.read_at = notification.updated_at = timezone.now()
+        # updated_at too: `?updated_since` must list it (a queryset update skips auto_now);
+        # the change feed records it by database trigger, from the page and the API alike.
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
-            read_at=notification.read_at
+            read_at=notification.read_at, updated_at=notification.updated_at
         )
     return notification
 
 
 def notification_mark_all_read(*, user) -> int:
+    now = timezone.now()
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
-        read_at=timezone.now()
+        read_at=now, updated_at=now
     )
 
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.audit",
+    "apps.changes",
     "apps.organisations",
     "apps.diseases",
     "apps.projects",
@@ -220,6 +221,18 @@ CELERY_BEAT_SCHEDULE["access-grants-expiry-notices"] = {
 CELERY_BEAT_SCHEDULE["core-sweep-temporary-uploads"] = {
     "task": "core.sweep_temporary_uploads",
     "schedule": timedelta(minutes=15),
+}
+# The change feed: access ending by the clock reaches the holder's feed within one interval;
+# webhooks push what the feed's triggers recorded (docs/api.md, "Change feed").
+CHANGES_TIME_END_SECONDS = 60
+WEBHOOK_DISPATCH_SECONDS = 30
+CELERY_BEAT_SCHEDULE["changes-record-time-ends"] = {
+    "task": "changes.record_time_ends",
+    "schedule": timedelta(seconds=CHANGES_TIME_END_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["api-webhooks-dispatch"] = {
+    "task": "apps.api.tasks.webhooks_dispatch",
+    "schedule": timedelta(seconds=WEBHOOK_DISPATCH_SECONDS),
 }
 # Files left by a process killed between storing an upload and committing its row.
 CELERY_BEAT_SCHEDULE["datasets-sweep-orphan-files"] = {

@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from apps.api.changes import cursor_decode, head_cursor
+from apps.changes.selectors import cursor_decode, head_cursor
 from tests.api.conftest import client_for
 from tests.datasets.factories import DatasetFactory
 

@@ -155,14 +155,22 @@ def test_the_feed_is_empty_and_keeps_its_cursor_when_nothing_changed(partner_mem
     assert body["has_more"] is False
 
 
-def test_a_tombstone_reveals_nothing_but_the_type_and_id(outsider, project, lead_org):
-    client = client_for(outsider)
-    head = client.get("/api/v1/changes/?since=latest").json()["cursor"]
+def test_a_tombstone_reveals_nothing_but_the_type_and_id_and_only_to_who_saw_it(
+    outsider, partner_member, project, lead_org
+):
+    outside, inside = client_for(outsider), client_for(partner_member)
+    heads = [c.get("/api/v1/changes/?since=latest").json()["cursor"] for c in (outside, inside)]
     secret = DatasetFactory(project=project, steward_organisation=lead_org, title="Secret title")
-    body = client.get(f"/api/v1/changes/?since={head}").json()
-    items = [item for item in body["results"] if item["id"] == str(secret.pk)]
-    assert items and all(item["op"] == "tombstone" and item["data"] is None for item in items)
-    assert "Secret title" not in str(body)
+    secret_id = str(secret.pk)
+    secret.delete()
+    for client, head in zip((outside, inside), heads, strict=True):
+        body = client.get(f"/api/v1/changes/?since={head}").json()
+        items = [item for item in body["results"] if item["id"] == secret_id]
+        assert "Secret title" not in str(body)
+        if client is inside:
+            assert [(i["op"], i["data"]) for i in items] == [("tombstone", None)]
+        else:
+            assert items == [], "an outsider learnt that a consortium dataset existed"
 
 
 def test_an_unsettled_cursor_is_rejected_with_400(partner_member):

@@ -1,5 +1,4 @@
 import django_filters
-from django.utils.timezone import now as timezone_now
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -7,7 +6,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from apps.access.policy import Action
-from apps.api import changes
 from apps.api.filters import SyncFilterSet, search_filter, since_filter, uuid_filter
 from apps.api.permissions import TokenScopePermission
 from apps.api.serializers.activity import AuditEventOutput, MilestoneOutput, NotificationOutput
@@ -158,18 +156,11 @@ class NotificationViewSet(ResourceViewSet):
     def read(self, request, *args, **kwargs):
         notification = self.get_object()
         notification_mark_read(notification=notification)
-        # The service marks read with a queryset update (no save signal, no updated_at):
-        # record the change for syncing clients here.
-        Notification.objects.filter(pk=notification.pk).update(updated_at=notification.read_at)
-        changes.record_upserts(Notification, [notification.pk], user=request.user.pk)
         return self.respond_with_etag(self.fresh(notification))
 
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request, *args, **kwargs):
-        unread = list(self.get_queryset().filter(read_at__isnull=True).values_list("pk", flat=True))
         marked = notification_mark_all_read(user=request.user)
-        Notification.objects.filter(pk__in=unread).update(updated_at=timezone_now())
-        changes.record_upserts(Notification, unread, user=request.user.pk)
         return Response({"marked": marked})
 
 

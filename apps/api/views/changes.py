@@ -9,11 +9,11 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from apps.api.changes import BadCursor, cursor_decode, cursor_encode, head_cursor
 from apps.api.feed import feed_page
 from apps.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_size_from
 from apps.api.schema import ApiAutoSchema
 from apps.api.views.base import problems
+from apps.changes.selectors import BadCursor, cursor_decode, cursor_encode, head_cursor
 
 RESOURCES = [
     "organisation",

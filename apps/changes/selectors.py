@@ -1,0 +1,243 @@
+"""Reading the change feed: cursors, the settled bound, the entries addressed to a caller, and
+whether a caller could see an object *before* the write that produced an entry.
+
+Addressed tombstones (ACCESS.md, "Who learns that something exists"). An entry says only
+"this object may look different now". For a caller who can see the object now it is an
+upsert. For one who cannot, it is a tombstone only if the caller could see the object before
+the transaction that wrote the entry — otherwise the caller learns nothing (no type, id or
+time of an object it never saw). "Before" is computed exactly, by the one access policy, not
+by a copy of its rules: each entry carries its cause (the written row's table, id and image
+before the write; the triggers record it), and `seen_before` runs the caller's own list query
+with every row written from that write on, in the same transaction, put back as it was — a `WITH "<table>" AS (…)` clause
+that shadows the table with "the rows now, minus the written ones, plus their before-images".
+An access loss by time carries a before-image that shows the grant or membership still in
+force (`services.changes_record_time_ends`).
+
+Why this and not a per-caller "has seen" ledger: a ledger must be written on every read of
+every list (full syncs come through the list endpoints, not the feed), which adds writes and
+queries to lists; and recording the audience at write time means evaluating a per-person
+policy for every person inside a trigger. This costs nothing on writes or lists, and on the
+feed one statement per (transaction, resource) among the entries the caller cannot see now.
+
+What it does not see: rows changed by *later* transactions stay as they are now. A caller
+who lost access in a later transaction than an object's deletion gets no tombstone for that
+object (it leaks nothing; the caller's copy keeps a row it saw and can no longer reach).
+"""
+
+import json
+import re
+import uuid
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable
+
+from django.apps import apps
+from django.db import connection
+from django.db.models import Min, Q, QuerySet
+from django.db.models.functions import Coalesce
+
+from apps.changes.models import ChangeEntry
+
+CURSOR_PATTERN = re.compile(r"[0-9]{1,19}\.[0-9]{1,19}")
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def cursor_encode(txid: int, pk: int) -> str:
+    return f"{txid}.{pk}"
+
+
+def cursor_decode(value: str) -> tuple[int, int]:
+    if not CURSOR_PATTERN.fullmatch(value):
+        raise BadCursor(value)
+    txid, pk = value.split(".")
+    return int(txid), int(pk)
+
+
+# The oldest transaction *of this database* still running (its id as xid8), else the snapshot's
+# xmax. Transactions of other databases on the cluster are ignored (they never write here), so
+# a long transaction elsewhere cannot stall the feed. pg_stat_activity shows 32-bit xids; the
+# snapshot's in-progress list has the epoch-extended ones, matched on their low 32 bits.
+SETTLED_BOUND_SQL = """
+SELECT COALESCE(
+    (SELECT min(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+      WHERE (x::text::bigint % 4294967296) IN (
+        SELECT backend_xid::text::bigint FROM pg_stat_activity
+         WHERE datname = current_database() AND backend_xid IS NOT NULL)),
+    pg_snapshot_xmax(pg_current_snapshot())::text::bigint),
+  pg_current_xact_id_if_assigned()::text::bigint
+"""
+
+
+def _settled_filter() -> Q:
+    """Entries whose transactions, and every transaction that could still write an entry
+    before them, have finished; our own transaction's entries are visible to us too."""
+    if connection.vendor != "postgresql":
+        return Q()
+    with connection.cursor() as cursor:
+        cursor.execute(SETTLED_BOUND_SQL)
+        bound, own = cursor.fetchone()
+    settled = Q(txid__lt=bound)
+    if own is not None:
+        settled |= Q(txid=own)
+    return settled
+
+
+def audience_filter(user) -> Q:
+    everyone = Q(audience_user_id__isnull=True, audience_organisation_id__isnull=True)
+    if not getattr(user, "is_authenticated", False):
+        return everyone
+    from apps.organisations.models import Affiliation
+
+    # System read (feed plumbing): the caller's own affiliations, to address entries.
+    organisations = Affiliation.objects.filter(user_id=user.pk).values("organisation_id")
+    return everyone | Q(audience_user_id=user.pk) | Q(audience_organisation_id__in=organisations)
+
+
+def head_cursor() -> str:
+    """The cursor of the newest settled entry: where a fresh full sync starts following."""
+    last = (
+        ChangeEntry.objects.annotate(seq=Coalesce("txid", 0))
+        .filter(_settled_filter())
+        .order_by("-seq", "-id")
+        .values_list("seq", "id")
+        .first()
+    )
+    return cursor_encode(*last) if last else cursor_encode(0, 0)
+
+
+def entries_after(user, after: tuple[int, int], limit: int) -> list[ChangeEntry]:
+    txid, pk = after
+    return list(
+        ChangeEntry.objects.annotate(seq=Coalesce("txid", 0))
+        .filter(_settled_filter())
+        .filter(Q(seq__gt=txid) | Q(seq=txid, id__gt=pk))
+        .filter(audience_filter(user))
+        .order_by("seq", "id")[:limit]
+    )
+
+
+def latest_per_object(entries) -> "OrderedDict":
+    """Keep each object's last entry in the page (its current state is what is sent)."""
+    latest: OrderedDict = OrderedDict()
+    for entry in entries:
+        key = (entry.resource, entry.object_id)
+        latest.pop(key, None)
+        latest[key] = entry
+    return latest
+
+
+# --- Before the write ------------------------------------------------------------------------------
+Cause = tuple[str, str, str, object]  # (table, id as text, op, image before or None)
+
+
+def _causes(entries: list[ChangeEntry]) -> tuple[dict[int, object], dict[object, tuple]]:
+    """(entry id → key of the state just before its write, key → the rows to put back for
+    that state: every row written from that write on in the same transaction, each with its
+    image before its first such write; an image of None means "did not exist").
+
+    A write is identified by (table, id, op, image before): the entries one trigger run wrote.
+    """
+    if connection.vendor != "postgresql":
+        # SQLite keeps no transaction id here: put back the entry's own write only.
+        return {e.pk: e.pk for e in entries}, {
+            e.pk: ((e.cause_table, e.cause_id, e.cause_op, e.cause_before),)
+            for e in entries
+            if e.cause_table
+        }
+    txids = {e.txid for e in entries if e.txid is not None}
+    writes: dict[int, list[tuple]] = defaultdict(list)
+    rows = (
+        ChangeEntry.objects.filter(txid__in=txids)
+        .exclude(cause_table="")
+        .values_list("txid", "cause_table", "cause_id", "cause_op", "cause_before")
+        .annotate(first=Min("id"))
+        .order_by("txid", "first")
+    )
+    for txid, table, pk, op, before, first in rows:
+        writes[txid].append((first, (table, pk, op, before)))
+    key_of, states = {}, {}
+    for entry in entries:
+        own = (entry.cause_table, entry.cause_id, entry.cause_op, entry.cause_before)
+        starts = [first for first, write in writes.get(entry.txid, ()) if write == own]
+        starts = [first for first in starts if first <= entry.pk]
+        if not entry.cause_table or not starts:
+            continue
+        key = (entry.txid, max(starts))
+        key_of[entry.pk] = key
+        if key not in states:
+            states[key] = _first_image_per_row(
+                write for first, write in writes[entry.txid] if first >= key[1]
+            )
+    return key_of, states
+
+
+def _first_image_per_row(writes) -> tuple:
+    by_row: dict[tuple[str, str], tuple] = {}
+    for table, pk, op, before in writes:
+        by_row.setdefault((table, pk), (table, pk, op, before))
+    return tuple(by_row.values())
+
+
+def _models_by_table() -> dict:
+    return {m._meta.db_table: m for m in apps.get_models(include_auto_created=True)}
+
+
+def _shadow(causes: tuple[Cause, ...]) -> tuple[str, list]:
+    """A WITH clause that shows each written table as it was before those writes."""
+    by_table: dict[str, list[Cause]] = defaultdict(list)
+    for cause in causes:
+        by_table[cause[0]].append(cause)
+    models = _models_by_table()
+    clauses, params = [], []
+    for table, written in by_table.items():
+        ids = json.dumps([pk for _t, pk, _o, _b in written])
+        images = json.dumps([before for _t, _pk, op, before in written if op != "I" and before])
+        if connection.vendor == "postgresql":
+            clauses.append(
+                f'"{table}" AS (SELECT * FROM "{table}" WHERE "id"::text NOT IN '
+                "(SELECT jsonb_array_elements_text(%s::jsonb)) UNION ALL "
+                f'SELECT * FROM jsonb_populate_recordset(NULL::"{table}", %s::jsonb))'
+            )
+        else:
+            columns = [f.column for f in models[table]._meta.concrete_fields]
+            listed = ", ".join(f'"{c}"' for c in columns)
+            extracted = ", ".join(f"json_extract(value, '$.{c}')" for c in columns)
+            clauses.append(
+                f'"{table}"({listed}) AS (SELECT {listed} FROM main."{table}" WHERE '
+                'CAST("id" AS TEXT) NOT IN (SELECT value FROM json_each(%s)) UNION ALL '
+                f"SELECT {extracted} FROM json_each(%s))"
+            )
+        params += [ids, images]
+    return "WITH " + ", ".join(clauses), params
+
+
+def seen_before(
+    entries: list[ChangeEntry], queryset_for: Callable[[str, set], QuerySet]
+) -> set[tuple[str, uuid.UUID]]:
+    """(resource, id) among `entries` whose object the caller could see before the
+    transaction that wrote the entry. `queryset_for(resource, ids)` is the caller's own
+    list query for those ids (the policy's `visible()` inside it)."""
+    if not entries:
+        return set()
+    key_of, written = _causes(entries)
+    groups: dict[object, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    for entry in entries:
+        if written.get(key_of.get(entry.pk)):
+            groups[key_of[entry.pk]][entry.resource].add(entry.object_id)
+    seen: set[tuple[str, uuid.UUID]] = set()
+    for key, by_resource in groups.items():
+        with_clause, params = _shadow(written[key])
+        for resource, ids in by_resource.items():
+            sql, query_params = (
+                queryset_for(resource, ids).values_list("pk", flat=True).query.sql_with_params()
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(f"{with_clause} {sql}", [*params, *query_params])
+                seen |= {(resource, _uuid(pk)) for (pk,) in cursor.fetchall()}
+    return seen
+
+
+def _uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
