@@ -9,6 +9,7 @@ import json
 from django.conf import settings
 
 from apps.changes.selectors import cursor_encode, entries_after, latest_per_object, seen_before
+from apps.projects.models import PUBLIC_CARD_FIELDS as CARD_FIELDS
 
 
 def viewsets():
@@ -77,6 +78,47 @@ def _queryset_for(request):
     return queryset_for
 
 
+CARD_CAUSES = {"projects_project_disease_areas"}
+
+
+def _card_changes(entries) -> dict:
+    """project id → tests, one per entry, of "did this entry change the public card?" given
+    the card as the caller sees it now. Broadcast entries caused by a project's hidden parts
+    (partners, members, biomarkers) or by text behind the card (its summary) do not; entries
+    addressed to a person or organisation do (their standing in the project changed)."""
+    tests: dict = {}
+    for entry in entries:
+        if entry.resource != "project":
+            continue
+        tests.setdefault(entry.object_id, []).append(_card_test(entry))
+    return tests
+
+
+def _card_test(entry):
+    if entry.audience_user_id or entry.audience_organisation_id or not entry.cause_table:
+        return lambda data: True
+    if entry.cause_table in CARD_CAUSES:
+        return lambda data: True
+    if entry.cause_table != "projects_project" or entry.cause_op != "U":
+        return lambda data: entry.cause_table == "projects_project"
+    before = entry.cause_before or {}
+
+    def changed(data) -> bool:
+        return any(_text(before.get(f)) != _text(data.get(f)) for f in CARD_FIELDS if f in data)
+
+    return changed
+
+
+def _only_hidden_parts(resource: str, data, card_tests) -> bool:
+    if resource != "project" or data is None or data["details_visible"]:
+        return False
+    return not any(changed(data) for changed in card_tests)
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
 def resolve(request, entries) -> list[dict]:
     latest = latest_per_object(entries)
     by_resource: dict[str, set] = {}
@@ -95,11 +137,14 @@ def resolve(request, entries) -> list[dict]:
     ]
     # Any of the object's entries in the page will do: the caller saw it before one of them.
     seen = seen_before(hidden, _queryset_for(request))
+    card_changed = _card_changes(entries)
     results = []
     for (resource, object_id), entry in latest.items():
         data = current.get(resource, {}).get(object_id)
         if data is None and (resource, object_id) not in seen:
             continue
+        if _only_hidden_parts(resource, data, card_changed.get(object_id, ())):
+            continue  # a card-only caller learns nothing of a project's hidden activity
         results.append(
             {
                 "cursor": cursor_encode(entry.seq, entry.pk),

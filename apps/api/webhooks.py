@@ -3,7 +3,7 @@ service account sees it, signed with HMAC-SHA256 over "{timestamp}.{body}".
 
 Flow: beat runs `webhooks_dispatch` every `WEBHOOK_DISPATCH_SECONDS` (the change feed is
 written by database triggers, so no Python hook sees a commit; access lost by the clock kicks
-it at once through `apps.changes.signals.time_ends_recorded`); the dispatcher locks each
+it at once through `apps.changes.hooks.time_ends_recorded`); the dispatcher locks each
 active endpoint, turns the feed entries after its cursor into `WebhookDelivery` rows (one per
 entry, unique per endpoint) and advances the cursor in the same transaction; after commit one
 `webhook_deliver` task per delivery POSTs it. A delivery keeps its id across attempts (the
@@ -217,7 +217,7 @@ def webhooks_kick() -> None:
 
 def connect_time_ends() -> None:
     """Access lost by the clock is pushed as soon as the beat has recorded it."""
-    from apps.changes.signals import time_ends_recorded
+    from apps.changes.hooks import time_ends_recorded
 
     time_ends_recorded.connect(
         lambda **kwargs: webhooks_kick(), weak=False, dispatch_uid="api-webhooks-time-ends"

@@ -31,6 +31,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 
 from django.apps import apps
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Min, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -230,9 +231,11 @@ def seen_before(
     for key, by_resource in groups.items():
         with_clause, params = _shadow(written[key])
         for resource, ids in by_resource.items():
-            sql, query_params = (
-                queryset_for(resource, ids).values_list("pk", flat=True).query.sql_with_params()
-            )
+            try:
+                query = queryset_for(resource, ids).values_list("pk", flat=True).query
+                sql, query_params = query.sql_with_params()
+            except EmptyResultSet:
+                continue  # the rule shows this caller nothing of this kind, then or now
             with connection.cursor() as cursor:
                 cursor.execute(f"{with_clause} {sql}", [*params, *query_params])
                 seen |= {(resource, _uuid(pk)) for (pk,) in cursor.fetchall()}

@@ -14,8 +14,8 @@ from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.changes.hooks import time_ends_recorded
 from apps.changes.models import TimeEndClock
-from apps.changes.signals import time_ends_recorded
 from apps.changes.triggers import time_end_statements
 
 FAR_FUTURE = "9999-12-31 23:59:59+00:00"

@@ -260,3 +260,70 @@ def reinstall_after_migrate(sender, using="default", **kwargs) -> None:
         return  # not installed yet, or migrated back below the install
     with connection.schema_editor() as schema_editor:
         install(global_apps, schema_editor)
+        if ("changes", "0006_project_card_clock") in applied:
+            install_card_clock(global_apps, schema_editor)
+
+
+# --- The public card's clock -----------------------------------------------------------------------
+# `Project.card_updated_at` moves only when the public card changes, whatever writes it: a
+# BEFORE UPDATE trigger on PostgreSQL, an AFTER UPDATE one on SQLite (which cannot assign NEW;
+# its triggers do not recurse, so the inner UPDATE does not fire it again), and triggers on the
+# disease-area links.
+CARD_TRIGGER = "changes_card_clock"
+
+
+def _card_sql(apps, vendor: str) -> tuple[list[str], list[str]]:
+    from apps.projects.models import PUBLIC_CARD_FIELDS
+
+    dialect = DIALECTS[vendor]
+    table, _ = _table_and_columns(apps, "projects.Project")
+    links, _ = _table_and_columns(apps, "projects.Project.disease_areas")
+    changed = " OR ".join(dialect.changed(field) for field in PUBLIC_CARD_FIELDS)
+    if vendor == "postgresql":
+        creates = [
+            f"CREATE OR REPLACE FUNCTION {CARD_TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS "
+            "$body$ BEGIN NEW.card_updated_at := clock_timestamp(); RETURN NEW; END $body$;",
+            f'DROP TRIGGER IF EXISTS {CARD_TRIGGER} ON "{table}";',
+            f'CREATE TRIGGER {CARD_TRIGGER} BEFORE UPDATE ON "{table}" FOR EACH ROW '
+            f"WHEN ({changed}) EXECUTE FUNCTION {CARD_TRIGGER}();",
+            f"CREATE OR REPLACE FUNCTION {CARD_TRIGGER}_links() RETURNS trigger LANGUAGE plpgsql "
+            f'AS $body$ BEGIN UPDATE "{table}" SET card_updated_at = clock_timestamp() '
+            "WHERE id = COALESCE(NEW.project_id, OLD.project_id); RETURN NULL; END $body$;",
+            f'DROP TRIGGER IF EXISTS {CARD_TRIGGER} ON "{links}";',
+            f'CREATE TRIGGER {CARD_TRIGGER} AFTER INSERT OR DELETE ON "{links}" FOR EACH ROW '
+            f"EXECUTE FUNCTION {CARD_TRIGGER}_links();",
+        ]
+        drops = [
+            f'DROP TRIGGER IF EXISTS {CARD_TRIGGER} ON "{table}";',
+            f'DROP TRIGGER IF EXISTS {CARD_TRIGGER} ON "{links}";',
+            f"DROP FUNCTION IF EXISTS {CARD_TRIGGER}();",
+            f"DROP FUNCTION IF EXISTS {CARD_TRIGGER}_links();",
+        ]
+        return creates, drops
+    now = dialect.now
+    names = [f"{CARD_TRIGGER}_{suffix}" for suffix in ("update", "link_insert", "link_delete")]
+    drops = [f"DROP TRIGGER IF EXISTS {name}" for name in names]
+    creates = [
+        f'CREATE TRIGGER {names[0]} AFTER UPDATE ON "{table}" FOR EACH ROW WHEN ({changed}) '
+        f'BEGIN UPDATE "{table}" SET card_updated_at = {now} WHERE id = NEW.id; END',
+        f'CREATE TRIGGER {names[1]} AFTER INSERT ON "{links}" FOR EACH ROW '
+        f'BEGIN UPDATE "{table}" SET card_updated_at = {now} WHERE id = NEW.project_id; END',
+        f'CREATE TRIGGER {names[2]} AFTER DELETE ON "{links}" FOR EACH ROW '
+        f'BEGIN UPDATE "{table}" SET card_updated_at = {now} WHERE id = OLD.project_id; END',
+    ]
+    return creates, drops
+
+
+def install_card_clock(apps, schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
+    if vendor in DIALECTS:
+        creates, drops = _card_sql(apps, vendor)
+        for sql in drops + creates:
+            schema_editor.execute(sql, params=None)
+
+
+def uninstall_card_clock(apps, schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
+    if vendor in DIALECTS:
+        for sql in _card_sql(apps, vendor)[1]:
+            schema_editor.execute(sql, params=None)

@@ -3,7 +3,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Now
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,6 +27,19 @@ class ProjectStatus(models.TextChoices):
 class SummaryVisibility(models.TextChoices):
     PUBLIC = "public", "Public"
     MEMBERS = "members", "Members only"
+
+
+# What a person who may not read the whole project sees of it (the public card, API included).
+PUBLIC_CARD_FIELDS = (
+    "title",
+    "acronym",
+    "slug",
+    "status",
+    "summary_visibility",
+    "start_date",
+    "end_date",
+    "disease_area_names",
+)
 
 
 class Project(BaseModel):
@@ -64,6 +77,13 @@ class Project(BaseModel):
     # The same for the public card's text alone (title, acronym, disease areas; migration
     # 0007): what the catalogue searches for people who may not read the whole project.
     card_search_vector = SearchVectorField(null=True, editable=False)
+    # When the public card last changed (PUBLIC_CARD_FIELDS or the disease areas): the change
+    # time shown and filtered on (`?updated_since`) for people who see only the card, so that
+    # a members-only project's hidden activity has no visible timestamp. Kept by database
+    # triggers (apps.changes.triggers), so no write path can forget it.
+    card_updated_at = models.DateTimeField(
+        default=timezone.now, db_default=Now(), db_index=True, editable=False
+    )
 
     class Meta:
         ordering = ["title"]

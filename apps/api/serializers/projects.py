@@ -84,6 +84,15 @@ class ProjectOutput(ResourceOutput):
     def _details(self, project) -> bool:
         return project.pk in self.context.get("details_ids", set())
 
+    def to_representation(self, project):
+        data = super().to_representation(project)
+        if not self._details(project):
+            # The card's own change time: hidden parts' activity leaves no visible timestamp.
+            data["updated_at"] = self.fields["updated_at"].to_representation(
+                project.card_updated_at
+            )
+        return data
+
     @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
     def get_disease_areas(self, project):
         return [area.pk for area in project.disease_areas.all()]

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
-from apps.access.policy import Action
+from apps.access.policy import Action, condition
 from apps.access.policy.project_parts import partnered_by_q
 from apps.api.filters import SinceFilter, SyncFilterSet, search_filter, uuid_filter
 from apps.api.serializers.projects import ProjectOutput
@@ -32,8 +32,11 @@ from apps.projects.services.projects import project_update
 
 
 class ProjectSinceFilter(SinceFilter):
-    """A project shows its partners, members and biomarkers, so one whose parts changed since
-    then has changed too. (A deleted biomarker leaves no row: only the change feed has it.)"""
+    """A project shows its partners, members and biomarkers to those who may read it whole,
+    so for them one whose parts changed since then has changed too. (A deleted biomarker
+    leaves no row: only the change feed has it.) Those who see only the public card are
+    matched on the card's own clock: a members-only project's hidden activity must not tell
+    outsiders when it is active (issue #15, channel 7)."""
 
     def filter(self, qs, value):
         if value is None:
@@ -46,7 +49,8 @@ class ProjectSinceFilter(SinceFilter):
         changed = Q(updated_at__gte=since)
         for part in (Partner, Membership, Biomarker):
             changed |= Q(id__in=part.objects.filter(updated_at__gte=since).values("project_id"))
-        return qs.filter(changed)
+        details = condition(self.parent.request.user, Project, Action.VIEW_DETAILS)
+        return qs.filter(Q(card_updated_at__gte=since) | (details & changed))
 
 
 class ProjectFilter(SyncFilterSet):
@@ -110,6 +114,9 @@ class ProjectViewSet(ProjectPartsMixin, ResourceViewSet):
     model = Project
     output_serializer = ProjectOutput
     filterset_class = ProjectFilter
+    # Keyset order on the public card's clock: the cursor carries the last row's key, and a
+    # members-only project's real updated_at would tell card-only callers of hidden activity.
+    sync_field = "card_updated_at"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def base_queryset(self):
