@@ -98,6 +98,7 @@ def audience_filter(user) -> Q:
 
 def head_cursor() -> str:
     """The cursor of the newest settled entry: where a fresh full sync starts following."""
+    # System read for the read guard: a position only (two integers), no entry is shown.
     last = (
         ChangeEntry.objects.annotate(seq=Coalesce("txid", 0))
         .filter(_settled_filter())
@@ -109,6 +110,8 @@ def head_cursor() -> str:
 
 
 def entries_after(user, after: tuple[int, int], limit: int) -> list[ChangeEntry]:
+    """The entries addressed to `user` (`audience_filter` is the feed's access rule); each
+    is then shown only through the policy (`apps.api.feed.resolve`, `seen_before`)."""
     txid, pk = after
     return list(
         ChangeEntry.objects.annotate(seq=Coalesce("txid", 0))
@@ -148,6 +151,8 @@ def _causes(entries: list[ChangeEntry]) -> tuple[dict[int, object], dict[object,
             if e.cause_table
         }
     txids = {e.txid for e in entries if e.txid is not None}
+    # System read for the read guard: the causes of entries already addressed to the caller,
+    # used only to ask the policy about the past; nothing of them is shown.
     writes: dict[int, list[tuple]] = defaultdict(list)
     rows = (
         ChangeEntry.objects.filter(txid__in=txids)
