@@ -153,3 +153,29 @@ def test_an_observer_whose_end_date_passes_loses_restricted_deliverables_in_thei
     # The colleague (same organisation, no membership) never saw it: not even a tombstone.
     assert ("deliverable", str(restricted.pk)) not in colleague_feed
     assert coordinator_feed.get(("deliverable", str(restricted.pk)), "upsert") == "upsert"
+
+
+def test_a_recorded_time_end_kicks_the_webhook_dispatcher_after_commit(
+    members_only, lead_org, other_org, outsider, monkeypatch, django_capture_on_commit_callbacks
+):
+    from apps.api import webhooks
+
+    kicks = []
+    monkeypatch.setattr(webhooks, "webhooks_kick", lambda: kicks.append("kick"))
+    dataset = DatasetFactory(
+        project=members_only, steward_organisation=lead_org, access_tier=AccessTier.CONTROLLED
+    )
+    request = AccessRequestFactory(dataset=dataset, requester=outsider, organisation=other_org)
+    grant = AccessGrantFactory(
+        request=request, valid_until=timezone.now() + datetime.timedelta(hours=1)
+    )
+    _beat_tick()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        _beat_tick()  # nothing ended yet: no kick
+    assert kicks == [] and len(callbacks) == 0
+    with (
+        time_machine.travel(grant.valid_until + datetime.timedelta(seconds=20), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        _beat_tick()
+    assert kicks == ["kick"]
