@@ -13,6 +13,7 @@ urlpatterns = [
     path("webhooks/", web_views.webhook_list, name="webhooks"),
     path("webhooks/<uuid:pk>/", web_views.webhook_detail, name="webhook"),
     path("webhooks/<uuid:pk>/toggle/", web_views.webhook_toggle, name="webhook_toggle"),
+    path("webhooks/<uuid:pk>/ping/", web_views.webhook_ping_view, name="webhook_ping"),
     path("webhooks/<uuid:pk>/delete/", web_views.webhook_delete, name="webhook_delete"),
     path(
         "webhooks/<uuid:pk>/deliveries/<uuid:delivery_pk>/redeliver/",

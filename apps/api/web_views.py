@@ -15,6 +15,7 @@ from apps.api.webhooks import (
     webhook_endpoint_create,
     webhook_endpoint_delete,
     webhook_endpoint_set_active,
+    webhook_ping,
     webhook_redeliver,
 )
 
@@ -124,6 +125,20 @@ def webhook_detail(request, pk):
     endpoint = selectors.webhook_get_for_user(request.user, pk)
     page = Paginator(selectors.webhook_deliveries(endpoint), 25).get_page(request.GET.get("page"))
     return render(request, "api/webhook_detail.html", {"endpoint": endpoint, "page_obj": page})
+
+
+@login_required
+@require_POST
+def webhook_ping_view(request, pk):
+    endpoint = selectors.webhook_get_for_user(request.user, pk)
+    if not endpoint.is_active:
+        messages.error(request, "Enable the webhook before sending it a test delivery.")
+        return redirect("tokens:webhook", pk=endpoint.pk)
+    delivery = webhook_ping(endpoint=endpoint, actor=request.user, request=request)
+    messages.success(
+        request, f"A signed test delivery ({delivery.pk}) is on its way: see the log below."
+    )
+    return redirect("tokens:webhook", pk=endpoint.pk)
 
 
 @login_required

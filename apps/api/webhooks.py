@@ -202,6 +202,36 @@ def webhook_redeliver(*, delivery, actor, request=None) -> WebhookDelivery:
     return copy
 
 
+PING_EVENT = "ping"
+
+
+@transaction.atomic
+def webhook_ping(*, endpoint, actor, request=None) -> WebhookDelivery:
+    """A signed test delivery, sent at once like any other and shown in the endpoint's log, so
+    a partner can check their receiver and signature check before real events arrive. It
+    carries no data from the feed (nothing the organisation could not already see)."""
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event=PING_EVENT,
+        payload={
+            "event": PING_EVENT,
+            "endpoint": str(endpoint.pk),
+            "organisation": str(endpoint.organisation_id),
+            "sent_at": timezone.now().isoformat(),
+            "message": "A test delivery from Stratum: check its Stratum-Signature header.",
+        },
+    )
+    audit_record(
+        actor=actor,
+        action="webhook.ping",
+        target=delivery,
+        request=request,
+        organisation_id=endpoint.organisation_id,
+    )
+    _enqueue_on_commit([delivery.pk])
+    return delivery
+
+
 # --- Dispatch --------------------------------------------------------------------------------------
 def webhooks_kick() -> None:
     """Called after a commit that wrote feed entries; cheap when no endpoint is active."""

@@ -201,3 +201,31 @@ def test_the_documented_verification_snippet_verifies_a_real_signature():
     header = sign("whsec_doc", int(__import__("time").time()), body)
     assert namespace["verify"]("whsec_doc", header, body)
     assert not namespace["verify"]("whsec_doc", header, body + b" ")
+
+
+def test_a_test_ping_from_the_endpoints_page_is_signed_and_shown_in_its_log(
+    eager_celery, client, coordinator, lead_org, outsider, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    with Receiver() as receiver:
+        endpoint, secret = _register(lead_org, coordinator, receiver.url)
+        client.force_login(coordinator)
+        page = client.get(reverse("tokens:webhook", args=[endpoint.pk])).content.decode()
+        assert "Send a test delivery" in page
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("tokens:webhook_ping", args=[endpoint.pk]))
+    assert response.status_code == 302
+    (sent,) = receiver.requests
+    assert sent["event"] == "ping" and sent["status"] == 200
+    assert verify(secret, sent["signature"], sent["body"])
+    assert json.loads(sent["body"])["event"] == "ping"
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint, event="ping")
+    assert delivery.status == WebhookDelivery.Status.DELIVERED
+    log = client.get(reverse("tokens:webhook", args=[endpoint.pk]), follow=True)
+    html = log.content.decode()
+    assert str(delivery.pk) in html and "<td>ping</td>" in html
+
+    client.force_login(outsider)
+    assert client.post(reverse("tokens:webhook_ping", args=[endpoint.pk])).status_code == 404
+    assert WebhookDelivery.objects.filter(event="ping").count() == 1
