@@ -127,6 +127,13 @@ class Organisation(BaseModel):
     def ror_url(self) -> str:
         return f"https://ror.org/{self.ror_id}" if self.ror_id else ""
 
+    @property
+    def ods_url(self) -> str:
+        """The code's record in NHS Digital's Organisation Data Service (ORD API)."""
+        if not self.ods_code:
+            return ""
+        return f"https://directory.spineservices.nhs.uk/ORD/2-0-0/organisations/{self.ods_code}"
+
 
 class OrganisationDomain(BaseModel):
     """An e-mail domain whose verified addresses affiliate people automatically."""

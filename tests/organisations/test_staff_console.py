@@ -126,3 +126,27 @@ def test_the_console_lists_5000_organisations_in_constant_queries(
     client.get(CONSOLE)
     with django_assert_max_num_queries(14):
         assert client.get(CONSOLE, {"page": 3}).status_code == 200
+
+
+def test_the_approval_page_shows_what_staff_need_to_decide(login, staff, partner_member):
+    from apps.organisations.models import OrganisationDomain, OrganisationKind
+
+    proposed = OrganisationFactory(
+        name="Eastvale NHS Foundation Trust",
+        kind=OrganisationKind.NHS,
+        country="GB",
+        ror_id="013meh722",
+        ods_code="RGT",
+        website="https://eastvale.example",
+        status=OrganisationStatus.PENDING,
+        proposed_by=partner_member,
+    )
+    OrganisationDomain.objects.create(organisation=proposed, domain="eastvale.nhs.example")
+    html = login(staff).get(_decide(proposed.slug, "approve")).content.decode()
+    assert "NHS centre / healthcare provider" in html
+    assert "United Kingdom" in html
+    assert 'href="https://ror.org/013meh722"' in html
+    assert 'href="https://directory.spineservices.nhs.uk/ORD/2-0-0/organisations/RGT"' in html
+    assert 'href="https://eastvale.example"' in html
+    assert "<code>eastvale.nhs.example</code>" in html
+    assert partner_member.display_name in html and partner_member.email in html

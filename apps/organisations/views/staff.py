@@ -77,7 +77,13 @@ def staff_decide(request, slug, decision):
     return render(
         request,
         "organisations/staff_decide.html",
-        {"organisation": organisation, "form": form, "verb": verb, "decision": decision},
+        {
+            "organisation": organisation,
+            "domains": organisation.domains.order_by("domain"),
+            "form": form,
+            "verb": verb,
+            "decision": decision,
+        },
     )
 
 
