@@ -101,3 +101,14 @@ class DocumentForm(forms.Form):
             f"Up to {filesizeformat(document_max_bytes())}: {accepted_document_types_text()}."
         )
         self.fields["file"].widget.attrs["data-upload-max-bytes"] = str(document_max_bytes())
+
+
+class AgreementForm(forms.Form):
+    title = forms.CharField(max_length=200, initial="Data use agreement")
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 16}),
+        max_length=100_000,
+        help_text="Markdown: headings (#), lists (-), emphasis (*…*). Saving makes a new "
+        "version; requests submitted from then on accept the new version.",
+        error_messages={"required": "Write the agreement's text."},
+    )

@@ -4,7 +4,9 @@ from django.db import models
 from django.db.models import Q
 
 from apps.access.models_committee import (  # noqa: F401  (models of this app, registered here)
+    AgreementAcceptance,
     CommitteeVote,
+    DataUseAgreement,
     DecisionRule,
     DocumentKind,
     RequestDocument,
@@ -241,6 +243,14 @@ class AccessGrant(BaseModel):
     )
     notice_30_sent_at = models.DateTimeField(null=True, blank=True)
     notice_7_sent_at = models.DateTimeField(null=True, blank=True)
+    agreement_acceptance = models.ForeignKey(
+        "access.AgreementAcceptance",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The data use agreement version the holder accepted for this grant.",
+    )
 
     class Meta:
         ordering = ["-valid_from"]

@@ -130,3 +130,76 @@ class RequestDocument(BaseModel, StoredFileFields):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+class DataUseAgreement(BaseModel):
+    """One version of a data use agreement, carried by a dataset (or, for every dataset of its
+    project, by the committee). Versions are immutable; the text is Markdown, rendered and
+    sanitised for display (`apps.access.agreements`), and its SHA-256 is what acceptances and
+    grants record."""
+
+    dataset = models.ForeignKey(
+        "datasets.Dataset",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="agreements",
+    )
+    committee = models.ForeignKey(
+        "access.DataAccessCommittee",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="agreements",
+    )
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    text = models.TextField(help_text="Markdown.")
+    text_sha256 = models.CharField("SHA-256 of the text", max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "version"],
+                condition=models.Q(dataset__isnull=False),
+                name="access_datauseagreement_dataset_version",
+            ),
+            models.UniqueConstraint(
+                fields=["committee", "version"],
+                condition=models.Q(committee__isnull=False),
+                name="access_datauseagreement_committee_version",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(dataset__isnull=True) ^ models.Q(committee__isnull=True),
+                name="access_datauseagreement_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (version {self.version})"
+
+
+class AgreementAcceptance(BaseModel):
+    """The requester's acceptance of one agreement version when submitting a request: who,
+    when, from where, and the SHA-256 of the exact text they accepted."""
+
+    request = models.ForeignKey(
+        "access.AccessRequest", on_delete=models.CASCADE, related_name="agreement_acceptances"
+    )
+    agreement = models.ForeignKey(
+        DataUseAgreement, on_delete=models.PROTECT, related_name="acceptances"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    accepted_at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    text_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-accepted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} accepted {self.agreement}"

@@ -1,7 +1,12 @@
 from django.urls import path
 
 from apps.access import views
-from apps.access.views import committee_discussion, committee_reviews, committee_votes
+from apps.access.views import (
+    agreements,
+    committee_discussion,
+    committee_reviews,
+    committee_votes,
+)
 
 app_name = "access"
 
@@ -24,6 +29,8 @@ urlpatterns = [
         name="review_submit",
     ),
     path("reviews/", committee_reviews.my_reviews, name="my_reviews"),
+    path("datasets/<uuid:pk>/agreement/", agreements.dataset_agreement, name="dataset_agreement"),
+    path("agreements/<uuid:pk>/pdf/", agreements.acceptance_pdf_download, name="acceptance_pdf"),
     path("requests/<uuid:pk>/messages/", committee_discussion.message_post, name="message_post"),
     path(
         "requests/<uuid:pk>/documents/",

@@ -7,7 +7,10 @@ from django.db.models import Q
 
 from apps.access.models import (
     AccessRequest,
+    AgreementAcceptance,
     CommitteeVote,
+    DataAccessCommittee,
+    DataUseAgreement,
     DecisionRule,
     RequestDocument,
     RequestMessage,
@@ -16,9 +19,17 @@ from apps.access.models import (
     Thread,
 )
 from apps.access.policy import NOTHING, Action, rule
-from apps.access.policy.requests import _seat_q, _steward_admin_q, request_conflict_q
+from apps.access.policy.items import dataset_view_q
+from apps.access.policy.requests import (
+    _seat_q,
+    _steward_admin_q,
+    access_request_view,
+    committee_view,
+    request_conflict_q,
+)
 from apps.access.policy.subjects import is_signed_in, is_staff
 from apps.core.models import AccessTier
+from apps.datasets.models import Dataset
 from apps.security.mfa import user_may_use_privileges
 
 # Not in the lead's Action enum: cast a vote under a committee's voting rule.
@@ -177,3 +188,23 @@ def request_document_view(user) -> Q:
         request_id__in=RequestReview.objects.filter(reviewer_id=user.pk).values("request_id")
     ) & ~request_conflict_q(user, "request__")
     return Q(request__requester_id=user.pk) | _unconflicted_seat_q(user, "request__") | asked
+
+
+# --- Data use agreements -------------------------------------------------------------------------
+@rule(AgreementAcceptance, Action.VIEW, Action.DOWNLOAD)
+def agreement_acceptance_view(user) -> Q:
+    """An accepted agreement (and its PDF): whoever may see the request it was accepted for —
+    the requester, the committee, the steward organisation's admins, staff."""
+    if not is_signed_in(user):
+        return NOTHING
+    requests = AccessRequest.objects.filter(access_request_view(user)).values("pk")
+    return Q(request_id__in=requests)
+
+
+@rule(DataUseAgreement, Action.VIEW)
+def data_use_agreement_view(user) -> Q:
+    """Agreement texts: anyone who may see the dataset (or the project's committee) it belongs
+    to — a requester reads it before asking."""
+    datasets = Dataset.objects.filter(dataset_view_q(user)).values("pk")
+    committees = DataAccessCommittee.objects.filter(committee_view(user)).values("pk")
+    return Q(dataset_id__in=datasets) | Q(committee_id__in=committees)

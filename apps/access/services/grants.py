@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 
 from apps.access.exceptions import TransitionError
 from apps.access.models import AccessGrant, GrantStatus
+from apps.access.services.agreements import latest_acceptance
 from apps.audit.services import audit_record
 from apps.notifications.models import EventType
 from apps.notifications.services import notification_emit
@@ -188,6 +189,7 @@ def grant_create_for_request(
         valid_until=valid_until,
         obligations=_obligations(terms),
         status_changed_at=approved_at,
+        agreement_acceptance=latest_acceptance(access_request),
     )
     grant.full_clean()
     grant.save()
@@ -204,6 +206,9 @@ def grant_create_for_request(
             "dataset": str(grant.dataset_id),
             "request": str(access_request.pk),
             "policy_version": access_request.policy.version if access_request.policy else None,
+            "agreement_version": (
+                grant.agreement_acceptance.agreement.version if grant.agreement_acceptance else None
+            ),
             "valid_until": valid_until.isoformat(),
             "limited_by": limit_name,
             "snapshot_hash": access_request.snapshot_hash,

@@ -35,6 +35,7 @@ from apps.access.selectors import (
     request_deciders,
     request_declaration,
 )
+from apps.access.services.agreements import agreement_accept_for_submission
 
 # The committee's transitions live in decisions.py; the public ones are re-exported here because
 # callers (the API) import every request transition from this module.
@@ -179,7 +180,9 @@ def _validate_for_submission(access_request, terms: dict) -> None:
 
 
 @transaction.atomic
-def access_request_submit(*, access_request, actor, request=None) -> AccessRequest:
+def access_request_submit(
+    *, access_request, actor, agreement_version=None, request=None
+) -> AccessRequest:
     """Draft or returned → submitted → refused | in_review (| approved when the committee opted
     in to auto-approval and every check passes). Freezes the snapshot and its hash first."""
     locked = lock_request(access_request)
@@ -192,6 +195,8 @@ def access_request_submit(*, access_request, actor, request=None) -> AccessReque
         raise ValidationError("This dataset has no data-use policy yet; requests open once it has.")
     terms = policy_terms(policy)
     _validate_for_submission(locked, terms)
+    # A dataset with a data use agreement: its current version is accepted here (#18).
+    agreement_accept_for_submission(locked, actor=actor, version=agreement_version, request=request)
     locked.policy = policy
     locked.snapshot = _snapshot(locked, policy, terms)
     locked.snapshot_hash = snapshot_hash(locked.snapshot)

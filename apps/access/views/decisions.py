@@ -18,6 +18,7 @@ from apps.access.forms import (
 from apps.access.policy import Action, can, get_for_user
 from apps.access.policy.committee_work import COMMITTEE_VIEW
 from apps.access.policy.requests import STEWARD_APPROVE
+from apps.access.views.agreements import agreement_context
 from apps.access.views.committee_discussion import discussion_context
 from apps.access.views.committee_reviews import review_context
 from apps.access.views.committee_votes import vote_context
@@ -50,6 +51,7 @@ def request_detail(request, pk):
     }
     context.update(vote_context(user, access_request), **review_context(user, access_request))
     context.update(discussion_context(user, access_request))
+    context.update(agreement_context(user, access_request))
     if can(user, COMMITTEE_VIEW, access_request):
         seats = selectors.request_seats(access_request)
         context.update(

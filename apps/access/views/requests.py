@@ -17,6 +17,7 @@ from apps.access.forms import (
 )
 from apps.access.models import RequestStatus
 from apps.access.policy import Action, can, get_for_user
+from apps.access.services.agreements import current_agreement_for
 from apps.access.views.common import REQUEST_QS, access_request_url, page_of, refuse_or_report
 from apps.datasets.models import Dataset
 
@@ -118,6 +119,12 @@ def _after_save(request, access_request, *, submitting: bool) -> HttpResponse:
     if not submitting:
         messages.success(request, "Your draft is saved. It has not been sent to the committee yet.")
         return redirect("access:request_detail", pk=access_request.pk)
+    if current_agreement_for(access_request.dataset) is not None:
+        # The agreement is read and accepted on the request's page, beside its Submit button.
+        messages.info(
+            request, "Your draft is saved. Read and accept the data use agreement to submit it."
+        )
+        return redirect("access:request_detail", pk=access_request.pk)
     submitted = services.access_request_submit(
         access_request=access_request, actor=request.user, request=request
     )
@@ -166,9 +173,15 @@ def request_submit(request, pk):
     access_request = get_for_user(request.user, REQUEST_QS, action=Action.EDIT, pk=pk)
     try:
         submitted = services.access_request_submit(
-            access_request=access_request, actor=request.user, request=request
+            access_request=access_request,
+            actor=request.user,
+            agreement_version=request.POST.get("agreement_version"),
+            request=request,
         )
     except ValidationError as error:
+        if "agreement" in getattr(error, "message_dict", {}):
+            messages.error(request, " ".join(error.messages))
+            return redirect("access:request_detail", pk=pk)  # where the agreement is shown
         terms = selectors.policy_terms(selectors.dataset_current_policy(access_request.dataset))
         form = AccessRequestForm(
             user=request.user, terms=terms, initial=AccessRequestForm.initial_from(access_request)

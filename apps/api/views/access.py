@@ -137,7 +137,11 @@ class AccessRequestViewSet(ResourceViewSet):
         def write():
             access_request = self.locked_object(Action.VIEW)
             return request_services.access_request_submit(
-                access_request=access_request, actor=request.user, request=request
+                access_request=access_request,
+                actor=request.user,
+                # The data use agreement version the caller accepts, where the dataset has one.
+                agreement_version=request.data.get("agreement_version"),
+                request=request,
             )
 
         return self.run_write(write)
