@@ -112,3 +112,13 @@ class AgreementForm(forms.Form):
         "version; requests submitted from then on accept the new version.",
         error_messages={"required": "Write the agreement's text."},
     )
+
+
+class RenewalForm(forms.Form):
+    report = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=10_000,
+        label="How was the data used, and what was published?",
+        help_text="The committee reads this beside your earlier request and its decision.",
+        error_messages={"required": "Say how the data was used and what was published."},
+    )

@@ -175,6 +175,10 @@ class AccessRequest(BaseModel):
     renews_grant = models.ForeignKey(
         "AccessGrant", null=True, blank=True, on_delete=models.SET_NULL, related_name="renewals"
     )
+    renewal_report = models.TextField(
+        blank=True,
+        help_text="For a renewal: how the data was used and what was published.",
+    )
 
     class Meta:
         ordering = ["-created_at"]

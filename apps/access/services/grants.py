@@ -165,13 +165,25 @@ def _supersede_live_grants(*, user_id, dataset_id, actor, reason: str) -> None:
 def grant_create_for_request(
     *, access_request, actor, approved_at, terms: dict, request=None
 ) -> AccessGrant:
-    """The grant an approval creates. Called inside the approving transaction only."""
+    """The grant an approval creates, or, for an approved renewal of a grant that is still
+    active, that same grant extended (#18). Called inside the approving transaction only."""
     limits = grant_end_candidates(
         access_request=access_request, terms=terms, approved_at=approved_at
     )
     limit_name, valid_until = min(limits.items(), key=lambda item: item[1])
     if valid_until <= approved_at:
         raise ValidationError(f"The grant would end before it starts ({limit_name} has passed).")
+    renewed = _renewable_grant(access_request, approved_at)
+    if renewed is not None:
+        return _extend(
+            renewed,
+            access_request=access_request,
+            actor=actor,
+            valid_until=valid_until,
+            limit_name=limit_name,
+            terms=terms,
+            request=request,
+        )
     _supersede_live_grants(
         user_id=access_request.requester_id,
         dataset_id=access_request.dataset_id,
@@ -212,6 +224,62 @@ def grant_create_for_request(
             "valid_until": valid_until.isoformat(),
             "limited_by": limit_name,
             "snapshot_hash": access_request.snapshot_hash,
+        },
+    )
+    return grant
+
+
+def _renewable_grant(access_request, now) -> AccessGrant | None:
+    """The grant this request renews, locked, when it is still active and unexpired: only then
+    is it extended in place. A lapsed, suspended or revoked grant gets a new grant instead."""
+    if access_request.renews_grant_id is None:
+        return None
+    return (
+        AccessGrant.objects.select_for_update()
+        .select_related("dataset")
+        .filter(
+            pk=access_request.renews_grant_id,
+            user_id=access_request.requester_id,
+            dataset_id=access_request.dataset_id,
+            status=GrantStatus.ACTIVE,
+            valid_until__gt=now,
+        )
+        .first()
+    )
+
+
+def _extend(grant, *, access_request, actor, valid_until, limit_name, terms, request=None):
+    """Renewal keeps the grant's identity (its id, its start, the holder's access without a
+    gap) and takes the renewal's end, policy, obligations and accepted agreement. The expiry
+    notices are re-armed for the new end."""
+    previous_end = grant.valid_until
+    grant.valid_until = valid_until
+    grant.policy = access_request.policy
+    grant.obligations = _obligations(terms)
+    grant.agreement_acceptance = latest_acceptance(access_request) or grant.agreement_acceptance
+    grant.notice_30_sent_at = grant.notice_7_sent_at = None
+    grant.full_clean()
+    grant.save()
+    audit_record(
+        actor=actor,
+        action="grant.renew",
+        target=grant,
+        request=request,
+        organisation_id=grant.organisation_id,
+        project_id=grant.dataset.project_id,
+        from_state=GrantStatus.ACTIVE,
+        to_state=grant.status,
+        details={
+            "user": str(grant.user_id),
+            "dataset": str(grant.dataset_id),
+            "renewal_request": str(access_request.pk),
+            "previous_valid_until": previous_end.isoformat(),
+            "valid_until": valid_until.isoformat(),
+            "limited_by": limit_name,
+            "policy_version": grant.policy.version if grant.policy else None,
+            "agreement_version": (
+                grant.agreement_acceptance.agreement.version if grant.agreement_acceptance else None
+            ),
         },
     )
     return grant
@@ -404,8 +472,8 @@ def _notice_one(grant_id, *, days: int, now) -> int:
         event_type=EventType.GRANT_EXPIRING,
         recipients=[grant.user],
         subject=f"Your access to {grant.dataset.title} ends on {date_format(timezone.localtime(grant.valid_until), 'j M Y')}",
-        body="To keep access, request a renewal from the grant's page before it ends.",
-        url=reverse("access:grant_detail", kwargs={"pk": grant.pk}),
+        body="To keep access without a gap, ask for a renewal before it ends.",
+        url=reverse("access:grant_renew", kwargs={"pk": grant.pk}),
         target=grant,
         project=grant.dataset.project,
     )

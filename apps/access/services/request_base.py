@@ -34,6 +34,7 @@ FORM_FIELDS = (
     "ethics_expires_on",
     "attestations",
     "requested_until",
+    "renewal_report",
 )
 
 

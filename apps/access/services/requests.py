@@ -175,6 +175,8 @@ def _validate_for_submission(access_request, terms: dict) -> None:
     missing = [t for t in duo.ATTESTATIONS if t in terms and t not in access_request.attestations]
     if missing:
         errors["attestations"] = f"Accept the dataset's obligations: {', '.join(missing)}."
+    if access_request.renews_grant_id and not access_request.renewal_report.strip():
+        errors["renewal_report"] = "Say how the data was used and what was published."
     if errors:
         raise ValidationError(errors)
 
@@ -306,15 +308,21 @@ def access_request_reapply(*, access_request, actor, request=None) -> AccessRequ
 
 
 @transaction.atomic
-def access_request_renew(*, grant: AccessGrant, actor, request=None) -> AccessRequest:
-    """Renewal is a new request linked to the grant, never a silent extension."""
+def access_request_renew(
+    *, grant: AccessGrant, actor, report: str = "", request=None
+) -> AccessRequest:
+    """Renewal is a new request linked to the grant, never a silent extension: the committee
+    decides it, and an approval extends the same grant (`grants.grant_create_for_request`).
+    `report`: how the data was used and what was published (needed to submit)."""
     if grant.user_id != actor.pk:
         raise NotAllowed("Only the holder can renew a grant.")
+    data = _copied_form(grant.request)
+    data["renewal_report"] = (report or "").strip()
     return access_request_create(
         dataset=grant.dataset,
         requester=actor,
         organisation=grant.organisation,
-        data=_copied_form(grant.request),
+        data=data,
         previous_request=grant.request,
         renews_grant=grant,
         request=request,

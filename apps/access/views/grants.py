@@ -2,17 +2,19 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from apps.access import selectors, services
 from apps.access.exceptions import NotAllowed, TransitionError
 from apps.access.forms import (
     GrantActionForm,
+    apply_service_errors,
 )
+from apps.access.forms_committee import RenewalForm
 from apps.access.models import (
     AccessGrant,
     RequestStatus,
@@ -80,16 +82,33 @@ def grant_manage(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def grant_renew(request, pk):
+    """The holder's renewal: a short report, then a request the committee decides; approval
+    extends this same grant. The 30- and 7-day notices link here."""
     grant = get_for_user(request.user, GRANT_QS, pk=pk)
-    try:
-        draft = services.access_request_renew(grant=grant, actor=request.user, request=request)
-    except NotAllowed as error:
-        messages.error(request, str(error))
-        return redirect("access:grant_detail", pk=pk)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("access:grant_detail", pk=pk)
-    messages.success(request, "A renewal request was drafted from your grant; check and submit it.")
-    return redirect("access:request_edit", pk=draft.pk)
+    existing = grant.renewals.exclude(status=RequestStatus.WITHDRAWN).first()
+    if existing is not None and existing.is_open:
+        return redirect("access:request_detail", pk=existing.pk)
+    form = RenewalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            draft = services.access_request_renew(
+                grant=grant, actor=request.user, report=form.cleaned_data["report"], request=request
+            )
+        except NotAllowed as error:
+            raise PermissionDenied(str(error)) from error
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                "Your renewal is drafted from your grant's request: check it and submit it.",
+            )
+            return redirect("access:request_detail", pk=draft.pk)
+    return render(
+        request,
+        "access/grant_renew.html",
+        {"grant": grant, "form": form, "is_holder": grant.user_id == request.user.pk},
+        status=400 if form.errors else 200,
+    )
