@@ -418,7 +418,10 @@ def test_the_holder_asks_for_a_renewal_from_the_grant_page(
         "Request a renewal"
         in client.get(reverse("access:grant_detail", kwargs={"pk": grant.pk})).content.decode()
     )
-    client.post(reverse("access:grant_renew", kwargs={"pk": grant.pk}))
+    client.post(
+        reverse("access:grant_renew", kwargs={"pk": grant.pk}),
+        {"report": "Validated the signature; one paper in preparation."},
+    )
     assert AccessRequest.objects.get(renews_grant=grant).status == RequestStatus.DRAFT
 
 

@@ -159,12 +159,13 @@ def test_the_ts_limit_and_the_project_end_cap_the_grant(
 
     project.end_date = timezone.localdate() + datetime.timedelta(days=10)
     project.save()
-    second = access_request_renew(grant=grant, actor=partner_member)
+    second = access_request_renew(grant=grant, actor=partner_member, report="Used as agreed.")
     access_request_submit(access_request=second, actor=partner_member)
     access_request_approve(access_request=second, actor=dac_member)
-    renewed = AccessGrant.objects.get(request=second)
-    grant.refresh_from_db()
-    assert grant.status == GrantStatus.EXPIRED  # superseded: one live grant per person
+    renewed = AccessGrant.objects.get(user=partner_member, dataset=controlled_dataset)
+    # #18: an approved renewal of a live grant extends that same grant (recomputed end).
+    assert renewed.pk == grant.pk
+    assert renewed.status == GrantStatus.ACTIVE
     assert timezone.localtime(renewed.valid_until).date() == project.end_date + datetime.timedelta(
         days=1
     )
