@@ -10,7 +10,7 @@ import apps.core.ids
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("access", "0005_request_discussion_and_documents"),
+        ("access", "0006_request_research_types_and_sensitive_topics"),
         ("datasets", "0003_dataset_title_order_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("access", "0006_data_use_agreements"),
+        ("access", "0007_data_use_agreements"),
     ]
 
     operations = [
