@@ -10,6 +10,7 @@ urlpatterns = [
     path("mine/", membership.mine, name="mine"),
     path("staff/", staff.staff_console, name="staff_console"),
     path("staff/import/", staff.staff_import, name="staff_import"),
+    path("staff/import/template.csv", staff.staff_import_template, name="staff_import_template"),
     path("staff/<slug:slug>/<str:decision>/", staff.staff_decide, name="staff_decide"),
     path(
         "invitations/mine/<uuid:pk>/accept/",

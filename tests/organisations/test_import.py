@@ -213,3 +213,31 @@ def test_only_staff_may_import(client, login, partner_member, org_admin):
     assert login(partner_member).get(URL).status_code == 403
     assert login(org_admin).post(URL, {"file": _upload(_csv(_rows(2)))}).status_code == 403
     assert not Organisation.objects.filter(name__startswith="Imported").exists()
+
+
+def test_after_a_clean_dry_run_the_checked_file_imports_without_choosing_it_again(login, staff):
+    client = login(staff)
+    checked = client.post(URL, {"file": _upload(_csv(_rows(30)), "partners.csv"), "dry_run": "on"})
+    html = checked.content.decode()
+    assert "Import partners.csv now" in html
+    assert Organisation.objects.count() == 0
+    token = checked.context["checked"]["token"]
+
+    response = client.post(URL, {"checked": token})
+    assert response.status_code == 302
+    assert Organisation.objects.count() == 30
+    # Used once: the same check cannot import again, and nobody else's token works.
+    again = client.post(URL, {"checked": token}, follow=True)
+    assert "That check has expired" in again.content.decode()
+    assert Organisation.objects.count() == 30
+
+
+def test_the_template_csv_names_the_columns_and_its_examples_pass_a_dry_run(login, staff):
+    client = login(staff)
+    assert reverse("organisations:staff_import_template") in client.get(URL).content.decode()
+    template = client.get(reverse("organisations:staff_import_template"))
+    assert template["Content-Type"].startswith("text/csv")
+    text = template.content.decode()
+    assert text.splitlines()[0] == "name,kind,country,ror_id,domains"
+    report = client.post(URL, {"file": _upload(text), "dry_run": "on"}).context["report"]
+    assert report.errors == [] and report.created == 2
