@@ -136,7 +136,7 @@ def resolve(request, entries) -> list[dict]:
         if entry.resource in known and entry.object_id not in current[entry.resource]
     ]
     # Any of the object's entries in the page will do: the caller saw it before one of them.
-    seen = seen_before(hidden, _queryset_for(request))
+    seen = seen_before(entries, hidden, _queryset_for(request))
     card_changed = _card_changes(entries)
     results = []
     for (resource, object_id), entry in latest.items():

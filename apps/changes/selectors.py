@@ -3,25 +3,28 @@ whether a caller could see an object *before* the write that produced an entry.
 
 Addressed tombstones (ACCESS.md, "Who learns that something exists"). An entry says only
 "this object may look different now". For a caller who can see the object now it is an
-upsert. For one who cannot, it is a tombstone only if the caller could see the object before
-the transaction that wrote the entry — otherwise the caller learns nothing (no type, id or
-time of an object it never saw). "Before" is computed exactly, by the one access policy, not
-by a copy of its rules: each entry carries its cause (the written row's table, id and image
-before the write; the triggers record it), and `seen_before` runs the caller's own list query
-with every row written from that write on, in the same transaction, put back as it was — a `WITH "<table>" AS (…)` clause
-that shadows the table with "the rows now, minus the written ones, plus their before-images".
-An access loss by time carries a before-image that shows the grant or membership still in
-force (`services.changes_record_time_ends`).
+upsert. For one who cannot, it is a tombstone only if the caller could see the object just
+before the write that produced the entry — otherwise the caller learns nothing (no type, id or
+time of an object it never saw). "Before" is answered by the one access policy, not by a copy
+of its rules: each entry carries its cause (the written row's table, id and image before the
+write; the triggers record it), and `seen_before` runs the caller's own list query with every
+row written from that write on — to the end of the page, in feed order — put back as it was:
+a `WITH "<table>" AS (…)` clause shadows each written table with "the rows now, minus the
+written ones, plus their images before". So a child deleted before its parent (a dataset,
+then its project) is still seen as it was, parent and all. An access loss by time carries a
+before-image that shows the grant or membership still in force
+(`services.changes_record_time_ends`).
 
 Why this and not a per-caller "has seen" ledger: a ledger must be written on every read of
 every list (full syncs come through the list endpoints, not the feed), which adds writes and
 queries to lists; and recording the audience at write time means evaluating a per-person
 policy for every person inside a trigger. This costs nothing on writes or lists, and on the
-feed one statement per (transaction, resource) among the entries the caller cannot see now.
+feed one query for the page's writes plus one statement per (write, resource) among the
+entries the caller cannot see now; a caller who sees everything pays nothing.
 
-What it does not see: rows changed by *later* transactions stay as they are now. A caller
-who lost access in a later transaction than an object's deletion gets no tombstone for that
-object (it leaks nothing; the caller's copy keeps a row it saw and can no longer reach).
+What it does not see: writes after the end of the page are taken as they are now. A caller
+who lost access in a later page than an object's deletion may get no tombstone for that
+object (nothing leaks; the caller's copy keeps a row it once saw and can no longer reach).
 """
 
 import json
@@ -136,24 +139,22 @@ def latest_per_object(entries) -> "OrderedDict":
 Cause = tuple[str, str, str, object]  # (table, id as text, op, image before or None)
 
 
-def _causes(entries: list[ChangeEntry]) -> tuple[dict[int, object], dict[object, tuple]]:
-    """(entry id → key of the state just before its write, key → the rows to put back for
-    that state: every row written from that write on in the same transaction, each with its
-    image before its first such write; an image of None means "did not exist").
-
-    A write is identified by (table, id, op, image before): the entries one trigger run wrote.
-    """
+def _writes(page: list[ChangeEntry]) -> list[tuple[tuple, tuple]]:
+    """Every write behind the page, in feed order: ((txid, first entry id), (table, id, op,
+    image before)). A write — one trigger run — is known by its cause. On PostgreSQL all the
+    writes of the page's transactions count, addressed to this caller or not; SQLite keeps no
+    transaction id here, so the page's own entries stand for them."""
     if connection.vendor != "postgresql":
-        # SQLite keeps no transaction id here: put back the entry's own write only.
-        return {e.pk: e.pk for e in entries}, {
-            e.pk: ((e.cause_table, e.cause_id, e.cause_op, e.cause_before),)
-            for e in entries
-            if e.cause_table
-        }
-    txids = {e.txid for e in entries if e.txid is not None}
-    # System read for the read guard: the causes of entries already addressed to the caller,
-    # used only to ask the policy about the past; nothing of them is shown.
-    writes: dict[int, list[tuple]] = defaultdict(list)
+        seen: dict[tuple, tuple] = {}
+        for e in page:
+            if e.cause_table:
+                write = (e.cause_table, e.cause_id, e.cause_op, e.cause_before)
+                key = (e.cause_table, e.cause_id, e.cause_op, repr(e.cause_before))
+                seen.setdefault(key, ((0, e.pk), write))
+        return sorted(seen.values(), key=lambda item: item[0])
+    txids = {e.txid for e in page if e.txid is not None}
+    # System read for the read guard: the causes of the page's writes, used only to ask the
+    # policy about the past; nothing of them is shown.
     rows = (
         ChangeEntry.objects.filter(txid__in=txids)
         .exclude(cause_table="")
@@ -161,21 +162,30 @@ def _causes(entries: list[ChangeEntry]) -> tuple[dict[int, object], dict[object,
         .annotate(first=Min("id"))
         .order_by("txid", "first")
     )
-    for txid, table, pk, op, before, first in rows:
-        writes[txid].append((first, (table, pk, op, before)))
+    return [((txid, first), (t, pk, op, before)) for txid, t, pk, op, before, first in rows]
+
+
+def _causes(
+    page: list[ChangeEntry], entries: list[ChangeEntry]
+) -> tuple[dict[int, object], dict[object, tuple]]:
+    """(entry id → key of the state just before its write, key → the rows to put back for
+    that state: every row written from that write on, up to the end of the page, each with
+    its image before the first such write; an image of None means "did not exist")."""
+    writes = _writes(page)
     key_of, states = {}, {}
     for entry in entries:
-        own = (entry.cause_table, entry.cause_id, entry.cause_op, entry.cause_before)
-        starts = [first for first, write in writes.get(entry.txid, ()) if write == own]
-        starts = [first for first in starts if first <= entry.pk]
-        if not entry.cause_table or not starts:
+        if not entry.cause_table:
             continue
-        key = (entry.txid, max(starts))
+        own = (entry.cause_table, entry.cause_id, entry.cause_op, entry.cause_before)
+        txid = entry.txid or 0
+        starts = [at for at, write in writes if write == own and at[0] == txid]
+        starts = [at for at in starts if at[1] <= entry.pk]
+        if not starts:
+            continue
+        key = max(starts)
         key_of[entry.pk] = key
         if key not in states:
-            states[key] = _first_image_per_row(
-                write for first, write in writes[entry.txid] if first >= key[1]
-            )
+            states[key] = _first_image_per_row(write for at, write in writes if at >= key)
     return key_of, states
 
 
@@ -220,14 +230,16 @@ def _shadow(causes: tuple[Cause, ...]) -> tuple[str, list]:
 
 
 def seen_before(
-    entries: list[ChangeEntry], queryset_for: Callable[[str, set], QuerySet]
+    page: list[ChangeEntry],
+    entries: list[ChangeEntry],
+    queryset_for: Callable[[str, set], QuerySet],
 ) -> set[tuple[str, uuid.UUID]]:
-    """(resource, id) among `entries` whose object the caller could see before the
-    transaction that wrote the entry. `queryset_for(resource, ids)` is the caller's own
-    list query for those ids (the policy's `visible()` inside it)."""
+    """(resource, id) among `entries` (some of the `page`) whose object the caller could see
+    just before the write that produced the entry. `queryset_for(resource, ids)` is the
+    caller's own list query for those ids (the policy's `visible()` inside it)."""
     if not entries:
         return set()
-    key_of, written = _causes(entries)
+    key_of, written = _causes(page, entries)
     groups: dict[object, dict[str, set]] = defaultdict(lambda: defaultdict(set))
     for entry in entries:
         if written.get(key_of.get(entry.pk)):
