@@ -10,7 +10,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from django.conf import settings
-from django.http import FileResponse
+from django.http import FileResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
@@ -50,4 +50,20 @@ def sync_client(request):
         as_attachment=True,
         filename="sync_client.py",
         content_type="text/x-python; charset=utf-8",
+    )
+
+
+@require_GET
+def api_index(request, prefixes: list[str]):
+    """/api/v1/ itself: where to start (the guide, the schema) and the resources' addresses,
+    for a newcomer who opens the API's base URL. Not an API resource, so not in the schema."""
+    base = request.build_absolute_uri("/api/v1/")
+    return JsonResponse(
+        {
+            "guide": request.build_absolute_uri("/api/guide/"),
+            "schema": request.build_absolute_uri("/api/schema/"),
+            "docs": request.build_absolute_uri("/api/docs/"),
+            "changes": f"{base}changes/",
+            "resources": {prefix: f"{base}{prefix}/" for prefix in prefixes},
+        }
     )

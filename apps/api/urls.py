@@ -1,6 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from apps.api.guide import api_index
 from apps.api.views.access import AccessGrantViewSet, AccessRequestViewSet
 from apps.api.views.activity import AuditEventViewSet, MilestoneViewSet, NotificationViewSet
 from apps.api.views.changes import ChangeFeedView
@@ -34,6 +35,7 @@ router.register("notifications", NotificationViewSet, basename="notification")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
 urlpatterns = [
+    path("", api_index, {"prefixes": [prefix for prefix, *_ in router.registry]}, name="index"),
     path("changes/", ChangeFeedView.as_view(), name="changes"),
     path("", include(router.urls)),
 ]

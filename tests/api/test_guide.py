@@ -98,3 +98,16 @@ def test_the_sync_client_reports_a_missing_setting_in_one_sentence(tmp_path):
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith("Set STRATUM_TOKEN in the environment first")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.django_db
+def test_the_api_base_address_points_to_the_guide_and_every_resource(client):
+    response = client.get("/api/v1/")
+    body = response.json()
+    assert response.status_code == 200
+    assert body["guide"] == "http://testserver/api/guide/"
+    assert body["resources"]["datasets"] == "http://testserver/api/v1/datasets/"
+    for url in body["resources"].values():
+        # Public catalogue lists answer a visitor; the rest ask for a token.
+        status = client.get(url.removeprefix("http://testserver")).status_code
+        assert status in (200, 401), (url, status)
