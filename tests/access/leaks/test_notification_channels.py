@@ -6,6 +6,8 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.access.models import AccessGrant
@@ -22,7 +24,9 @@ from tests.access.leaks.conftest import (
     assert_canary,
     assert_no_canary,
 )
+from tests.accounts.factories import UserFactory
 from tests.notifications.factories import NotificationFactory
+from tests.organisations.factories import AffiliationFactory
 
 pytestmark = pytest.mark.django_db
 SIGNED_IN = tuple(name for name in PERSONAS if name != "anonymous")
@@ -175,3 +179,18 @@ def test_the_insider_sees_the_notice_and_counts_it(leak_world):
     assert_canary(inbox.content.decode(), CANARY_DATASET)
     assert inbox.context["unread_notifications_count"] == 1
     assert len(client.get("/api/v1/notifications/").json()["results"]) == 1
+
+
+def test_a_digest_run_asks_the_policy_once_per_target_not_once_per_person(leak_world):
+    """Ten people with the same notice: the run's policy check is one statement for all."""
+    people = [leak_world.insider]
+    for n in range(9):
+        person = UserFactory(email=f"colleague{n}@hushwell.test")
+        AffiliationFactory(user=person, organisation=leak_world.hush_lead_org)
+        people.append(person)
+    for person in people:
+        notify(person, leak_world.hush_dataset)
+    with CaptureQueriesContext(connection) as run:
+        assert digest_send_all() == 10
+    policy_statements = [q for q in run.captured_queries if "stratum_audience" in q["sql"]]
+    assert len(policy_statements) == 1
