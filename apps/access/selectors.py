@@ -22,8 +22,9 @@ from apps.access.models import (
     GrantStatus,
     RequestStatus,
 )
-from apps.access.policy import Action, visible
+from apps.access.policy import Action, can, visible
 from apps.accounts.models import User
+from apps.core.models import AccessTier
 from apps.datasets.models import Dataset, DataUseCondition, DataUsePolicy, DuoTerm
 from apps.diseases.models import DiseaseArea
 from apps.diseases.selectors import disease_area_ancestor_ids
@@ -357,3 +358,116 @@ def grant_obligations(grant: AccessGrant) -> list[str]:
         text = condition_text(term, value, names)
         lines.append(f"{term_label(term)}: {text}" if text else term_label(term))
     return lines
+
+
+# --- Where a person stands on a controlled dataset (the dataset page's access panel) ----------
+class PanelState:
+    NO_ACCESS = "no_access"  # nothing yet (or only closed requests): request access
+    IN_REVIEW = "in_review"  # an open request: follow it
+    GRANTED = "granted"  # a live grant: until when, download, renew
+    ENDED = "ended"  # the last grant expired, was revoked or is suspended: why, re-apply
+
+
+@dataclass(frozen=True)
+class AccessPanel:
+    state: str
+    headline: str  # one sentence: where the person stands
+    detail: str = ""  # why, or what happens next
+    request: AccessRequest | None = None  # the open request, or the last closed one
+    grant: AccessGrant | None = None
+    renewal: AccessRequest | None = None  # an open request renewing the live grant
+    can_request: bool = False
+    valid_until: datetime.datetime | None = None
+    conditions: list[PolicyLine] = field(default_factory=list)
+
+
+def _local_day(moment: datetime.datetime) -> str:
+    return duo.day(timezone.localtime(moment).date())
+
+
+def _grant_end_words(grant: AccessGrant, now: datetime.datetime) -> tuple[str, str]:
+    """Why a grant that is not live ended, as a headline and a detail sentence."""
+    reason = grant.status_reason.strip()
+    if grant.status == GrantStatus.REVOKED:
+        when = f" on {_local_day(grant.status_changed_at)}" if grant.status_changed_at else ""
+        return f"Your access was revoked{when}.", f"Reason: {reason}" if reason else ""
+    if grant.status == GrantStatus.SUSPENDED:
+        return (
+            "Your access is suspended.",
+            (f"Reason: {reason} " if reason else "")
+            + "It can be reinstated; you cannot apply again while it is suspended.",
+        )
+    ended = min(grant.valid_until, grant.status_changed_at or grant.valid_until)
+    if grant.status == GrantStatus.ACTIVE and grant.valid_until <= now:
+        ended = grant.valid_until
+    return f"Your access expired on {_local_day(ended)}.", reason
+
+
+def dataset_access_panel(user, dataset: Dataset) -> AccessPanel | None:
+    """Where `user` stands on a controlled dataset, for the dataset page and the API's
+    `your_access`: no access yet, a request in review, access granted, or access ended. None
+    for other tiers and for people who are not signed in. The caller fetched `dataset` through
+    the policy; everything read here is the user's own."""
+    if dataset.access_tier != AccessTier.CONTROLLED or not getattr(user, "is_authenticated", 0):
+        return None
+    now = timezone.now()
+    conditions = policy_lines(dataset_current_policy(dataset))
+    may_request = can(user, Action.REQUEST_ACCESS, dataset)
+    grants = list(
+        AccessGrant.objects.filter(user_id=user.pk, dataset=dataset).order_by("-valid_from")[:1]
+    )
+    grant = grants[0] if grants else None
+    requests = AccessRequest.objects.filter(requester_id=user.pk, dataset=dataset)
+    open_request = requests.filter(status__in=OPEN_REQUEST_STATUSES).first()
+    if grant is not None and grant_is_live(grant, now):
+        renewal = open_request if open_request and open_request.renews_grant_id else None
+        return AccessPanel(
+            state=PanelState.GRANTED,
+            headline=f"You have access until {_local_day(grant.valid_until)}.",
+            detail="Your renewal request is with the committee." if renewal else "",
+            grant=grant,
+            renewal=renewal,
+            valid_until=grant.valid_until,
+            conditions=conditions,
+        )
+    if open_request is not None:
+        return AccessPanel(
+            state=PanelState.IN_REVIEW,
+            headline=_open_request_words(open_request),
+            request=open_request,
+            conditions=conditions,
+        )
+    if grant is not None:
+        headline, detail = _grant_end_words(grant, now)
+        return AccessPanel(
+            state=PanelState.ENDED,
+            headline=headline,
+            detail=detail,
+            grant=grant,
+            can_request=may_request,
+            valid_until=grant.valid_until,
+            conditions=conditions,
+        )
+    last = requests.exclude(status=RequestStatus.DRAFT).order_by("-created_at").first()
+    detail = ""
+    if last is not None and last.status in (RequestStatus.REFUSED, RequestStatus.REJECTED):
+        detail = f"Your last request was {last.get_status_display().lower()}."
+    return AccessPanel(
+        state=PanelState.NO_ACCESS,
+        headline="You do not have access to this dataset’s files yet.",
+        detail=detail,
+        request=last,
+        can_request=may_request,
+        conditions=conditions,
+    )
+
+
+def _open_request_words(access_request: AccessRequest) -> str:
+    status = access_request.status
+    if status == RequestStatus.DRAFT:
+        return "You have a draft request; it has not been sent to the committee yet."
+    if status == RequestStatus.RETURNED:
+        return "The committee returned your request for changes."
+    submitted = access_request.submitted_at
+    since = f" since {_local_day(submitted)}" if submitted else ""
+    return f"Your request is in review by the data access committee{since}."

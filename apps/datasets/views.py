@@ -9,6 +9,9 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.access.policy import Action, can, get_for_user, visible
+from apps.access.selectors import dataset_access_panel
+from apps.access.selectors import dataset_current_policy as access_current_policy
+from apps.access.selectors import policy_lines as access_policy_lines
 from apps.core.models import AccessTier
 from apps.core.uploads import (
     UploadRefused,
@@ -190,12 +193,16 @@ def _detail_context(request, dataset) -> dict:
         may_request = can(user, "request_access", dataset)
     except LookupError:  # the access engineer's rule is not registered yet
         may_request = False
+    policy = dataset_current_policy(dataset)
     return {
         "dataset": dataset,
         "project": dataset.project,
         "project_url": project_url(dataset.project),
         "files": dataset_files(dataset),
-        "policy": dataset_current_policy(dataset),
+        "policy": policy,
+        # The DUO values by name (disease areas with ICD-10 codes, people, months, dates).
+        "policy_lines": access_policy_lines(access_current_policy(dataset)) if policy else [],
+        "access_panel": dataset_access_panel(user, dataset),
         "named_organisations": dataset_named_organisations(dataset),
         "can_edit": can(user, Action.EDIT, dataset),
         "can_download": can(user, Action.DOWNLOAD, dataset),

@@ -4,6 +4,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.access.selectors import dataset_access_panel
 from apps.api.serializers.common import (
     BASE_FIELDS,
     ResourceOutput,
@@ -122,6 +123,87 @@ class DatasetOutput(ResourceOutput):
             ],
             "can_download": self.get_can_download(obj),
         }
+
+
+class AccessConditionOutput(serializers.Serializer):
+    term = serializers.CharField(help_text="The DUO shorthand, e.g. DS.")
+    name = serializers.CharField(help_text="The term in words.")
+    value = serializers.CharField(
+        help_text="Its value in words: disease areas with ICD-10 codes, people and "
+        "organisations by name, '12 months', dates as dates; empty when the term has none."
+    )
+
+
+class YourAccessOutput(serializers.Serializer):
+    state = serializers.ChoiceField(
+        choices=["no_access", "in_review", "granted", "ended"],
+        help_text="Where you stand: no access yet; a request in review; access granted; "
+        "access expired, revoked or suspended.",
+    )
+    summary = serializers.CharField(help_text="One sentence, as the dataset page shows it.")
+    detail = serializers.CharField(help_text="Why, or what happens next; may be empty.")
+    request = serializers.UUIDField(
+        allow_null=True, help_text="Your open request, or your last closed one."
+    )
+    request_status = serializers.CharField(allow_null=True)
+    request_status_display = serializers.CharField(allow_null=True)
+    grant = serializers.UUIDField(allow_null=True, help_text="Your live or last grant.")
+    valid_until = serializers.DateTimeField(allow_null=True)
+    renewal = serializers.UUIDField(
+        allow_null=True, help_text="Your open request renewing the live grant."
+    )
+    can_request = serializers.BooleanField(help_text="Whether you may file a request now.")
+    conditions = AccessConditionOutput(many=True)
+
+
+def your_access(user, dataset, zone) -> dict | None:
+    panel = dataset_access_panel(user, dataset)
+    if panel is None:
+        return None
+    request, grant = panel.request, panel.grant
+    return {
+        "state": panel.state,
+        "summary": panel.headline,
+        "detail": panel.detail,
+        "request": uuid_text(request.pk) if request else None,
+        "request_status": request.status if request else None,
+        "request_status_display": request.get_status_display() if request else None,
+        "grant": uuid_text(grant.pk) if grant else None,
+        "valid_until": timestamp(panel.valid_until, zone),
+        "renewal": uuid_text(panel.renewal.pk) if panel.renewal else None,
+        "can_request": panel.can_request,
+        "conditions": [
+            {
+                "term": line.shorthand,
+                "name": line.label[:1].upper() + line.label[1:],
+                "value": line.value,
+            }
+            for line in panel.conditions
+        ],
+    }
+
+
+class DatasetDetailOutput(DatasetOutput):
+    """One dataset, with where the caller stands on it (`your_access`)."""
+
+    your_access = serializers.SerializerMethodField(
+        help_text="Controlled datasets only (null otherwise): your access as the dataset page "
+        "shows it, so partner systems can show the same."
+    )
+
+    class Meta(DatasetOutput.Meta):
+        fields = (*DatasetOutput.Meta.fields, "your_access")
+
+    @extend_schema_field(YourAccessOutput(allow_null=True))
+    def get_your_access(self, obj):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return your_access(user, obj, timezone.get_current_timezone())
+
+    def to_representation(self, obj) -> dict:
+        data = super().to_representation(obj)
+        data["your_access"] = self.get_your_access(obj)
+        return data
 
 
 def dataset_rows_output(

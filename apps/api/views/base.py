@@ -105,6 +105,8 @@ class ResourceViewSet(viewsets.GenericViewSet):
 
     model = None
     output_serializer = None
+    # For one object (detail and write responses), when it shows more than a list row.
+    detail_serializer = None
     lookup_field = "id"
     lookup_value_regex = UUID_PATTERN
     renderer_classes = [JSONRenderer]
@@ -156,7 +158,8 @@ class ResourceViewSet(viewsets.GenericViewSet):
 
     def represent(self, obj) -> dict:
         context = {**self.get_serializer_context(), **self.extra_context([obj])}
-        return self.output_serializer(obj, context=context).data
+        serializer = self.detail_serializer or self.output_serializer
+        return serializer(obj, context=context).data
 
     def retrieve(self, request, *args, **kwargs):
         return self.respond_with_etag(self.get_object())

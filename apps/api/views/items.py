@@ -25,6 +25,7 @@ from apps.api.filters import SyncFilterSet, search_filter, uuid_filter
 from apps.api.rows import dataset_rows, files_by_dataset, organisations_by_dataset, page_key
 from apps.api.serializers.items import (
     DatasetCreateInput,
+    DatasetDetailOutput,
     DatasetFileOutput,
     DatasetOutput,
     DatasetUpdateInput,
@@ -249,17 +250,19 @@ class DatasetFilter(SyncFilterSet):
         summary="List datasets",
         responses={200: DatasetOutput(many=True), **problems(400)},
     ),
-    retrieve=retrieve_schema("Get a dataset with its files and their checksums", DatasetOutput),
+    retrieve=retrieve_schema(
+        "Get a dataset with its files, their checksums and your access", DatasetDetailOutput
+    ),
     create=extend_schema(
         summary="Create a draft dataset (contributors of the project)",
         request=DatasetCreateInput,
-        responses={201: DatasetOutput, **problems(400, 403, 413, 415)},
+        responses={201: DatasetDetailOutput, **problems(400, 403, 413, 415)},
     ),
     partial_update=extend_schema(
         summary="Update a dataset's metadata or tier",
         parameters=[IF_MATCH, ETAG_HEADER],
         request=DatasetUpdateInput,
-        responses={200: DatasetOutput, **problems(400, 403, 404, 412, 413, 415)},
+        responses={200: DatasetDetailOutput, **problems(400, 403, 404, 412, 413, 415)},
     ),
     upload=extend_schema(
         summary="Upload a file to a dataset (its editors)",
@@ -272,18 +275,20 @@ class DatasetFilter(SyncFilterSet):
         summary="Publish a draft dataset",
         request=None,
         parameters=[IF_MATCH, ETAG_HEADER],
-        responses={200: DatasetOutput, **problems(400, 403, 404, 412)},
+        responses={200: DatasetDetailOutput, **problems(400, 403, 404, 412)},
     ),
     retire=extend_schema(
         summary="Retire a dataset",
         request=ReasonInput,
         parameters=[IF_MATCH, ETAG_HEADER],
-        responses={200: DatasetOutput, **problems(400, 403, 404, 412, 413, 415)},
+        responses={200: DatasetDetailOutput, **problems(400, 403, 404, 412, 413, 415)},
     ),
 )
 class DatasetViewSet(ItemWritesMixin, ResourceViewSet):
     model = Dataset
     output_serializer = DatasetOutput
+    # One dataset (read or written) also says where the caller stands on it; lists do not.
+    detail_serializer = DatasetDetailOutput
     filterset_class = DatasetFilter
     row_actions = (Action.DOWNLOAD,)
     http_method_names = ["get", "post", "patch", "head", "options"]
