@@ -118,6 +118,8 @@ class AccessRequestForm(forms.Form):
         ]
         if not wanted:
             del self.fields["attestations"]
+        else:
+            self.fields["attestations"].error_messages["required"] = self._not_accepted(wanted)
         if "IRB" in terms:
             self.fields["ethics_reference"].required = True
             self.fields["ethics_reference"].help_text = "This dataset needs ethics approval."
@@ -149,11 +151,13 @@ class AccessRequestForm(forms.Form):
         accepted = self.cleaned_data.get("attestations") or []
         missing = [t for t, _ in self.fields["attestations"].choices if t not in accepted]
         if self.submitting and missing:
-            raise ValidationError(
-                "Accept every obligation to submit the request. Not accepted: "
-                + " ".join(duo.obligation_text(t, self.terms.get(t)) for t in missing)
-            )
+            raise ValidationError(self._not_accepted(missing))
         return accepted
+
+    def _not_accepted(self, terms) -> str:
+        return "Accept every obligation to submit the request. Not accepted: " + " ".join(
+            duo.obligation_text(t, self.terms.get(t)) for t in terms
+        )
 
     def clean_ethics_expires_on(self):
         value = self.cleaned_data.get("ethics_expires_on")

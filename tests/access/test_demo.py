@@ -35,3 +35,20 @@ def test_the_demo_seeds_committees_policies_and_three_requests_once(db):
 
     access_demo.seed(out)
     assert counts() == first
+
+
+def test_no_two_reasons_on_any_seeded_request_contradict_each_other(db):
+    from apps.access.selectors import policy_terms, request_declaration
+    from tests.access.contradictions import contradictions
+
+    out = io.StringIO()
+    for app in [*BEFORE, "access"]:
+        importlib.import_module(f"apps.seeding.demo.{app}").seed(out)
+    seeded = list(AccessRequest.objects.exclude(check_results=[]))
+    assert len(seeded) == 3
+    for access_request in seeded:
+        reasons = [verdict["reason"] for verdict in access_request.check_results]
+        terms = policy_terms(access_request.policy)
+        declaration = request_declaration(access_request)
+        assert len(reasons) >= 3
+        assert contradictions(reasons, declaration, terms) == [], access_request.purpose

@@ -1,6 +1,7 @@
 """The automatic check as pure functions: one declaration, one policy, verdicts with reasons."""
 
 import datetime
+import itertools
 
 import pytest
 
@@ -238,3 +239,59 @@ def test_verdicts_read_as_words():
     assert duo.verdict_word(duo.NEEDS_DAC) == "Needs the committee"
     assert duo.verdict_word(duo.FAIL, hard=True) == "Refused"
     assert duo.verdict_word(duo.FAIL, hard=False) == "Does not pass; the committee decides"
+
+
+# --- No two reasons contradict each other -----------------------------------------------------
+POLICIES = [
+    {"GRU": None, "NMDS": None, "NPOA": None, "NCU": None},
+    {"HMB": None, "NMDS": None, "NPU": None},
+    {"DS": ["respiratory"], "NMDS": None, "GS": ["GB"], "IRB": None},
+    {"DS": ["respiratory"]},
+    {"POA": None, "CC": None, "GSO": None},
+    {"NRES": None, "PUB": None, "TS": 12},
+]
+FLAGS = list(duo.RESEARCH_TYPES)
+
+
+@pytest.mark.parametrize("terms", POLICIES, ids=lambda t: "+".join(t))
+def test_no_two_reasons_contradict_each_other_for_any_declared_research_types(terms):
+    from tests.access.contradictions import contradictions
+
+    checked = 0
+    for with_disease in (False, True):
+        for picked in itertools.chain.from_iterable(
+            itertools.combinations(FLAGS, n) for n in range(len(FLAGS) + 1)
+        ):
+            for for_profit in (False, True):
+                declaration = declare(
+                    diseases=(ASTHMA,) if with_disease else (),
+                    organisation_is_for_profit=for_profit,
+                    **dict.fromkeys(picked, True),
+                )
+                result = duo.check(declaration, duo.Policy(terms=terms), today=TODAY)
+                reasons = [v.reason for v in result.verdicts]
+                assert not contradictions(reasons, declaration, terms)
+                checked += 1
+    assert checked == 2 * 2 ** len(FLAGS) * 2
+
+
+def test_the_contradiction_finder_catches_the_reasons_the_issue_reported():
+    """Guards the finder: the HMB and sensitive reasons of issue 17, in today's phrasing, are
+    caught, and so are a for-profit clash and a DS-only phrase on a GRU dataset."""
+    from tests.access.contradictions import contradictions
+
+    reported = [
+        "The health-research permission covers health, medical or biomedical research.",
+        "The purpose declares no research type, so the committee looks at it.",
+    ]
+    clashes = contradictions(reported, declare(is_health_research=True))
+    assert any(" vs " in clash for clash in clashes)
+    profit = ["Pharmaco Ltd is not for profit.", "Only …, and Pharmaco Ltd is for profit."]
+    assert contradictions(profit, declare())
+    nmds = ["Methods development is not allowed outside the permitted disease."]
+    assert contradictions(nmds, declare(), {"GRU": None, "NMDS": None})
+    consistent = [
+        "The health-research permission covers methods development.",
+        "No sensitive topic is declared.",
+    ]
+    assert contradictions(consistent, declare(is_methods_development=True)) == []

@@ -56,6 +56,7 @@ def test_request_approve_download_and_revoke(page, transactional_db, journey):
     page.get_by_role("link", name="Request access").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Request access")
     page.get_by_label("Purpose").fill("Validate the eosinophil signature in asthma outcomes.")
+    page.get_by_label("Research on specific diseases", exact=False).check()
     page.get_by_label("Asthma", exact=True).check()
     page.get_by_label("Non-commercial research").check()
     page.get_by_label("I will make the results available", exact=False).check()
