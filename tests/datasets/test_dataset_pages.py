@@ -128,7 +128,9 @@ def test_detail_shows_the_current_policy_conditions(client, partner_member, cons
     client.force_login(partner_member)
     html = client.get(detail_url(consortium_dataset)).content.decode()
     assert "Policy version 1" in html
-    assert "GRU" in html and "TS" in html and ': <span class="text-break">12</span>' in html
+    assert "General research use" in html and "Time limit on use" in html
+    # A DUO value by name: months as months, never "12 … (integer)".
+    assert ': <span class="text-break">12 months</span>' in html and "(integer)" not in html
 
 
 # --- Create -------------------------------------------------------------------------------------
