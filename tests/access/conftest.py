@@ -3,6 +3,7 @@ university partner (partner_org) and an NHS partner (nhs_org), a committee with 
 each of the partner organisations, and a controlled dataset with a data-use policy."""
 
 import csv
+import importlib
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,9 @@ from tests.datasets.factories import DatasetFileFactory
 from tests.organisations.factories import AffiliationFactory, OrganisationFactory
 from tests.projects.factories import DiseaseAreaFactory, PartnerFactory
 
+PLAIN_SUMMARIES = importlib.import_module(
+    "apps.datasets.migrations.0005_plain_duo_term_summaries"
+).PLAIN
 # The repository copy of shared/data/duo-terms.csv that the datasets data migration loads.
 DUO_CSV = Path(settings.BASE_DIR) / "apps" / "datasets" / "data" / "duo-terms.csv"
 
@@ -48,6 +52,9 @@ def duo_terms(db):
                 "summary": row["summary"],
             },
         )
+    # …and the plain summaries a later migration gives five of them.
+    for shorthand, summary in PLAIN_SUMMARIES.items():
+        DuoTerm.objects.filter(shorthand=shorthand).update(summary=summary)
 
 
 @pytest.fixture
