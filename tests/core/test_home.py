@@ -7,9 +7,11 @@ from apps.core.dashboard import DashboardItem, DashboardSection, register_sectio
 
 @pytest.fixture
 def isolated_registry(monkeypatch):
-    """Tests register their own sections without leaking them into other tests."""
-    monkeypatch.setattr(dashboard, "_providers", list(dashboard._providers))
+    """Tests register their own sections without leaking them into other tests. The apps'
+    sections are discovered into the real registry first: discovering only into the copy
+    would mark discovery done and leave the real registry empty for every later test."""
     dashboard.discover()
+    monkeypatch.setattr(dashboard, "_providers", list(dashboard._providers))
     return dashboard
 
 
