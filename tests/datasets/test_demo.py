@@ -33,3 +33,25 @@ def test_demo_skips_gracefully_without_projects(db):
     datasets_demo.seed(out)
     assert "skipped" in out.getvalue()
     assert not Dataset.objects.exists()
+
+
+def test_each_consortiums_demo_data_belongs_to_its_disease():
+    """No sputum in the lung-cancer or arthritis projects; their tables measure their disease."""
+    for acronym in ("SYNOVIA", "PRECISE-LUNG"):
+        texts = [
+            f"{title} {description}"
+            for title, _, description, *_ in datasets_demo.datasets_for(acronym)
+        ]
+        texts += [
+            text
+            for _, _, versions in documents_demo.DISEASE_PROTOCOLS[acronym]
+            for _, text, _, _ in versions
+        ]
+        table = datasets_demo.demo_csv("x", acronym=acronym).decode()
+        for word in ("sputum", "spirometry", "fev1", "eosinophil", "exacerbation"):
+            assert all(word not in text.lower() for text in texts), (acronym, word)
+            assert word not in table.lower(), (acronym, word)
+        tiers = {tier for _, tier, *_ in datasets_demo.datasets_for(acronym)}
+        assert tiers == set(AccessTier.values)
+    lung = datasets_demo.demo_csv("x", acronym="PRECISE-LUNG").decode().splitlines()[0]
+    assert "pdl1_tps_percent" in lung

@@ -61,22 +61,134 @@ DEMO_DATASETS = [
 ]
 
 
-def demo_csv(seed_text: str, rows: int = 40) -> bytes:
-    """A small deterministic table of plausible measurements."""
+# The other consortia's datasets belong to their diseases (RESPIRA, asthma and COPD, uses the
+# list above): rheumatoid arthritis for SYNOVIA, non-small-cell lung cancer for PRECISE-LUNG.
+DISEASE_DATASETS = {
+    "SYNOVIA": [
+        (
+            "Cohort summary statistics",
+            AccessTier.PUBLIC,
+            "Aggregate baseline characteristics of the rheumatoid arthritis cohort by stratum.",
+            "cohort-summary.csv",
+            True,
+        ),
+        (
+            "Assay validation results",
+            AccessTier.REGISTERED,
+            "Precision of the synovial gene-expression assay across three laboratories.",
+            "assay-validation.csv",
+            True,
+        ),
+        (
+            "Baseline disease activity",
+            AccessTier.CONSORTIUM,
+            "DAS28-CRP, swollen and tender joint counts and seropositivity at baseline.",
+            "baseline-activity.csv",
+            True,
+        ),
+        (
+            "Synovial biopsy transcriptomics (lead partner only)",
+            AccessTier.ORGANISATIONS,
+            "RNA-seq of ultrasound-guided synovial biopsies, restricted to the lead partner.",
+            "synovial-expression.csv",
+            True,
+        ),
+        (
+            "Pseudonymised patient-level outcomes",
+            AccessTier.CONTROLLED,
+            "Week-24 ACR50 and DAS28 remission per participant; released through the committee.",
+            "patient-outcomes.csv",
+            True,
+        ),
+        (
+            "Serum cytokine pilot (draft)",
+            AccessTier.CONSORTIUM,
+            "Pilot multiplex cytokine panel, being quality-checked before publication.",
+            "cytokine-pilot.csv",
+            False,
+        ),
+    ],
+    "PRECISE-LUNG": [
+        (
+            "Cohort summary statistics",
+            AccessTier.PUBLIC,
+            "Aggregate baseline characteristics of the NSCLC cohort by molecular stratum.",
+            "cohort-summary.csv",
+            True,
+        ),
+        (
+            "Assay validation results",
+            AccessTier.REGISTERED,
+            "Concordance of the ctDNA panel with tissue sequencing across three sites.",
+            "assay-validation.csv",
+            True,
+        ),
+        (
+            "Baseline tumour characteristics",
+            AccessTier.CONSORTIUM,
+            "Histology, stage, PD-L1 tumour proportion score and ECOG status at baseline.",
+            "baseline-tumour.csv",
+            True,
+        ),
+        (
+            "Tumour whole-exome sequencing (lead partner only)",
+            AccessTier.ORGANISATIONS,
+            "Somatic variant calls from tumour and matched normal, restricted to the lead partner.",
+            "tumour-variants.csv",
+            True,
+        ),
+        (
+            "Pseudonymised patient-level outcomes",
+            AccessTier.CONTROLLED,
+            "Progression-free and overall survival per participant; released through the committee.",
+            "patient-outcomes.csv",
+            True,
+        ),
+        (
+            "Radiomics pilot (draft)",
+            AccessTier.CONSORTIUM,
+            "Pilot CT radiomic features, being quality-checked before publication.",
+            "radiomics-pilot.csv",
+            False,
+        ),
+    ],
+}
+
+
+def datasets_for(acronym: str) -> list:
+    return DISEASE_DATASETS.get(acronym, DEMO_DATASETS)
+
+
+# Per disease: the strata and three measurements (name, low, high) of the demo tables.
+DISEASE_MEASURES = {
+    "SYNOVIA": (
+        ["lymphoid", "myeloid", "fibroid"],
+        [("das28_crp", 2.0, 7.5), ("swollen_joints", 0, 20), ("crp_mg_l", 1.0, 60.0)],
+    ),
+    "PRECISE-LUNG": (
+        ["EGFR-mutant", "ALK-rearranged", "KRAS G12C", "PD-L1 high"],
+        [("pdl1_tps_percent", 0, 100), ("ctdna_vaf_percent", 0.1, 25.0), ("ecog", 0, 2)],
+    ),
+}
+RESPIRATORY_MEASURES = (
+    ["eosinophilic", "neutrophilic", "paucigranulocytic"],
+    [("fev1_litres", 1.2, 3.8), ("blood_eosinophils", 0.05, 1.2), ("exacerbations", 0, 5)],
+)
+
+
+def demo_csv(seed_text: str, rows: int = 40, acronym: str = "") -> bytes:
+    """A small deterministic table of plausible measurements for the project's disease."""
+    strata, measures = DISEASE_MEASURES.get(acronym, RESPIRATORY_MEASURES)
     rng = random.Random(seed_text)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["participant", "stratum", "fev1_litres", "blood_eosinophils", "exacerbations"])
+    writer.writerow(["participant", "stratum", *(name for name, _, _ in measures)])
     for number in range(1, rows + 1):
-        writer.writerow(
-            [
-                f"P{number:04d}",
-                rng.choice(["eosinophilic", "neutrophilic", "paucigranulocytic"]),
-                f"{rng.uniform(1.2, 3.8):.2f}",
-                f"{rng.uniform(0.05, 1.2):.2f}",
-                rng.randint(0, 5),
-            ]
-        )
+        values = [
+            rng.randint(low, high) if isinstance(low, int) else f"{rng.uniform(low, high):.2f}"
+            for _, low, high in measures
+        ]
+        writer.writerow([f"P{number:04d}", rng.choice(strata), *values])
     return buffer.getvalue().encode()
 
 
@@ -101,9 +213,10 @@ def seed(stdout) -> None:
         if contributor is None or steward is None:
             stdout.write(f"  datasets: {project.acronym} has no members or partners; skipped.")
             continue
-        for spec in DEMO_DATASETS:
+        specs = datasets_for(project.acronym)
+        for spec in specs:
             seed_dataset(project, contributor, steward, *spec)
-        stdout.write(f"  datasets: {len(DEMO_DATASETS)} datasets for {project.acronym} ready.")
+        stdout.write(f"  datasets: {len(specs)} datasets for {project.acronym} ready.")
 
 
 def seed_dataset(project, actor, steward, title, tier, description, file_name, published):
@@ -119,7 +232,7 @@ def seed_dataset(project, actor, steward, title, tier, description, file_name, p
             allowed_organisations=[steward] if tier == AccessTier.ORGANISATIONS else [],
         )
     if not dataset.files.filter(file_name=file_name).exists():
-        content = demo_csv(f"{project.acronym}:{title}")
+        content = demo_csv(f"{project.acronym}:{title}", acronym=project.acronym)
         services.dataset_file_add(
             dataset=dataset, actor=actor, upload=ContentFile(content, name=file_name)
         )

@@ -87,9 +87,103 @@ def seed(stdout) -> None:
         if contributor is None or coordinator is None:
             stdout.write(f"  documents: {project.acronym} has no coordinator; skipped.")
             continue
-        for title, tier, versions in DEMO_PROTOCOLS:
+        for title, tier, versions in DISEASE_PROTOCOLS.get(project.acronym, DEMO_PROTOCOLS):
             seed_protocol(project, title, tier, versions, contributor, coordinator)
         stdout.write(f"  documents: protocols for {project.acronym} ready.")
+
+
+# The same two protocols in the words of the other consortia's diseases (RESPIRA uses the
+# respiratory ones above): synovial biopsies and ACR50 for SYNOVIA, ctDNA and PFS for PRECISE-LUNG.
+DISEASE_PROTOCOLS = {
+    "SYNOVIA": [
+        (
+            "Sample collection and handling SOP",
+            AccessTier.CONSORTIUM,
+            [
+                (
+                    "sample-handling-v1.md",
+                    "# Sample collection and handling\n\nUltrasound-guided synovial biopsy of "
+                    "the most inflamed joint: six fragments in RNAlater. Store at -80 °C.\n",
+                    "First issue agreed at the kick-off meeting.",
+                    True,
+                ),
+                (
+                    "sample-handling-v2.md",
+                    "# Sample collection and handling\n\nUltrasound-guided synovial biopsy of "
+                    "the most inflamed joint: eight fragments in RNAlater. Store at -80 °C.\n"
+                    "Record the time from biopsy to freezing on the sample form.\n",
+                    "Eight fragments after the pilot; time-to-freeze now recorded.",
+                    True,
+                ),
+            ],
+        ),
+        (
+            "Statistical analysis plan",
+            AccessTier.PUBLIC,
+            [
+                (
+                    "analysis-plan-v1.md",
+                    "# Statistical analysis plan\n\nPrimary endpoint: ACR50 response at week "
+                    "24, compared between synovial pathotypes by logistic regression.\n",
+                    "First issue.",
+                    True,
+                ),
+                (
+                    "analysis-plan-v2.md",
+                    "# Statistical analysis plan\n\nPrimary endpoint: ACR50 response at week "
+                    "24, compared between synovial pathotypes by logistic regression, adjusted "
+                    "for baseline DAS28-CRP.\n",
+                    "Adjust for baseline DAS28-CRP (steering committee, month 6).",
+                    False,
+                ),
+            ],
+        ),
+    ],
+    "PRECISE-LUNG": [
+        (
+            "Sample collection and handling SOP",
+            AccessTier.CONSORTIUM,
+            [
+                (
+                    "sample-handling-v1.md",
+                    "# Sample collection and handling\n\nPlasma for ctDNA: two 10 ml "
+                    "Streck tubes; double-spin within 72 hours; store plasma at -80 °C.\n",
+                    "First issue agreed at the kick-off meeting.",
+                    True,
+                ),
+                (
+                    "sample-handling-v2.md",
+                    "# Sample collection and handling\n\nPlasma for ctDNA: two 10 ml "
+                    "Streck tubes; double-spin within 48 hours; store plasma at -80 °C.\n"
+                    "Archival tumour blocks: send the most recent diagnostic block.\n",
+                    "Processing window shortened to 48 hours after the pilot.",
+                    True,
+                ),
+            ],
+        ),
+        (
+            "Statistical analysis plan",
+            AccessTier.PUBLIC,
+            [
+                (
+                    "analysis-plan-v1.md",
+                    "# Statistical analysis plan\n\nPrimary endpoint: progression-free "
+                    "survival, compared between molecular strata by Cox regression.\n",
+                    "First issue.",
+                    True,
+                ),
+                (
+                    "analysis-plan-v2.md",
+                    "# Statistical analysis plan\n\nPrimary endpoint: progression-free "
+                    "survival, compared between molecular strata by Cox regression, "
+                    "stratified by stage and PD-L1 tumour proportion score.\n",
+                    "Stratify by stage and PD-L1 (steering committee, month 6).",
+                    False,
+                ),
+            ],
+        ),
+    ],
+}
 
 
 def seed_protocol(project, title, tier, versions, contributor, coordinator) -> Protocol:
