@@ -26,6 +26,7 @@ urlpatterns = [
     path("protocols/", include("apps.documents.urls")),
     path("datasets/", include("apps.datasets.urls")),
     path("access/", include("apps.access.urls")),
+    path("ga4gh/", include("apps.access.urls_ga4gh")),
     path("milestones/", include("apps.milestones.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("audit/", include("apps.audit.urls")),

@@ -353,6 +353,13 @@ STRATUM_REQUEST_DOCUMENT_MAX_BYTES = env.int("REQUEST_DOCUMENT_MAX_BYTES", defau
 # Set to the nginx internal location (e.g. "/protected/") to serve downloads via X-Accel-Redirect.
 STRATUM_X_ACCEL_PREFIX = env.str("X_ACCEL_REDIRECT_PREFIX", default="")
 STRATUM_GRANT_DEFAULT_DAYS = 365
+# GA4GH Passport visas (#18, apps/access/visas.py): a PEM RSA private key; without one, a
+# development key is generated once into var/ (production refuses instead). One hour: the
+# longest a revocation may take to reach a relying system that honours a visa until it expires.
+STRATUM_VISA_SIGNING_KEY = env.str("VISA_SIGNING_KEY", default="")
+STRATUM_VISA_DEV_KEY = True
+STRATUM_VISA_DEV_KEY_FILE = str(VAR_DIR / "visa-dev-key.pem")
+STRATUM_VISA_LIFETIME_SECONDS = env.int("VISA_LIFETIME_SECONDS", default=3600)
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -55,3 +55,6 @@ LOGGING["handlers"]["console"] = {
     "formatter": env.str("LOG_FORMAT", default="json"),
 }
 _ = LOG_FORMAT
+
+# GA4GH visas (#18): production signs only with VISA_SIGNING_KEY (no generated key).
+STRATUM_VISA_DEV_KEY = False

@@ -95,3 +95,6 @@ OAUTH2_PROVIDER = {
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
 }
 SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008"]
+
+# GA4GH visas (#18): a key generated in memory per test process, never written to var/.
+STRATUM_VISA_DEV_KEY_FILE = ""
