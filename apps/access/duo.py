@@ -65,6 +65,14 @@ def verdict_word(outcome: str, hard: bool = True) -> str:
     return VERDICT_WORDS.get(str(outcome), str(outcome))
 
 
+def outcome_word(outcome: str, status: str = "") -> str:
+    """A request's overall outcome in words; a FAIL refuses only when the request was refused
+    (`status` is the request's status)."""
+    if str(outcome) == str(FAIL):
+        return "Refused" if status == "refused" else SOFT_FAIL_WORD
+    return verdict_word(outcome) if outcome else ""
+
+
 def day(value: datetime.date | str | None) -> str:
     """A date as people read it in the portal: 26 Nov 2026."""
     if value in (None, ""):

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
+from apps.access import duo
 from apps.access.models import DataAccessCommittee
 from apps.access.policy import Action, get_for_user, visible
 from apps.access.policy.audit import AUDIT
@@ -187,7 +188,8 @@ def committee_decisions_export(request, slug):
             r.organisation.name,
             r.organisation.get_kind_display(),
             r.status,
-            r.check_outcome,
+            # The automatic check's outcome in words, as the pages show it ("Passes").
+            duo.outcome_word(r.check_outcome, r.status),
             r.submitted_at,
             r.decided_at,
             selectors.days_between(r.submitted_at, r.decided_at),

@@ -119,3 +119,31 @@ def test_no_panel_for_anonymous_or_a_consortium_tier_dataset(client, controlled_
         dataset_access_panel(controlled_dataset.created_by or AnonymousUser(), controlled_dataset)
         is None
     )
+
+
+def test_the_api_gives_verdicts_and_the_declared_use_in_words_but_not_to_the_conflicted(
+    partner_member, partner_org, controlled_dataset, request_data, conflicted_member, dac_member
+):
+    draft = access_request_create(
+        dataset=controlled_dataset,
+        requester=partner_member,
+        organisation=partner_org,
+        data={**request_data, "is_methods_development": True},
+    )
+    access_request_submit(access_request=draft, actor=partner_member)
+    url = f"/api/v1/access-requests/{draft.pk}/"
+    mine = client_for(partner_member).get(url).json()
+    assert mine["check_outcome_display"] == "Passes"
+    ds = next(v for v in mine["check_verdicts"] if v["term"] == "DS")
+    assert ds["term_display"] == "Disease specific research (DS)"
+    assert ds["outcome_display"] == "Passes"
+    assert "Asthma (J45)" in ds["reason"]
+    display = mine["declared_use"]["display"]
+    assert display["diseases"] == ["Asthma (J45)"]
+    assert display["research_types"] == ["Research on Asthma (J45)", "Methods development"]
+    assert display["obligations"] == [
+        "I will make the results available to the wider scientific community."
+    ]
+    conflicted = client_for(conflicted_member).get(url).json()
+    assert conflicted["check_verdicts"] is None and conflicted["declared_use"] is None
+    assert conflicted["check_outcome_display"] == "Passes"

@@ -173,6 +173,7 @@ def test_committee_decisions_export_has_times_and_reasons_and_defuses_formulas(
     )
     exported = rows(client.get(url))
     assert exported[0]["status"] == "rejected"
+    assert exported[0]["check_outcome"] == "Passes"  # in words, as the pages show it
     assert exported[0]["decided_by"] == "reviewer@nhs.test"
     assert exported[0]["reason"] == '\'=HYPERLINK("x")'
     assert exported[0]["days_to_decision"] != ""

@@ -21,10 +21,7 @@ def verdict_word(verdict: dict) -> str:
 
 @register.filter
 def outcome_word(outcome: str, status: str = "") -> str:
-    """The overall outcome; a FAIL refuses only when the request was refused."""
-    if str(outcome) == str(duo.FAIL):
-        return "Refused" if status == "refused" else duo.SOFT_FAIL_WORD
-    return duo.verdict_word(outcome) if outcome else ""
+    return duo.outcome_word(outcome, status)
 
 
 @register.filter

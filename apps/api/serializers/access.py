@@ -4,6 +4,7 @@ policy lets read it (`view_purpose`): a conflicted committee member sees that it
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.access import duo
 from apps.access.models import AccessGrant, AccessRequest, CheckOutcome
 from apps.access.selectors import (
     accepted_obligations,
@@ -13,7 +14,6 @@ from apps.access.selectors import (
     term_label,
 )
 from apps.access.services.request_base import FORM_FIELDS
-from apps.access.templatetags.duo_words import outcome_word, verdict_word
 from apps.api.serializers.common import BASE_FIELDS, ResourceOutput, UserRef
 
 # What the requester declared (the request form's fields): confidential, like the purpose.
@@ -121,7 +121,7 @@ class AccessRequestOutput(ResourceOutput):
         return DeclaredUse(data).data
 
     def get_check_outcome_display(self, obj) -> str:
-        return outcome_word(obj.check_outcome, obj.status)
+        return duo.outcome_word(obj.check_outcome, obj.status)
 
     @extend_schema_field(VerdictOutput(many=True, allow_null=True))
     def get_check_verdicts(self, obj):
@@ -132,7 +132,7 @@ class AccessRequestOutput(ResourceOutput):
                 "term": v.get("term", ""),
                 "term_display": term_label(v.get("term", "")),
                 "outcome": v.get("outcome", ""),
-                "outcome_display": verdict_word(v),
+                "outcome_display": duo.verdict_word(v.get("outcome", ""), bool(v.get("hard"))),
                 "hard": bool(v.get("hard")),
                 "reason": v.get("reason", ""),
             }
