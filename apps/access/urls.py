@@ -6,6 +6,7 @@ from apps.access.views import (
     committee_discussion,
     committee_reviews,
     committee_votes,
+    sharing,
 )
 
 app_name = "access"
@@ -29,6 +30,8 @@ urlpatterns = [
         name="review_submit",
     ),
     path("reviews/", committee_reviews.my_reviews, name="my_reviews"),
+    path("sharing/<slug:slug>/", sharing.sharing_view, name="sharing"),
+    path("sharing/<slug:slug>/grants.csv", sharing.sharing_csv, name="sharing_csv"),
     path("datasets/<uuid:pk>/agreement/", agreements.dataset_agreement, name="dataset_agreement"),
     path("agreements/<uuid:pk>/pdf/", agreements.acceptance_pdf_download, name="acceptance_pdf"),
     path("requests/<uuid:pk>/messages/", committee_discussion.message_post, name="message_post"),

@@ -150,6 +150,8 @@ class OrganisationDomain(BaseModel):
 
 class AffiliationRole(models.TextChoices):
     ADMIN = "admin", "Organisation admin"
+    # #18: reads the organisation's sharing view (what it shares, with whom, until when).
+    DATA_STEWARD = "data_steward", "Data steward"
     MEMBER = "member", "Member"
 
 

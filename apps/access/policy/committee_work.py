@@ -27,9 +27,10 @@ from apps.access.policy.requests import (
     committee_view,
     request_conflict_q,
 )
-from apps.access.policy.subjects import is_signed_in, is_staff
+from apps.access.policy.subjects import active_organisation_ids, is_signed_in, is_staff
 from apps.core.models import AccessTier
 from apps.datasets.models import Dataset
+from apps.organisations.models import Affiliation, AffiliationRole, Organisation
 from apps.security.mfa import user_may_use_privileges
 
 # Not in the lead's Action enum: cast a vote under a committee's voting rule.
@@ -208,3 +209,24 @@ def data_use_agreement_view(user) -> Q:
     datasets = Dataset.objects.filter(dataset_view_q(user)).values("pk")
     committees = DataAccessCommittee.objects.filter(committee_view(user)).values("pk")
     return Q(dataset_id__in=datasets) | Q(committee_id__in=committees)
+
+
+# --- The sharing view per partner organisation ---------------------------------------------------
+# Not in the lead's Action enum: read what an organisation shares, with whom, until when.
+VIEW_SHARING = "view_sharing"
+
+
+@rule(Organisation, VIEW_SHARING)
+def organisation_view_sharing(user) -> Q:
+    """The organisation's admins and data stewards (current affiliation, approved
+    organisation), and staff. Anyone else gets 404 for the page."""
+    if is_staff(user):
+        return Q()
+    if not is_signed_in(user):
+        return NOTHING
+    stewards = Affiliation.objects.filter(
+        user_id=user.pk,
+        role__in=[AffiliationRole.ADMIN, AffiliationRole.DATA_STEWARD],
+        organisation_id__in=active_organisation_ids(user),
+    ).values("organisation_id")
+    return Q(pk__in=stewards)
