@@ -239,3 +239,40 @@ def test_a_download_is_a_short_lived_presigned_url_after_the_policy_check_and_ra
     assert AuditEvent.objects.filter(
         action="dataset.file.download", target_id=file_id, actor=partner_member
     ).exists()
+
+
+@pytest.mark.slow
+def test_the_example_client_resumes_after_a_cut_connection_without_resending_stored_parts(
+    live_server, transactional_db, coordinator, consortium_dataset, s3_storage, tmp_path
+):
+    """docs/sync_client.py against a live server and the local S3 server: the connection is
+    cut after the first part; run again, it sends only the parts the bucket lacks."""
+    from tests.api.conftest import token_for
+    from tests.api.test_sync_client import _load
+
+    client = _load()
+    path = tmp_path / "cohort.csv"
+    path.write_bytes(CONTENT)
+    token = token_for(coordinator)
+    state = str(tmp_path / "cohort.csv.stratum-upload")
+    sent: list[int] = []
+
+    def cut_after_first(number):
+        sent.append(number)
+        if len(sent) == 1:
+            raise ConnectionResetError("connection cut")
+
+    source = client.FileSource(str(path))
+    with pytest.raises(ConnectionResetError):
+        client.upload_resumable(
+            live_server.url, token, str(consortium_dataset.pk), source, state, cut_after_first
+        )
+    stored = client.upload_resumable(
+        live_server.url, token, str(consortium_dataset.pk), source, state, sent.append
+    )
+
+    assert sent == [1, 2, 3]  # part 1 once, before the cut; 2 and 3 after resuming
+    assert stored["sha256"] == CONTENT_SHA and stored["size"] == len(CONTENT)
+    assert default_storage.open(DatasetFile.objects.get().file.name).read() == CONTENT
+    assert list(incomplete_uploads()) == []
+    assert not os.path.exists(state)
