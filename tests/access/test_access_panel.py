@@ -147,3 +147,19 @@ def test_the_api_gives_verdicts_and_the_declared_use_in_words_but_not_to_the_con
     conflicted = client_for(conflicted_member).get(url).json()
     assert conflicted["check_verdicts"] is None and conflicted["declared_use"] is None
     assert conflicted["check_outcome_display"] == "Passes"
+
+
+def test_the_committee_queue_gives_the_checks_outcome_in_words(
+    client, partner_member, partner_org, controlled_dataset, request_data, dac_member
+):
+    draft = access_request_create(
+        dataset=controlled_dataset,
+        requester=partner_member,
+        organisation=partner_org,
+        data={**request_data, "involves_children": True},
+    )
+    access_request_submit(access_request=draft, actor=partner_member)
+    client.force_login(dac_member)
+    slug = controlled_dataset.project.slug
+    html = client.get(reverse("access:committee_queue", kwargs={"slug": slug})).content.decode()
+    assert ">Needs the committee</span>" in html
