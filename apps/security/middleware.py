@@ -33,6 +33,9 @@ MFA_EXEMPT_PREFIXES = (
 )
 
 
+MFA_NEXT_SESSION_KEY = "stratum_mfa_next"
+
+
 class MfaEnrolmentMiddleware:
     """Sends a person whose role requires a second factor to enrolment until they have one.
 
@@ -64,6 +67,10 @@ class MfaEnrolmentMiddleware:
             response = HttpResponseRedirect(url)
             response["HX-Redirect"] = url
             return response
+        if request.method == "GET":
+            # Remembered so that, once set up, the person is offered the way back (allauth's
+            # set-up ends on the recovery codes page, which links to accounts:mfa_continue).
+            request.session[MFA_NEXT_SESSION_KEY] = request.get_full_path()
         return redirect(f"{url}?next={request.get_full_path()}" if request.method == "GET" else url)
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
         views.sign_out_everywhere,
         name="sign_out_everywhere",
     ),
+    path("account/security/continue/", views.mfa_continue, name="mfa_continue"),
     path("security/people/<uuid:pk>/mfa-reset/", views.mfa_reset, name="mfa_reset"),
     path("security/csp-report/", views.csp_report, name="csp_report"),
 ]

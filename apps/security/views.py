@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from apps.security import selectors, services
 from apps.security.forms import MfaResetForm
 from apps.security.mfa import user_has_privileged_role
+from apps.security.middleware import MFA_NEXT_SESSION_KEY
 from apps.security.session_keys import SESSION_ROW_KEY
 
 logger = logging.getLogger("stratum.security.csp")
@@ -128,3 +129,12 @@ def admin_login(request):
     ):
         next_url = reverse("admin:index")
     return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
+
+
+@login_required
+def mfa_continue(request):
+    """After setting up two-factor authentication: back to the page that asked for it."""
+    target = request.session.pop(MFA_NEXT_SESSION_KEY, "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("home")
+    return redirect(target)

@@ -7,7 +7,7 @@ from apps.access.models import RequestStatus
 from apps.access.policy import Action, can
 from apps.audit.models import AuditEvent
 from apps.security.mfa import MFA_REQUIRED_MESSAGE, user_needs_mfa_enrolment
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.api.conftest import client_for
 from tests.security.conftest import current_code, enrol_totp
 
@@ -193,3 +193,30 @@ def test_the_reset_page_asks_anonymous_people_to_sign_in(client, enrolled):
     response = client.get(reverse("security:mfa_reset", args=[enrolled.pk]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_after_setting_up_two_factor_the_person_is_offered_the_way_back(client, coordinator):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    client.force_login(coordinator)
+    asked_from = "/access/requests/?status=submitted"
+    response = client.get(asked_from)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa_activate_totp"))
+
+    enrol_totp(coordinator)
+    RecoveryCodes.activate(coordinator)
+    # As right after set-up: the password was just confirmed (allauth's reauthentication).
+    client.post(reverse("account_reauthenticate"), {"password": DEFAULT_PASSWORD})
+    page = client.get(reverse("mfa_view_recovery_codes"))
+    assert page.status_code == 200, page.get("Location")
+    codes = page.content.decode()
+    assert "Continue to where you were" in codes
+    back = client.get(reverse("security:mfa_continue"))
+    assert back.status_code == 302 and back["Location"] == asked_from
+    # Used once; an address off this site is never a way back.
+    assert client.get(reverse("security:mfa_continue"))["Location"] == reverse("home")
+    session = client.session
+    session["stratum_mfa_next"] = "https://elsewhere.example/"
+    session.save()
+    assert client.get(reverse("security:mfa_continue"))["Location"] == reverse("home")
