@@ -77,6 +77,7 @@ def _b64(data: bytes) -> str:
 def public_jwk() -> dict:
     """The signing key's public half as a JWK, its `kid` the RFC 7638 thumbprint."""
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(signing_key().public_key()))
+    jwk.pop("key_ops", None)  # RFC 7517 §4.3: not beside "use", which relying parties read
     canonical = json.dumps(
         {"e": jwk["e"], "kty": jwk["kty"], "n": jwk["n"]}, separators=(",", ":"), sort_keys=True
     )

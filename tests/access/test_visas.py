@@ -108,3 +108,4 @@ def test_anonymous_gets_401_for_a_passport_but_may_read_the_jwks(client):
     assert client.get("/ga4gh/passport/").status_code == 401
     keys = client.get("/ga4gh/jwks.json").json()["keys"]
     assert keys and keys[0]["kty"] == "RSA" and "d" not in keys[0]
+    assert keys[0]["use"] == "sig" and "key_ops" not in keys[0]
