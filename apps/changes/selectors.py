@@ -19,8 +19,8 @@ Why this and not a per-caller "has seen" ledger: a ledger must be written on eve
 every list (full syncs come through the list endpoints, not the feed), which adds writes and
 queries to lists; and recording the audience at write time means evaluating a per-person
 policy for every person inside a trigger. This costs nothing on writes or lists, and on the
-feed one query for the page's writes plus one statement per (write, resource) among the
-entries the caller cannot see now; a caller who sees everything pays nothing.
+feed, when the page holds entries the caller cannot see now, one query for the page's writes
+plus one statement per resource type among them; a caller who sees everything pays nothing.
 
 What it does not see: writes after the end of the page are taken as they are now. A caller
 who lost access in a later page than an object's deletion may get no tombstone for that
@@ -240,21 +240,27 @@ def seen_before(
     if not entries:
         return set()
     key_of, written = _causes(page, entries)
-    groups: dict[object, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    by_resource: dict[str, dict[object, set]] = defaultdict(lambda: defaultdict(set))
     for entry in entries:
         if written.get(key_of.get(entry.pk)):
-            groups[key_of[entry.pk]][entry.resource].add(entry.object_id)
+            by_resource[entry.resource][key_of[entry.pk]].add(entry.object_id)
     seen: set[tuple[str, uuid.UUID]] = set()
-    for key, by_resource in groups.items():
-        with_clause, params = _shadow(written[key])
-        for resource, ids in by_resource.items():
+    for resource, states in by_resource.items():
+        # One statement per resource: a UNION ALL of the list query under each state, every
+        # branch with its own WITH clause (a subquery may carry one in both databases).
+        branches, params = [], []
+        for key, ids in states.items():
             try:
                 query = queryset_for(resource, ids).values_list("pk", flat=True).query
                 sql, query_params = query.sql_with_params()
             except EmptyResultSet:
-                continue  # the rule shows this caller nothing of this kind, then or now
+                break  # the rule shows this caller nothing of this kind, in any state
+            with_clause, shadow_params = _shadow(written[key])
+            branches.append(f"SELECT q.* FROM ({with_clause} {sql}) AS q")
+            params += [*shadow_params, *query_params]
+        else:
             with connection.cursor() as cursor:
-                cursor.execute(f"{with_clause} {sql}", [*params, *query_params])
+                cursor.execute(" UNION ALL ".join(branches), params)
                 seen |= {(resource, _uuid(pk)) for (pk,) in cursor.fetchall()}
     return seen
 

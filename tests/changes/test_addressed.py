@@ -252,3 +252,40 @@ def test_every_persona_but_the_control_is_card_only_or_outside(world):
         details = can(user, Action.VIEW_DETAILS, project)
         assert persona in ("partner without grant", "ended observer") or not details, persona
     assert can(world["people"]["control"], Action.VIEW_DETAILS, project)
+
+
+def test_an_outsiders_feed_costs_the_same_queries_for_few_and_many_hidden_writes(
+    outsider, project, lead_org
+):
+    """Judging "could they see it before" is one statement per resource type, however many
+    separate writes the page holds."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(outsider)
+    head = _head(client)
+
+    def hidden_writes(n):
+        for i in range(n):
+            dataset = DatasetFactory(project=project, steward_organisation=lead_org)
+            dataset.title = f"Renamed {i}"
+            dataset.save()
+            Milestone.objects.filter(pk=MilestoneFactory(project=project).pk).delete()
+
+    hidden_writes(3)
+    with CaptureQueriesContext(connection) as few:
+        assert _feed(client, head) == []
+    hidden_writes(30)
+    with CaptureQueriesContext(connection) as many:
+        assert _feed(client, head) == []
+    assert _feed_queries(few) == _feed_queries(many)
+
+
+def _feed_queries(captured) -> int:
+    """Statements a feed read ran, less the token's last-use write (made at most once a
+    minute, so it comes and goes with the clock on a slow machine)."""
+    return sum(
+        1
+        for q in captured.captured_queries
+        if not q["sql"].startswith('UPDATE "accounts_apitoken"')
+    )
