@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -199,6 +200,7 @@ def main() -> int:
             if process is not None and process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
                 process.wait(timeout=30)
+        shutil.rmtree(moto_dir, ignore_errors=True)  # the S3 server's spooled parts
 
 
 def prepare(database_url: str) -> tuple[str, str]:
