@@ -11,6 +11,7 @@ It was chosen over a pure-Python PDF library because it lays out the agreement's
 import hashlib
 
 import nh3
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
@@ -46,7 +47,7 @@ def render_agreement(text: str) -> SafeString:
 
 def acceptance_pdf(acceptance) -> bytes:
     """The accepted agreement: its text, who accepted it, when, from where, and the hash."""
-    from weasyprint import HTML  # imported here: it loads Pango, which only this needs
+    from weasyprint import CSS, HTML  # imported here: it loads Pango, which only this needs
 
     html = render_to_string(
         "access/agreement_pdf.html",
@@ -56,4 +57,6 @@ def acceptance_pdf(acceptance) -> bytes:
             "body": render_agreement(acceptance.agreement.text),
         },
     )
-    return HTML(string=html).write_pdf()
+    # The page style is a file of its own, as every stylesheet of the site is (no inline CSS).
+    stylesheet = CSS(filename=str(settings.BASE_DIR / "static" / "css" / "agreement-pdf.css"))
+    return HTML(string=html).write_pdf(stylesheets=[stylesheet])

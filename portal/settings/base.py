@@ -430,6 +430,8 @@ SPECTACULAR_SETTINGS = {
         "BiomarkerKindEnum": "apps.projects.models.Biomarker.Kind",
         "PartnerRoleEnum": "apps.projects.models.PartnerRole",
         "MembershipRoleEnum": "apps.projects.models.MembershipRole",
+        "CheckOutcomeEnum": "apps.access.models.CheckOutcome",
+        "DatasetStatusEnum": "apps.datasets.models.DatasetStatus",
     },
 }
 
