@@ -198,6 +198,13 @@ def access_request_reject(*, access_request, actor, reason: str, request=None) -
     reason = require_reason(reason)
     locked = _lock_for_decision(access_request, actor)
     _refuse_alone_when_committee_votes(locked, actor)
+    return reject(locked, actor=actor, reason=reason, request=request)
+
+
+def reject(locked, *, actor, reason: str, request=None, **audit_extra) -> AccessRequest:
+    """Record the rejection of a locked request: stamp, audit, tell the requester. By one member
+    (`access_request_reject`) or by the committee's rule (`services.votes`, which adds the rule
+    and the tally to the audit event through `audit_extra`)."""
     locked.decided_by, locked.decided_at, locked.decision_reason = actor, timezone.now(), reason
     previous = set_status(
         locked, RequestStatus.REJECTED, fields=["decided_by", "decided_at", "decision_reason"]
@@ -209,6 +216,7 @@ def access_request_reject(*, access_request, actor, reason: str, request=None) -
         request=request,
         from_state=previous,
         reason=reason,
+        **audit_extra,
     )
     notify_requester(locked, "rejected")
     return locked

@@ -8,7 +8,6 @@ decision it took), so exactly one decision stands."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from apps.access.exceptions import NotAllowed, TransitionError
 from apps.access.models import (
@@ -23,13 +22,11 @@ from apps.access.models_committee import VOTING_RULES
 from apps.access.policy import can
 from apps.access.policy.committee_work import VOTE
 from apps.access.selectors import request_seats
-from apps.access.services.decisions import NOBODY_CAN_DECIDE, approve, escalate
+from apps.access.services.decisions import NOBODY_CAN_DECIDE, approve, escalate, reject
 from apps.access.services.request_base import (
     lock_request,
-    notify_requester,
     request_audit,
     require_reason,
-    set_status,
 )
 from apps.access.voting import APPROVE, REJECT, Tally, tally
 from apps.audit.services import audit_record
@@ -186,18 +183,11 @@ def _decide_if_rule_met(locked, *, actor, request=None) -> None:
         approve(locked, actor=actor, approved_until=None, reason=reason, request=request)
         return
     assert result.outcome == REJECT
-    locked.decided_by, locked.decided_at, locked.decision_reason = actor, timezone.now(), reason
-    previous = set_status(
-        locked, RequestStatus.REJECTED, fields=["decided_by", "decided_at", "decision_reason"]
-    )
-    request_audit(
+    reject(
         locked,
         actor=actor,
-        action="request.reject",
-        request=request,
-        from_state=previous,
         reason=reason,
+        request=request,
         actor_role=f"committee ({committee.get_decision_rule_display().lower()})",
         details=details,
     )
-    notify_requester(locked, "rejected")
