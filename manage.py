@@ -9,7 +9,12 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from apps.core.guard import system_reads
+
+    # Commands are run by an operator (migrations, seeding, sweeps); a development server's
+    # requests are guarded again per request by ReadGuardMiddleware.
+    with system_reads("a management command run by an operator"):
+        execute_from_command_line(sys.argv)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 
+from apps.core.guard import system_reads
 from apps.organisations.models import AffiliationRole, OrganisationKind
 from apps.projects.models import MembershipRole, PartnerRole
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
@@ -26,6 +27,15 @@ def _isolated_cache(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _test_code_reads_as_system():
+    """Test code (factories, assertions) inspects rows directly. What it asks of the portal
+    through a client is guarded again per request by ReadGuardMiddleware, and the guard's own
+    tests step out with `person_reads()`."""
+    with system_reads("test code inspects rows directly"):
+        yield
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from apps.access.models import AccessGrant, GrantStatus
+from apps.access.policy import visible
 from apps.access.selectors import requests_awaiting_decision_by
 from apps.core.dashboard import DashboardItem, DashboardSection, register_section
 
@@ -38,11 +39,14 @@ def decisions_awaiting_me(user) -> DashboardSection | None:
 def grants_ending_soon(user) -> DashboardSection | None:
     now = timezone.now()
     ending = list(
-        AccessGrant.objects.filter(
-            user_id=user.pk,
-            status=GrantStatus.ACTIVE,
-            valid_until__gt=now,
-            valid_until__lte=now + datetime.timedelta(days=30),
+        visible(
+            user,
+            AccessGrant.objects.filter(
+                user_id=user.pk,
+                status=GrantStatus.ACTIVE,
+                valid_until__gt=now,
+                valid_until__lte=now + datetime.timedelta(days=30),
+            ),
         )
         .select_related("dataset")
         .order_by("valid_until")[:SHOWN]

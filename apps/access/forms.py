@@ -366,14 +366,16 @@ class DataUsePolicyForm(forms.Form):
         self.fields["modifiers"].choices = _term_choices(DuoTerm.Kind.MODIFIER)
         partner_orgs = Partner.objects.filter(
             project=dataset.project, status=PartnerStatus.ACTIVE
-        ).values("organisation_id")
+        ).values("organisation_id")  # a subquery: the people the editor may name
         self.fields["is_organisations"].queryset = Organisation.objects.approved()
         self.fields["us_users"].queryset = User.objects.filter(
             pk__in=Affiliation.objects.active()
             .filter(organisation_id__in=partner_orgs)
             .values("user_id")
         ).order_by("last_name")
-        self.fields["ps_project"].queryset = Project.objects.filter(pk=dataset.project_id)
+        self.fields["ps_project"].queryset = Project.objects.system(
+            "the dataset's own project, which its editor sees"
+        ).filter(pk=dataset.project_id)
 
     def clean(self):
         cleaned = super().clean()

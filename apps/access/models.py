@@ -15,6 +15,7 @@ from apps.access.models_committee import (  # noqa: F401  (models of this app, r
     Thread,
     VoteChoice,
 )
+from apps.core.guard import GuardedManager
 from apps.core.models import BaseModel
 
 
@@ -31,6 +32,8 @@ class DataAccessCommittee(BaseModel):
         validators=[MinValueValidator(1)],
         help_text="Votes needed, counting only members who may vote on the request.",
     )
+
+    objects = GuardedManager()
 
     def __str__(self) -> str:
         return self.name
@@ -180,6 +183,8 @@ class AccessRequest(BaseModel):
         help_text="For a renewal: how the data was used and what was published.",
     )
 
+    objects = GuardedManager()
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["dataset", "status"], name="accessrequest_ds_status_idx")]
@@ -255,6 +260,8 @@ class AccessGrant(BaseModel):
         related_name="+",
         help_text="The data use agreement version the holder accepted for this grant.",
     )
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["-valid_from"]

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 
 from apps.core.files import StoredFileFields
+from apps.core.guard import GuardedManager
 from apps.core.models import BaseModel
 
 
@@ -39,6 +40,8 @@ class CommitteeVote(BaseModel):
     choice = models.CharField(max_length=10, choices=VoteChoice.choices)
     reason = models.TextField()
 
+    objects = GuardedManager()
+
     class Meta:
         ordering = ["created_at"]
         constraints = [
@@ -70,6 +73,8 @@ class RequestReview(BaseModel):
     review = models.TextField(blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
 
+    objects = GuardedManager()
+
     class Meta:
         ordering = ["created_at"]
         constraints = [
@@ -98,6 +103,8 @@ class RequestMessage(BaseModel):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField()
 
+    objects = GuardedManager()
+
     class Meta:
         ordering = ["created_at"]
         indexes = [models.Index(fields=["request", "thread"], name="requestmessage_thread_idx")]
@@ -124,6 +131,8 @@ class RequestDocument(BaseModel, StoredFileFields):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["created_at"]
@@ -159,6 +168,8 @@ class DataUseAgreement(BaseModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["-version"]
@@ -197,6 +208,8 @@ class AgreementAcceptance(BaseModel):
     accepted_at = models.DateTimeField()
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     text_sha256 = models.CharField(max_length=64)
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["-accepted_at"]

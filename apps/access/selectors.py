@@ -227,9 +227,11 @@ def request_seats(access_request: AccessRequest) -> list[Seat]:
     """Every current seat of the dataset's committee with its conflict reasons. Mirrors
     `policy.requests.request_conflict_q`, which is what actually refuses a decision; this one
     explains it (tests assert they agree)."""
-    committee = DataAccessCommittee.objects.filter(
-        project_id=access_request.dataset.project_id
-    ).first()
+    committee = (
+        DataAccessCommittee.objects.system("a request's seats are those of its own committee")
+        .filter(project_id=access_request.dataset.project_id)
+        .first()
+    )
     members = committee_current_seats(committee)
     user_ids = [m.user_id for m in members] + [access_request.requester_id]
     orgs_by_user: dict = {}
@@ -270,12 +272,14 @@ def _request_list(qs: QuerySet) -> QuerySet:
 
 
 def my_requests(user) -> QuerySet:
-    return _request_list(AccessRequest.objects.filter(requester_id=user.pk)).order_by("-created_at")
+    return _request_list(
+        visible(user, AccessRequest.objects.filter(requester_id=user.pk))
+    ).order_by("-created_at")
 
 
 def my_grants(user) -> QuerySet:
     return (
-        AccessGrant.objects.filter(user_id=user.pk)
+        visible(user, AccessGrant.objects.filter(user_id=user.pk))
         .select_related("dataset", "dataset__project", "organisation", "request")
         .order_by("-valid_from")
     )
@@ -301,7 +305,10 @@ def requests_awaiting_decision_by(user) -> QuerySet:
 def earlier_requests(access_request: AccessRequest) -> QuerySet:
     """The same person's other requests for datasets of the same project."""
     return (
-        AccessRequest.objects.filter(
+        AccessRequest.objects.system(
+            "the committee sees the requester's earlier requests in its project (ACCESS.md)"
+        )
+        .filter(
             requester_id=access_request.requester_id,
             dataset__project_id=access_request.dataset.project_id,
         )
@@ -313,14 +320,22 @@ def earlier_requests(access_request: AccessRequest) -> QuerySet:
 
 
 def open_request_for(user, dataset: Dataset) -> AccessRequest | None:
-    return AccessRequest.objects.filter(
-        requester_id=user.pk, dataset=dataset, status__in=OPEN_REQUEST_STATUSES
+    return visible(
+        user,
+        AccessRequest.objects.filter(
+            requester_id=user.pk, dataset=dataset, status__in=OPEN_REQUEST_STATUSES
+        ),
     ).first()
 
 
 def live_grant_for(user, dataset: Dataset) -> AccessGrant | None:
-    return AccessGrant.objects.filter(
-        user_id=user.pk, dataset=dataset, status__in=[GrantStatus.ACTIVE, GrantStatus.SUSPENDED]
+    return visible(
+        user,
+        AccessGrant.objects.filter(
+            user_id=user.pk,
+            dataset=dataset,
+            status__in=[GrantStatus.ACTIVE, GrantStatus.SUSPENDED],
+        ),
     ).first()
 
 
@@ -413,11 +428,10 @@ def dataset_access_panel(user, dataset: Dataset) -> AccessPanel | None:
     now = timezone.now()
     conditions = policy_lines(dataset_current_policy(dataset))
     may_request = can(user, Action.REQUEST_ACCESS, dataset)
-    grants = list(
-        AccessGrant.objects.filter(user_id=user.pk, dataset=dataset).order_by("-valid_from")[:1]
-    )
+    own_grants = visible(user, AccessGrant.objects.filter(user_id=user.pk, dataset=dataset))
+    grants = list(own_grants.order_by("-valid_from")[:1])
     grant = grants[0] if grants else None
-    requests = AccessRequest.objects.filter(requester_id=user.pk, dataset=dataset)
+    requests = visible(user, AccessRequest.objects.filter(requester_id=user.pk, dataset=dataset))
     open_request = requests.filter(status__in=OPEN_REQUEST_STATUSES).first()
     if grant is not None and grant_is_live(grant, now):
         renewal = open_request if open_request and open_request.renews_grant_id else None

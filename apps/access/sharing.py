@@ -10,6 +10,10 @@ from django.db.models import QuerySet
 
 from apps.access.models import AccessGrant, AccessRequest, GrantStatus, RequestStatus
 
+# The organisation's own sharing: views/sharing.py asks the policy (VIEW_SHARING on the steward
+# organisation) before either list below is read.
+_SHOWN_TO_STEWARDS = "the steward organisation's sharing view, after VIEW_SHARING on it"
+
 LIVE = (GrantStatus.ACTIVE, GrantStatus.SUSPENDED)
 DECIDED = (RequestStatus.APPROVED, RequestStatus.REJECTED)
 
@@ -29,6 +33,7 @@ def stewarded_grants(organisation) -> QuerySet:
             "agreement_acceptance__agreement",
         )
         .order_by("valid_until", "dataset__title")
+        .system(_SHOWN_TO_STEWARDS)
     )
 
 
@@ -47,7 +52,7 @@ def project_backlogs(organisation) -> list[ProjectBacklog]:
     requests = AccessRequest.objects.filter(
         dataset__steward_organisation_id=organisation.pk
     ).exclude(submitted_at__isnull=True)
-    rows = requests.values_list(
+    rows = requests.system(_SHOWN_TO_STEWARDS).values_list(
         "dataset__project__title",
         "dataset__project__acronym",
         "status",

@@ -19,6 +19,7 @@ from django.db.models import QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
+from apps.access.policy.items import FILES_OF_VISIBLE_DATASETS
 from apps.datasets.models import Dataset, DatasetFile
 
 
@@ -78,7 +79,8 @@ def files_by_dataset(dataset_ids: list[str]) -> dict[str, list]:
     The datasets are ones the caller may see, and a file is visible exactly when its dataset
     is (`apps.access.policy.items`), so no second policy filter is needed."""
     rows = (
-        DatasetFile.objects.filter(dataset_id__in=_among(dataset_ids))
+        DatasetFile.objects.system(FILES_OF_VISIBLE_DATASETS)
+        .filter(dataset_id__in=_among(dataset_ids))
         .order_by("file_name", "id")
         .annotate(**{name: _text(field) for name, field in _FILE_TEXT.items()})
         .values_list(*_FILE_TEXT, *_FILE_PLAIN, named=True)

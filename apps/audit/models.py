@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from apps.core.guard import GuardedManager
+
 
 class AuditEvent(models.Model):
     """Append-only record of a change, written in the same transaction as the change.
@@ -31,6 +33,8 @@ class AuditEvent(models.Model):
     reason = models.TextField(blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

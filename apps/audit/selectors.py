@@ -42,9 +42,11 @@ def dataset_download_events(user, dataset) -> QuerySet:
 
 
 def dataset_grants(dataset) -> QuerySet:
-    """Who had access when: every grant of the dataset, oldest first."""
+    """Who had access when: every grant of the dataset, oldest first. For the dataset's
+    auditors only: the caller looked the dataset up with the AUDIT action."""
     return (
-        AccessGrant.objects.filter(dataset=dataset)
+        AccessGrant.objects.system("an auditor of the dataset sees every grant on it")
+        .filter(dataset=dataset)
         .select_related("user", "organisation", "request", "policy", "status_changed_by")
         .order_by("valid_from")
     )
@@ -65,8 +67,10 @@ def committee_decisions(committee) -> QuerySet:
         RequestStatus.RETURNED,
         RequestStatus.REFUSED,
     )
+    # For the committee's own export: the caller looked the committee up with VIEW_DETAILS.
     return (
-        AccessRequest.objects.filter(dataset__project_id=committee.project_id, status__in=decided)
+        AccessRequest.objects.system("a committee's decisions, for the committee's export")
+        .filter(dataset__project_id=committee.project_id, status__in=decided)
         .select_related("dataset", "requester", "organisation", "decided_by")
         .order_by("decided_at", "submitted_at")
     )

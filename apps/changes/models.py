@@ -1,5 +1,7 @@
 from django.db import models
 
+from apps.core.guard import GuardedManager
+
 
 class CurrentTransactionId(models.Func):
     """The writing transaction's id as a bigint on PostgreSQL (xid8 is epoch-extended and never
@@ -68,6 +70,8 @@ class ChangeEntry(models.Model):
         blank=True,
         help_text="The cause row as it was before the write (null when it was inserted).",
     )
+
+    objects = GuardedManager()
 
     class Meta:
         db_table = "api_changeentry"

@@ -99,11 +99,17 @@ def audience_filter(user) -> Q:
     return everyone | Q(audience_user_id=user.pk) | Q(audience_organisation_id__in=organisations)
 
 
+# The feed's own access rule: entries addressed to the caller (`audience_filter`), each shown
+# only after the policy has been asked about its row (`apps.api.feed.resolve`, `seen_before`).
+ADDRESSED = "entries addressed to the caller, each row re-checked through the policy"
+
+
 def head_cursor() -> str:
     """The cursor of the newest settled entry: where a fresh full sync starts following."""
     # System read for the read guard: a position only (two integers), no entry is shown.
     last = (
-        ChangeEntry.objects.annotate(seq=Coalesce("txid", 0))
+        ChangeEntry.objects.system("a feed position only (two integers); no entry is shown")
+        .annotate(seq=Coalesce("txid", 0))
         .filter(_settled_filter())
         .order_by("-seq", "-id")
         .values_list("seq", "id")
@@ -117,7 +123,8 @@ def entries_after(user, after: tuple[int, int], limit: int) -> list[ChangeEntry]
     is then shown only through the policy (`apps.api.feed.resolve`, `seen_before`)."""
     txid, pk = after
     return list(
-        ChangeEntry.objects.annotate(seq=Coalesce("txid", 0))
+        ChangeEntry.objects.system(ADDRESSED)
+        .annotate(seq=Coalesce("txid", 0))
         .filter(_settled_filter())
         .filter(Q(seq__gt=txid) | Q(seq=txid, id__gt=pk))
         .filter(audience_filter(user))
@@ -156,7 +163,8 @@ def _writes(page: list[ChangeEntry]) -> list[tuple[tuple, tuple]]:
     # System read for the read guard: the causes of the page's writes, used only to ask the
     # policy about the past; nothing of them is shown.
     rows = (
-        ChangeEntry.objects.filter(txid__in=txids)
+        ChangeEntry.objects.system("causes of the page's writes, to ask the policy of the past")
+        .filter(txid__in=txids)
         .exclude(cause_table="")
         .values_list("txid", "cause_table", "cause_id", "cause_op", "cause_before")
         .annotate(first=Min("id"))

@@ -6,9 +6,23 @@ import zoneinfo
 from django.conf import settings
 from django.utils import timezone
 
+from apps.core.guard import person_reads
 from apps.core.logging import request_id_var
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class ReadGuardMiddleware:
+    """Every request reads for a person: governed rows pass through the access policy, whatever
+    system block the server (or a test) was started in. First in the chain, so nothing that
+    answers a request runs outside it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with person_reads():
+            return self.get_response(request)
 
 
 class RequestIdMiddleware:

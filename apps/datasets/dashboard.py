@@ -41,8 +41,11 @@ def protocol_versions_to_approve(user) -> DashboardSection | None:
     """Draft protocol versions in projects the person coordinates."""
     coordinated = visible(user, Project.objects.all(), Action.MANAGE).values("pk")
     versions = list(
-        ProtocolVersion.objects.filter(
-            status=ProtocolVersion.Status.DRAFT, protocol__project__in=coordinated
+        visible(
+            user,
+            ProtocolVersion.objects.filter(
+                status=ProtocolVersion.Status.DRAFT, protocol__project__in=coordinated
+            ),
         )
         .select_related("protocol__project")
         .order_by("created_at")[:LIMIT]

@@ -3,6 +3,7 @@ from django.db import models
 from django.urls import reverse
 
 from apps.core.files import StoredFileFields
+from apps.core.guard import GuardedManager
 from apps.core.models import AccessTier, BaseModel
 
 DUO_RELEASE = "v2021-02-23"
@@ -69,6 +70,8 @@ class Dataset(BaseModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = GuardedManager()
+
     class Meta:
         ordering = ["title"]
         indexes = [
@@ -130,6 +133,8 @@ class DatasetFile(StoredFileFields, BaseModel):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["file_name"]

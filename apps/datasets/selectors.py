@@ -5,6 +5,7 @@ from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Que
 from django.http import Http404
 
 from apps.access.policy import Action, get_for_user, visible
+from apps.access.policy.items import FILES_OF_VISIBLE_DATASETS
 from apps.core.models import AccessTier
 from apps.datasets.models import Dataset, DatasetFile
 from apps.organisations.models import Affiliation
@@ -87,7 +88,12 @@ def dataset_file_get_for_download(user, *, dataset_pk, file_pk) -> DatasetFile:
 
 
 def dataset_files(dataset) -> QuerySet:
-    return dataset.files.select_related("uploaded_by").order_by("file_name", "created_at")
+    """The files of a dataset the caller was allowed to see (`dataset_get_for_user`)."""
+    return (
+        dataset.files.system(FILES_OF_VISIBLE_DATASETS)
+        .select_related("uploaded_by")
+        .order_by("file_name", "created_at")
+    )
 
 
 def dataset_current_policy(dataset):
@@ -159,8 +165,7 @@ def member_organisation_id(user, project):
     """The organisation through which `user` takes part in `project` (the form's default
     steward), or None."""
     return (
-        Membership.objects.current()
-        .filter(project=project, user_id=user.pk)
+        visible(user, Membership.objects.current().filter(project=project, user_id=user.pk))
         .values_list("organisation_id", flat=True)
         .first()
     )

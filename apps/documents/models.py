@@ -3,6 +3,7 @@ from django.db import models
 from django.urls import reverse
 
 from apps.core.files import StoredFileFields
+from apps.core.guard import GuardedManager
 from apps.core.models import AccessTier, BaseModel
 
 
@@ -24,6 +25,8 @@ class Protocol(BaseModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["title"]
@@ -54,6 +57,8 @@ class ProtocolVersion(StoredFileFields, BaseModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["protocol", "-number"]

@@ -55,7 +55,10 @@ def protocols_visible_in_project(user, project) -> QuerySet:
 
 
 def approved_version_numbers(protocol_ids) -> dict:
-    rows = ProtocolVersion.objects.filter(
+    """The approved version of each of these protocols, which the caller may see: an approved
+    version is visible exactly when its protocol is (`protocol_version_view`)."""
+    versions = ProtocolVersion.objects.system("approved versions of protocols the caller sees")
+    rows = versions.filter(
         protocol_id__in=protocol_ids, status=ProtocolVersion.Status.APPROVED
     ).values_list("protocol_id", "number")
     return dict(rows)

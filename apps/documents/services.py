@@ -121,7 +121,8 @@ def protocol_version_add(*, protocol, actor, upload, change_note: str, request=N
         # The path is the row id, not the number: store first, lock only to pick the number.
         store_protected_file(version, upload, inspected)
         Protocol.objects.select_for_update().filter(pk=protocol.pk).first()
-        latest = protocol.versions.aggregate(latest=Max("number"))["latest"] or 0
+        numbered = protocol.versions.system("numbering follows every version of the protocol")
+        latest = numbered.aggregate(latest=Max("number"))["latest"] or 0
         version.number = latest + 1
         version.full_clean()
         version.save()
@@ -235,6 +236,7 @@ def _notify_new_version(version, protocol, actor) -> None:
         .filter(project_id=protocol.project_id)
         .exclude(user_id=actor.pk)
         .select_related("user")
+        .system("whom to tell; each notice is shown only where its target's rule allows")
     )
     notification_emit(
         event_type=EventType.PROTOCOL_VERSION,

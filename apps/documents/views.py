@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
-from apps.access.policy import Action, can
+from apps.access.policy import Action, can, visible
 from apps.core.uploads import (
     UploadRefused,
     declared_too_large,
@@ -275,7 +275,8 @@ def version_approve(request, pk, number):
         messages.error(request, f"Version {number} is not a draft.")
         return redirect("documents:detail", pk=protocol.pk)
     if request.method == "GET":
-        current = protocol.versions.filter(status=ProtocolVersion.Status.APPROVED).first()
+        approved = protocol.versions.filter(status=ProtocolVersion.Status.APPROVED)
+        current = visible(request.user, approved).first()
         context = _context(protocol, version=version, current=current)
         return render(request, "documents/version_approve.html", context)
     try:

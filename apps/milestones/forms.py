@@ -36,7 +36,7 @@ class ProjectScopedForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.project = project
         scoped = {
-            "work_package": WorkPackage.objects.filter(project=project),
+            "work_package": visible(user, WorkPackage.objects.filter(project=project)),
             "owner_organisation": _partners(project),
             "lead_organisation": _partners(project),
             "owner": _members(project),
@@ -143,7 +143,10 @@ class DeliverableForm(ProjectScopedForm):
     def validate_unique(self):
         # `project` is not a form field, so check the code's uniqueness in the project here.
         code = self.cleaned_data.get("code")
-        clash = Deliverable.objects.filter(project=self.project, code__iexact=code or "")
+        # Codes are unique per project whether or not this person sees the clashing row.
+        clash = Deliverable.objects.filter(project=self.project, code__iexact=code or "").system(
+            "the deliverable form checks the code is unused in the project"
+        )
         if not self.instance._state.adding:
             clash = clash.exclude(pk=self.instance.pk)
         if code and clash.exists():

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from apps.core.guard import GuardedManager
 from apps.core.models import BaseModel
 
 
@@ -53,6 +54,8 @@ class Milestone(BaseModel):
     # Sweep bookkeeping: each notice is sent once per due date (a deferral re-arms it).
     reminder_sent_for = models.DateField(null=True, blank=True)
     overdue_notified_for = models.DateField(null=True, blank=True)
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["due_date", "title"]
@@ -135,6 +138,8 @@ class Deliverable(BaseModel):
         "documents.ProtocolVersion", blank=True, related_name="+"
     )
     datasets = models.ManyToManyField("datasets.Dataset", blank=True, related_name="+")
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["project", "code"]

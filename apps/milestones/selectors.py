@@ -86,11 +86,11 @@ def portfolio_deliverables(user, *, today: datetime.date, days: int = PORTFOLIO_
     )
 
 
-def public_deliverables():
+def public_deliverables(user):
     """The public catalogue's deliverables: approved or submitted, public dissemination, in a
     live project whose summary is public. The projects catalogue may embed this."""
     return (
-        Deliverable.objects.filter(public_deliverable_q())
+        visible(user, Deliverable.objects.filter(public_deliverable_q()))
         .select_related("project", "lead_organisation", "work_package")
         .order_by("project__acronym", "code")
     )

@@ -59,9 +59,11 @@ def _check_same_project(project, *, work_package=None, protocols=(), datasets=()
 def _check_partner(project, organisation, field: str) -> None:
     if organisation is None:
         return
-    active = Partner.objects.filter(
-        project=project, organisation=organisation, status=PartnerStatus.ACTIVE
-    ).exists()
+    active = (
+        Partner.objects.system("a lead must be an active partner, whoever writes")
+        .filter(project=project, organisation=organisation, status=PartnerStatus.ACTIVE)
+        .exists()
+    )
     if not active:
         raise ValidationError({field: "Choose an active partner organisation of this project."})
 
@@ -69,7 +71,8 @@ def _check_partner(project, organisation, field: str) -> None:
 def _check_member(project, user, field: str) -> None:
     if user is None:
         return
-    if not Membership.objects.current().filter(project=project, user=user).exists():
+    members = Membership.objects.system("a named person must be a current member")
+    if not members.current().filter(project=project, user=user).exists():
         raise ValidationError({field: "Choose a current member of this project."})
 
 
@@ -366,7 +369,8 @@ def deliverable_update(
 
 def _is_coordinator(user, project) -> bool:
     return (
-        Membership.objects.current()
+        Membership.objects.system("a fact about the actor's own membership")
+        .current()
         .filter(project=project, user=user, role=MembershipRole.COORDINATOR)
         .exists()
     )

@@ -275,7 +275,7 @@ def public_deliverables(request):
     return render(
         request,
         "milestones/public_deliverables.html",
-        {"deliverables": selectors.public_deliverables()},
+        {"deliverables": selectors.public_deliverables(request.user)},
     )
 
 

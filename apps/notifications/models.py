@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from apps.core.guard import GuardedManager
 from apps.core.models import BaseModel
 
 
@@ -50,6 +51,8 @@ class Notification(BaseModel):
         on_delete=models.SET_NULL,
         related_name="digested_notifications",
     )
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["-created_at"]

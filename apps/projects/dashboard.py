@@ -17,7 +17,7 @@ SHOWN = 5
 def projects_awaiting_activation(user) -> DashboardSection | None:
     if not is_staff(user):
         return None
-    projects = list(selectors.pending_activation()[:SHOWN])
+    projects = list(selectors.pending_activation(user)[:SHOWN])
     return DashboardSection(
         title="Projects awaiting activation",
         items=[
@@ -85,7 +85,7 @@ def invitations_sent(user) -> DashboardSection | None:
     if not managed.exists():
         return None
     waiting = list(
-        Partner.objects.filter(status=PartnerStatus.INVITED, project__in=managed)
+        visible(user, Partner.objects.filter(status=PartnerStatus.INVITED, project__in=managed))
         .select_related("project", "organisation")
         .order_by("created_at")[:SHOWN]
     )

@@ -9,6 +9,7 @@ from apps.diseases.selectors import disease_area_tree
 from apps.organisations.models import Organisation, OrganisationKind, OrganisationStatus
 from apps.projects.filter_cache import MAX_TEXT, text_replaces_choice
 from apps.projects.models import (
+    ACRONYM_UNIQUE,
     Biomarker,
     MembershipRole,
     PartnerRole,
@@ -78,7 +79,7 @@ class ProjectFieldsForm(forms.Form):
 
     def clean_acronym(self):
         acronym = self.cleaned_data["acronym"].strip()
-        clash = Project.objects.filter(acronym__iexact=acronym)
+        clash = Project.objects.system(ACRONYM_UNIQUE).filter(acronym__iexact=acronym)
         if getattr(self, "instance", None) is not None:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():

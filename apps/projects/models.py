@@ -7,6 +7,7 @@ from django.db.models.functions import Lower, Now
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.guard import GuardedManager, GuardedQuerySet
 from apps.core.models import BaseModel
 
 
@@ -40,6 +41,8 @@ PUBLIC_CARD_FIELDS = (
     "end_date",
     "disease_area_names",
 )
+
+ACRONYM_UNIQUE = "an acronym is unique across the portal, as the database constraint is"
 
 
 class Project(BaseModel):
@@ -85,6 +88,8 @@ class Project(BaseModel):
         default=timezone.now, db_default=Now(), db_index=True, editable=False
     )
 
+    objects = GuardedManager()
+
     class Meta:
         ordering = ["title"]
         constraints = [
@@ -106,7 +111,11 @@ class Project(BaseModel):
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": "The end date must not be before the start date."})
         if self.acronym:
-            clash = Project.objects.filter(acronym__iexact=self.acronym).exclude(pk=self.pk)
+            clash = (
+                Project.objects.system(ACRONYM_UNIQUE)
+                .filter(acronym__iexact=self.acronym)
+                .exclude(pk=self.pk)
+            )
             if clash.exists():
                 raise ValidationError(
                     {"acronym": f"Another project already uses the acronym “{self.acronym}”."}
@@ -159,6 +168,8 @@ class Partner(BaseModel):
     joined_on = models.DateField(null=True, blank=True)
     left_on = models.DateField(null=True, blank=True)
 
+    objects = GuardedManager()
+
     class Meta:
         ordering = ["role", "organisation__name"]
         constraints = [
@@ -181,7 +192,7 @@ class MembershipRole(models.TextChoices):
     OBSERVER = "observer", "Observer"
 
 
-class MembershipQuerySet(models.QuerySet):
+class MembershipQuerySet(GuardedQuerySet):
     def current(self, today=None):
         """Memberships whose rights hold today: not ended and not past their end date."""
         today = today or timezone.localdate()
@@ -253,6 +264,8 @@ class WorkPackage(BaseModel):
     )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
 
+    objects = GuardedManager()
+
     class Meta:
         ordering = ["project", "number"]
         constraints = [
@@ -305,6 +318,8 @@ class Biomarker(BaseModel):
     regulatory_status = models.CharField(
         max_length=20, choices=RegulatoryStatus.choices, default=RegulatoryStatus.RUO
     )
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["name"]

@@ -16,7 +16,11 @@ from django.db.models import (
 )
 
 from apps.access.policy import Action, rule_for, visible
-from apps.access.policy.project_parts import known_partnerships, partnered_by_q
+from apps.access.policy.project_parts import (
+    card_lead_partners,
+    known_partnerships,
+    partnered_by_q,
+)
 from apps.access.policy.projects import insider_q
 from apps.access.policy.subjects import active_organisation_ids, is_staff, with_project_facts
 from apps.diseases.selectors import disease_area_descendant_ids
@@ -26,7 +30,6 @@ from apps.projects.models import (
     Membership,
     MembershipRole,
     Partner,
-    PartnerRole,
     PartnerStatus,
     Project,
     ProjectStatus,
@@ -71,9 +74,10 @@ def _true_when(condition: Q) -> Case:
 
 
 def lead_partners_prefetch() -> Prefetch:
+    """The lead partners a card names (onto cards fetched through the policy)."""
     return Prefetch(
         "partners",
-        queryset=Partner.objects.filter(role=PartnerRole.LEAD, status=PartnerStatus.ACTIVE)
+        queryset=card_lead_partners(Partner.objects.all())
         .select_related("organisation")
         .only("id", "project_id", "role", "status", "organisation__name", "organisation__slug"),
         to_attr="lead_partners",
@@ -173,13 +177,13 @@ def suggested_partner_organisations(user, text: str, limit: int = SUGGESTIONS) -
 def insider_projects(user) -> QuerySet:
     """Projects whose consortium the user belongs to (staff: all). Management pages look
     projects up here, so that an outsider gets 404 — not even a hint the page exists."""
-    return Project.objects.filter(_insider_condition(user))
+    return visible(user, Project.objects.filter(_insider_condition(user)))
 
 
 def my_memberships(user) -> QuerySet:
     """The user's memberships, current first; ended ones stay for their history."""
     return (
-        Membership.objects.filter(user=user)
+        visible(user, Membership.objects.filter(user=user))
         .select_related("project", "organisation")
         .prefetch_related("project__disease_areas")
         .order_by("ended_at", "project__title")
@@ -187,15 +191,18 @@ def my_memberships(user) -> QuerySet:
 
 
 def my_proposals(user) -> QuerySet:
-    return Project.objects.filter(
-        proposed_by=user, status__in=[ProjectStatus.PROPOSED, ProjectStatus.REJECTED]
+    return visible(
+        user,
+        Project.objects.filter(
+            proposed_by=user, status__in=[ProjectStatus.PROPOSED, ProjectStatus.REJECTED]
+        ),
     ).order_by("-created_at")
 
 
-def pending_activation() -> QuerySet:
+def pending_activation(user) -> QuerySet:
     """The staff queue: proposed projects, oldest first, with their lead and proposer."""
     return (
-        Project.objects.filter(status=ProjectStatus.PROPOSED)
+        visible(user, Project.objects.filter(status=ProjectStatus.PROPOSED), Action.MODERATE)
         .select_related("proposed_by")
         .prefetch_related("disease_areas", lead_partners_prefetch())
         .order_by("created_at")

@@ -15,6 +15,7 @@ from apps.access.services import (
     access_request_submit,
 )
 from apps.audit.models import AuditEvent
+from apps.core.guard import system_reads
 from tests.access.factories import CommitteeMemberFactory
 from tests.accounts.factories import UserFactory
 from tests.organisations.factories import AffiliationFactory
@@ -60,6 +61,7 @@ def test_two_racing_decisions_leave_exactly_one_decision_and_one_audit_event(
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
+    @system_reads("a racing test thread (threads do not inherit the test's context)")
     def decide(service, actor):
         try:
             fresh = AccessRequest.objects.get(pk=draft.pk)

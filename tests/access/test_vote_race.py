@@ -16,6 +16,7 @@ from apps.access.models import (
 )
 from apps.access.services import access_request_vote, committee_rules_set
 from apps.audit.models import AuditEvent
+from apps.core.guard import system_reads
 
 DECISIONS = ("request.approve", "request.reject")
 
@@ -40,6 +41,7 @@ def test_two_members_voting_at_the_same_moment_leave_exactly_one_decision(
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
+    @system_reads("a racing test thread (threads do not inherit the test's context)")
     def vote(actor, choice):
         try:
             fresh = AccessRequest.objects.get(pk=submitted.pk)

@@ -69,7 +69,13 @@ def visible(user, queryset: models.QuerySet, action: str = Action.VIEW) -> model
     """`queryset` narrowed to the rows `user` may `action`, as one SQL filter."""
     from apps.access.policy.subjects import facts_for
 
-    return queryset.filter(condition(user, queryset.model, action, facts_for(queryset)))
+    return _checked(queryset.filter(condition(user, queryset.model, action, facts_for(queryset))))
+
+
+def _checked(queryset: models.QuerySet) -> models.QuerySet:
+    """Mark a queryset the policy has filtered, so the read guard lets it fetch rows."""
+    mark = getattr(queryset, "policy_checked", None)
+    return mark() if mark is not None else queryset
 
 
 def condition(user, model: type[models.Model], action: str = Action.VIEW, known=None) -> Q:
@@ -79,6 +85,12 @@ def condition(user, model: type[models.Model], action: str = Action.VIEW, known=
 
     with shared_subqueries(), facts_in_force(known):
         return rule_for(model, action)(user)
+
+
+def visible_prefetch(user, lookup: str, queryset: models.QuerySet, **kwargs) -> models.Prefetch:
+    """`Prefetch(lookup)` of only the related rows `user` may see: a child's visibility is its
+    own, not its parent's (a public project's memberships are not public)."""
+    return models.Prefetch(lookup, queryset=visible(user, queryset), **kwargs)
 
 
 def annotate_allowed(user, queryset: models.QuerySet, action: str, name: str) -> models.QuerySet:
@@ -98,7 +110,8 @@ def can(user, action: str, obj: models.Model) -> bool:
         return False
     from apps.access.policy.subjects import facts_for, truth_of
 
-    rows = type(obj)._default_manager.filter(pk=obj.pk)
+    # The policy's own probe: the rule below is what decides, so the read is the policy's.
+    rows = _checked(type(obj)._default_manager.filter(pk=obj.pk))
     known = facts_for(rows)
     rule_q = condition(user, rows.model, action, known)
     if known is not None:

@@ -156,6 +156,12 @@ def dataset_file_view(user) -> Q:
     return dataset_view_q(user, "dataset__")
 
 
+# The reason a reader of visible datasets may read their files without a second filter.
+FILES_OF_VISIBLE_DATASETS = (
+    "files of datasets the caller may see: a file is visible exactly when its dataset is"
+)
+
+
 @rule(DatasetFile, Action.DOWNLOAD)
 def dataset_file_download(user) -> Q:
     return dataset_download_q(user, "dataset__")

@@ -119,4 +119,5 @@ def can_see_milestones(user, project) -> bool:
     known = page_fact(user, project, "insider")
     if known is not None:
         return known
-    return Project.objects.filter(pk=project.pk).filter(insider_q(user)).exists()
+    # The policy's own probe: the rule is the filter, so the read is the policy's.
+    return Project.objects.filter(pk=project.pk).filter(insider_q(user)).policy_checked().exists()

@@ -12,7 +12,7 @@
 
 from django.db.models import Exists, OuterRef, Q
 
-from apps.access.policy import NOTHING, Action, rule
+from apps.access.policy import NOTHING, Action, _checked, rule
 from apps.access.policy.projects import insider_q, project_details_q, project_listed_q
 from apps.access.policy.subjects import is_signed_in, is_staff
 from apps.organisations.models import Affiliation, AffiliationRole, OrganisationStatus
@@ -91,6 +91,14 @@ def known_partner_q(user) -> Q:
         user, "project__"
     )
     return partner_view(user) | card_lead
+
+
+def card_lead_partners(partners):
+    """`partners` narrowed to the active leads a project card names. Only for prefetching onto
+    project cards the caller fetched through the policy: whoever may see a card may know its
+    lead (the `card_lead` clause of `known_partner_q`), so the rows need no rule of their own
+    beyond their card's."""
+    return _checked(partners.filter(role=PartnerRole.LEAD, status=PartnerStatus.ACTIVE))
 
 
 def known_partnerships(user, partners=None):

@@ -219,7 +219,10 @@ def project_facts(user, project) -> ProjectFacts:
     standing = dict.fromkeys(("consortium", "member", "editor", "coordinator"), False)
     if is_signed_in(user):
         if getattr(project, "policy_facts_user", None) != str(user.pk):
-            project = with_project_facts(user, Project.objects.filter(pk=project.pk)).get()
+            # The policy's own read of a project's facts (the caller holds the project).
+            project = with_project_facts(
+                user, Project.objects.filter(pk=project.pk).policy_checked()
+            ).get()
         standing = {name: getattr(project, f"policy_{name}") for name in standing}
     return ProjectFacts(
         user_pk=getattr(user, "pk", None),

@@ -13,14 +13,13 @@ from apps.audit.services import audit_record, client_ip
 
 def current_agreement_for(dataset) -> DataUseAgreement | None:
     """The dataset's newest agreement version, else its project committee's, else None."""
-    own = DataUseAgreement.objects.filter(dataset_id=dataset.pk).order_by("-version").first()
+    agreements = DataUseAgreement.objects.system(
+        "the agreement that governs a dataset the caller already holds"
+    )
+    own = agreements.filter(dataset_id=dataset.pk).order_by("-version").first()
     if own is not None:
         return own
-    return (
-        DataUseAgreement.objects.filter(committee__project_id=dataset.project_id)
-        .order_by("-version")
-        .first()
-    )
+    return agreements.filter(committee__project_id=dataset.project_id).order_by("-version").first()
 
 
 @transaction.atomic
@@ -42,7 +41,8 @@ def agreement_version_add(
     # Lock the owner row so two editors saving at once get consecutive version numbers.
     owner_model = type(dataset) if dataset is not None else DataAccessCommittee
     owner_model.objects.select_for_update().filter(pk=(dataset or committee).pk).first()
-    last = DataUseAgreement.objects.filter(**owner).aggregate(v=Max("version"))["v"] or 0
+    versions = DataUseAgreement.objects.system("numbering follows every version of the owner")
+    last = versions.filter(**owner).aggregate(v=Max("version"))["v"] or 0
     agreement = DataUseAgreement(
         **owner,
         version=last + 1,
@@ -119,7 +119,8 @@ def agreement_accept_for_submission(
 
 def latest_acceptance(access_request) -> AgreementAcceptance | None:
     return (
-        AgreementAcceptance.objects.filter(request_id=access_request.pk)
+        AgreementAcceptance.objects.system("the acceptance of a request the caller holds")
+        .filter(request_id=access_request.pk)
         .select_related("agreement")
         .order_by("-accepted_at")
         .first()

@@ -26,7 +26,11 @@ def _committee_audit(*, committee, actor, action: str, target=None, request=None
 @transaction.atomic
 def committee_create(*, project, actor, name: str = "", request=None) -> DataAccessCommittee:
     """The project's committee (one per project; a second call returns the existing one)."""
-    existing = DataAccessCommittee.objects.filter(project=project).first()
+    existing = (
+        DataAccessCommittee.objects.system("one committee per project, whoever creates it")
+        .filter(project=project)
+        .first()
+    )
     if existing is not None:
         return existing
     committee = DataAccessCommittee(
@@ -40,9 +44,13 @@ def committee_create(*, project, actor, name: str = "", request=None) -> DataAcc
 
 def _validate_seat(*, committee, user, organisation) -> None:
     errors = {}
-    is_partner = Partner.objects.filter(
-        project_id=committee.project_id, organisation=organisation, status=PartnerStatus.ACTIVE
-    ).exists()
+    is_partner = (
+        Partner.objects.system("a seat needs an active partner organisation")
+        .filter(
+            project_id=committee.project_id, organisation=organisation, status=PartnerStatus.ACTIVE
+        )
+        .exists()
+    )
     if not is_partner:
         errors["organisation"] = "Members come from the project's active partner organisations."
     belongs = Affiliation.objects.active().filter(user=user, organisation=organisation).exists()

@@ -57,7 +57,9 @@ def committee_rules_set(
     )
     from apps.access.services.decisions import access_request_escalate_if_needed
 
-    in_review = AccessRequest.objects.filter(
+    in_review = AccessRequest.objects.system(
+        "new rules are re-checked against every request in review"
+    ).filter(
         dataset__project_id=locked.project_id,
         status=RequestStatus.IN_REVIEW,
         escalated_to_staff=False,
@@ -69,7 +71,8 @@ def committee_rules_set(
 
 # --- Reading the votes of the current round ---------------------------------------------------
 def committee_of(access_request) -> DataAccessCommittee | None:
-    return DataAccessCommittee.objects.filter(project_id=access_request.dataset.project_id).first()
+    committees = DataAccessCommittee.objects.system("a request is decided by its own committee")
+    return committees.filter(project_id=access_request.dataset.project_id).first()
 
 
 def decides_by_vote(access_request) -> bool:
@@ -79,7 +82,9 @@ def decides_by_vote(access_request) -> bool:
 
 def round_votes(access_request):
     """This submission's votes (a returned and resubmitted request starts a new round)."""
-    return CommitteeVote.objects.filter(
+    # Every vote counts for the rule; a page narrows them with visible() before showing them.
+    votes = CommitteeVote.objects.system("a round's votes, counted by the committee's rule")
+    return votes.filter(
         request_id=access_request.pk, round_submitted_at=access_request.submitted_at
     ).select_related("voter")
 

@@ -61,7 +61,9 @@ def dataset_agreement(request, pk):
             "form": form,
             "current": current,
             "current_html": render_agreement(current.text) if current else "",
-            "versions": DataUseAgreement.objects.filter(dataset=dataset).order_by("-version"),
+            "versions": visible(
+                request.user, DataUseAgreement.objects.filter(dataset=dataset)
+            ).order_by("-version"),
         },
         status=400 if form.errors else 200,
     )

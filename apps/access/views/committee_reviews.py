@@ -95,7 +95,7 @@ def review_submit(request, pk, review_pk):
 @login_required
 def my_reviews(request):
     reviews = (
-        RequestReview.objects.filter(reviewer_id=request.user.pk)
+        visible(request.user, RequestReview.objects.filter(reviewer_id=request.user.pk))
         .select_related("request__dataset", "request__dataset__project")
         .order_by("submitted_at", "-created_at")
     )

@@ -67,7 +67,10 @@ COMMITTEE_QS = DataAccessCommittee.objects.select_related("project")
 @login_required
 @require_http_methods(["GET", "POST"])
 def committee_queue(request, slug):
-    if not DataAccessCommittee.objects.filter(project__slug=slug).exists():
+    committees = DataAccessCommittee.objects.system(
+        "whether a committee exists picks its set-up page or its queue; each checks rights"
+    )
+    if not committees.filter(project__slug=slug).exists():
         return _committee_setup(request, slug)
     committee = get_for_user(
         request.user, COMMITTEE_QS, action=Action.VIEW_DETAILS, project__slug=slug

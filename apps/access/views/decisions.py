@@ -15,7 +15,7 @@ from apps.access.forms import (
     StewardDecisionForm,
     apply_service_errors,
 )
-from apps.access.policy import Action, can, get_for_user
+from apps.access.policy import Action, can, get_for_user, visible
 from apps.access.policy.committee_work import COMMITTEE_VIEW
 from apps.access.policy.requests import STEWARD_APPROVE
 from apps.access.views.agreements import agreement_context
@@ -47,7 +47,7 @@ def request_detail(request, pk):
         "policy_lines": selectors.policy_lines(access_request.policy),
         "decision_form": DecisionForm(),
         "steward_form": StewardDecisionForm(),
-        "grant": access_request.grants.first(),
+        "grant": visible(user, access_request.grants.all()).first(),
     }
     context.update(vote_context(user, access_request), **review_context(user, access_request))
     context.update(discussion_context(user, access_request))

@@ -19,7 +19,7 @@ from apps.access.models import (
     AccessGrant,
     RequestStatus,
 )
-from apps.access.policy import Action, can, get_for_user
+from apps.access.policy import Action, can, get_for_user, visible
 
 # --- Grants -----------------------------------------------------------------------------------
 GRANT_QS = AccessGrant.objects.select_related(
@@ -38,7 +38,9 @@ def grant_detail(request, pk):
             "is_live": selectors.grant_is_live(grant),
             "can_manage": can(request.user, Action.MANAGE, grant),
             "is_holder": grant.user_id == request.user.pk,
-            "renewal": grant.renewals.exclude(status=RequestStatus.WITHDRAWN).first(),
+            "renewal": visible(
+                request.user, grant.renewals.exclude(status=RequestStatus.WITHDRAWN)
+            ).first(),
             "policy_lines": selectors.policy_lines(grant.policy),
             "obligations": selectors.grant_obligations(grant),
             "revoke_form": GrantActionForm(initial={"action": GrantActionForm.REVOKE}),
@@ -87,7 +89,7 @@ def grant_renew(request, pk):
     """The holder's renewal: a short report, then a request the committee decides; approval
     extends this same grant. The 30- and 7-day notices link here."""
     grant = get_for_user(request.user, GRANT_QS, pk=pk)
-    existing = grant.renewals.exclude(status=RequestStatus.WITHDRAWN).first()
+    existing = visible(request.user, grant.renewals.exclude(status=RequestStatus.WITHDRAWN)).first()
     if existing is not None and existing.is_open:
         return redirect("access:request_detail", pk=existing.pk)
     form = RenewalForm(request.POST or None)

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from apps.access.models import AccessGrant
+from apps.access.policy import visible
 from apps.access.visas import jwks, visa_for
 from apps.audit.services import audit_record
 
@@ -27,9 +28,9 @@ def passport_view(request):
         return JsonResponse({"detail": "Sign in to fetch your passport."}, status=401)
     now = timezone.now()
     grants = list(
-        LIVE_GRANT_QS.filter(
-            user_id=user.pk, status="active", valid_from__lte=now, valid_until__gt=now
-        ).order_by("valid_from")
+        visible(user, LIVE_GRANT_QS)
+        .filter(user_id=user.pk, status="active", valid_from__lte=now, valid_until__gt=now)
+        .order_by("valid_from")
     )
     visas = [visa_for(grant, now=now) for grant in grants]
     if grants:

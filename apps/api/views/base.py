@@ -191,7 +191,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
         header = self.request.headers.get("If-Match")
         if not header:
             return
-        data = self.represent(self.base_queryset().get(pk=obj.pk))
+        data = self.represent(self.reread(obj))
         tags = _tags(header)
         if "*" not in tags and etag_for(data) not in tags:
             raise PreconditionFailed()
@@ -208,7 +208,14 @@ class ResourceViewSet(viewsets.GenericViewSet):
 
     def fresh(self, obj):
         """Re-read through the list queryset (with its prefetches) to re-render after a write."""
-        return self.base_queryset().get(pk=obj.pk)
+        return self.reread(obj)
+
+    def reread(self, obj):
+        """`obj` as the caller sees it now, through the policy (404 once it is out of sight)."""
+        current = self.get_queryset().filter(pk=obj.pk).first()
+        if current is None:
+            raise Http404
+        return current
 
     def run_write(self, func, *, status_code=status.HTTP_200_OK):
         """Run `func()` in one transaction (lock, precondition, service), then re-render."""

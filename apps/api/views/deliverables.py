@@ -80,19 +80,22 @@ def _check_code_free(project, code: str | None, exclude_pk=None) -> None:
     """Codes are unique in a project regardless of case, as the site's form checks."""
     if not code:
         return
-    clash = Deliverable.objects.filter(project=project, code__iexact=code).exclude(pk=exclude_pk)
+    deliverables = Deliverable.objects.system(
+        "a code is unique in its project whatever the writer sees; the writer edits the project"
+    )
+    clash = deliverables.filter(project=project, code__iexact=code).exclude(pk=exclude_pk)
     if clash.exists():
         raise ValidationError({"code": f"{code} is already used in this project."})
 
 
-def _service_fields(project, data: dict) -> dict:
+def _service_fields(user, project, data: dict) -> dict:
     """Validated input → the service's keyword arguments (rows instead of ids). The service
     checks the rest: same project, active partner, current members, approver ≠ author."""
     people = get_user_model().objects.filter(is_active=True)
     fields = dict(data)
     if "work_package" in fields:
         fields["work_package"] = _one(
-            WorkPackage.objects.filter(project=project),
+            visible(user, WorkPackage.objects.filter(project=project)),
             fields["work_package"],
             "work_package",
             "Choose a work package of this project.",
@@ -109,19 +112,24 @@ def _service_fields(project, data: dict) -> dict:
             fields[role] = _one(people, fields[role], role, "Choose a current project member.")
     if "datasets" in fields:
         fields["datasets"] = _many(
-            Dataset.objects.filter(project=project),
+            visible(user, Dataset.objects.filter(project=project)),
             fields["datasets"],
             "datasets",
             "Link only datasets of this project.",
         )
     if "protocol_versions" in fields:
         fields["protocol_versions"] = _many(
-            ProtocolVersion.objects.filter(protocol__project=project).select_related("protocol"),
+            visible(user, ProtocolVersion.objects.filter(protocol__project=project)).select_related(
+                "protocol"
+            ),
             fields["protocol_versions"],
             "protocol_versions",
             "Link only protocol versions of this project.",
         )
     return fields
+
+
+_LINK_IDS = "linked ids, narrowed to the visible ones by extra_context through the policy"
 
 
 DELIVERABLE_WRITE = {200: DeliverableOutput, **problems(400, 403, 404, 412, 413, 415)}
@@ -164,8 +172,11 @@ class DeliverableViewSet(ResourceViewSet):
         return Deliverable.objects.select_related(
             "author", "reviewer", "approver"
         ).prefetch_related(
-            Prefetch("datasets", queryset=Dataset.objects.only("id")),
-            Prefetch("protocol_versions", queryset=ProtocolVersion.objects.only("id")),
+            # Every link's id only: `extra_context` keeps those the caller may see.
+            Prefetch("datasets", queryset=Dataset.objects.system(_LINK_IDS).only("id")),
+            Prefetch(
+                "protocol_versions", queryset=ProtocolVersion.objects.system(_LINK_IDS).only("id")
+            ),
         )
 
     def extra_context(self, objects) -> dict:
@@ -192,7 +203,7 @@ class DeliverableViewSet(ResourceViewSet):
             if not can(request.user, Action.MANAGE, project):
                 raise PermissionDenied("Only the project's coordinators add deliverables.")
             _check_code_free(project, data.get("code"))
-            fields = _service_fields(project, data)
+            fields = _service_fields(request.user, project, data)
             return services.deliverable_create(
                 project=project,
                 actor=request.user,
@@ -209,7 +220,7 @@ class DeliverableViewSet(ResourceViewSet):
             deliverable = self.locked_object(Action.EDIT)
             data = self.validated_input(DeliverableFieldsInput, partial=True)
             _check_code_free(deliverable.project, data.get("code"), exclude_pk=deliverable.pk)
-            fields = _service_fields(deliverable.project, data)
+            fields = _service_fields(request.user, deliverable.project, data)
             return services.deliverable_update(
                 deliverable=deliverable,
                 actor=request.user,

@@ -20,7 +20,10 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from apps.access.policy import Action, can, visible
-from apps.access.policy.items import dataset_download_among_visible_q
+from apps.access.policy.items import (
+    FILES_OF_VISIBLE_DATASETS,
+    dataset_download_among_visible_q,
+)
 from apps.api.filters import SyncFilterSet, search_filter, uuid_filter
 from apps.api.rows import dataset_rows, files_by_dataset, organisations_by_dataset, page_key
 from apps.api.serializers.items import (
@@ -301,7 +304,9 @@ class DatasetViewSet(ItemWritesMixin, ResourceViewSet):
             Prefetch("allowed_organisations", to_attr="allowed_organisation_list"),
             Prefetch(
                 "files",
-                queryset=DatasetFile.objects.order_by("file_name", "id"),
+                queryset=DatasetFile.objects.system(FILES_OF_VISIBLE_DATASETS).order_by(
+                    "file_name", "id"
+                ),
                 to_attr="file_list",
             ),
         )
@@ -474,7 +479,12 @@ class ProtocolViewSet(ItemWritesMixin, ResourceViewSet):
     def base_queryset(self):
         return Protocol.objects.prefetch_related(
             "allowed_organisations",
-            Prefetch("versions", queryset=ProtocolVersion.objects.order_by("-number")),
+            Prefetch(
+                "versions",
+                queryset=ProtocolVersion.objects.system(
+                    "the output keeps only visible_version_ids, computed through the policy"
+                ).order_by("-number"),
+            ),
         )
 
     def extra_context(self, objects) -> dict:

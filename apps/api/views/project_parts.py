@@ -92,6 +92,12 @@ def _person(data: dict):
     return person
 
 
+def _echo(rows):
+    # A write answers with the row it has just written, to the person who wrote it (who may,
+    # having left, no longer see it through the policy).
+    return rows.system("the API echoes the row its caller has just written")
+
+
 class ProjectPartsMixin:
     # Nested writes for ProjectViewSet (which provides `locked_object` and `validated_input`);
     # a comment, not a docstring, so the schema does not show it as each operation's text.
@@ -102,7 +108,7 @@ class ProjectPartsMixin:
     def _write(self, func, output_class, refetch, status_code=status.HTTP_200_OK) -> Response:
         with transaction.atomic():
             row = func()
-        return self._respond(output_class, refetch.get(pk=row.pk), status_code)
+        return self._respond(output_class, _echo(refetch).get(pk=row.pk), status_code)
 
     # --- partners ------------------------------------------------------------------------------
     @extend_schema(
@@ -328,4 +334,4 @@ class ProjectPartsMixin:
                 request=request,
                 **self._biomarker_fields(data),
             )
-        return self._respond(BiomarkerOutput, Biomarker.objects.get(pk=biomarker.pk))
+        return self._respond(BiomarkerOutput, _echo(Biomarker.objects).get(pk=biomarker.pk))

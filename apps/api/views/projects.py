@@ -1,12 +1,12 @@
 import datetime
 
 import django_filters
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
-from apps.access.policy import Action, condition
+from apps.access.policy import Action, condition, visible_prefetch
 from apps.access.policy.project_parts import partnered_by_q
 from apps.api.filters import SinceFilter, SyncFilterSet, search_filter, uuid_filter
 from apps.api.serializers.projects import ProjectOutput
@@ -120,13 +120,15 @@ class ProjectViewSet(ProjectPartsMixin, ResourceViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def base_queryset(self):
+        user = self.request.user
         return Project.objects.prefetch_related(
             "disease_areas",
-            "partners__organisation",
-            "biomarkers",
-            Prefetch(
+            visible_prefetch(user, "partners", Partner.objects.select_related("organisation")),
+            visible_prefetch(user, "biomarkers", Biomarker.objects.all()),
+            visible_prefetch(
+                user,
                 "memberships",
-                queryset=Membership.objects.current().select_related("user"),
+                Membership.objects.current().select_related("user"),
                 to_attr="current_memberships",
             ),
         )

@@ -22,10 +22,16 @@ def _check_role_and_end(role: str, ends_on) -> None:
         raise ValidationError({"ends_on": "The end date must not be in the past."})
 
 
+# A service checks its own invariants before it writes; nothing read here is shown to anyone.
+_INVARIANT = "a membership service checks the project's invariants before writing"
+
+
 def _check_eligible(project: Project, user, organisation: Organisation) -> None:
-    is_partner = project.partners.filter(
-        organisation=organisation, status=PartnerStatus.ACTIVE
-    ).exists()
+    is_partner = (
+        project.partners.filter(organisation=organisation, status=PartnerStatus.ACTIVE)
+        .system(_INVARIANT)
+        .exists()
+    )
     if not is_partner:
         raise ValidationError(
             {"organisation": f"{organisation.name} is not an active partner in this project."}
@@ -40,7 +46,8 @@ def _check_eligible(project: Project, user, organisation: Organisation) -> None:
         raise ValidationError(
             {"email": f"{user.email} is not a current member of {organisation.name}."}
         )
-    if Membership.objects.filter(project=project, user=user, ended_at__isnull=True).exists():
+    current = Membership.objects.filter(project=project, user=user, ended_at__isnull=True)
+    if current.system(_INVARIANT).exists():
         raise ValidationError({"email": f"{user.email} is already a member of this project."})
 
 
@@ -111,6 +118,7 @@ def _require_another_coordinator(membership: Membership, message: str) -> None:
         Membership.objects.current()
         .filter(project_id=membership.project_id, role=MembershipRole.COORDINATOR)
         .exclude(pk=membership.pk)
+        .system(_INVARIANT)
     )
     if not others.exists():
         raise ValidationError(message)

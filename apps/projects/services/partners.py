@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.access.policy import Action, can
+from apps.core.guard import system_reads
 from apps.notifications.models import EventType
 from apps.notifications.services import notification_emit
 from apps.organisations.models import Organisation, OrganisationStatus
@@ -49,6 +50,7 @@ def _require_open(project: Project) -> None:
 
 
 @transaction.atomic
+@system_reads("partner_invite checks the project's partners before it writes")
 def partner_invite(
     *,
     actor,
@@ -160,6 +162,7 @@ def partner_decline(*, actor, partner: Partner, request=None) -> Partner:
 
 
 @transaction.atomic
+@system_reads("partner_leave finds the memberships that end with the partner")
 def partner_leave(*, actor, partner: Partner, reason: str = "", request=None) -> Partner:
     """The organisation leaves (its admin) or is removed / its invitation withdrawn (a
     coordinator). Every current membership through it ends too; the project must keep a

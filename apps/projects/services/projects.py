@@ -84,7 +84,8 @@ def project_slug_for(acronym: str) -> str:
     """A new, unique slug from the acronym; slugs never change, so links keep working."""
     base = slugify(acronym)[:70] or "project"
     candidate, number = base, 2
-    while candidate in RESERVED_SLUGS or Project.objects.filter(slug=candidate).exists():
+    taken = Project.objects.system("a new slug must be unique among every project, seen or not")
+    while candidate in RESERVED_SLUGS or taken.filter(slug=candidate).exists():
         candidate = f"{base}-{number}"
         number += 1
     return candidate
@@ -101,7 +102,8 @@ def disease_area_names_refresh(project: Project) -> None:
 def disease_area_renamed(area) -> None:
     """Registered with `apps.diseases.services.on_rename` (ProjectsConfig.ready): a rename
     reaches every project's searchable copy of its areas' names."""
-    for project in area.projects.prefetch_related("disease_areas"):
+    projects = area.projects.system("a rename updates every project's stored copy")
+    for project in projects.prefetch_related("disease_areas"):
         disease_area_names_refresh(project)
 
 

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from apps.core.guard import system_reads
 from apps.organisations.models import OrganisationStatus
 from apps.projects.models import Biomarker, Membership, PartnerStatus, Project, WorkPackage
 from apps.projects.services.common import audit, require_editable, require_manager
@@ -18,6 +19,7 @@ BIOMARKER_FIELDS = (
 )
 
 
+@system_reads("a work package service checks its leads and members before writing")
 def _check_work_package_people(project: Project, lead_organisations, members) -> None:
     partner_ids = set(
         project.partners.filter(status=PartnerStatus.ACTIVE).values_list(
@@ -40,7 +42,11 @@ def _check_work_package_people(project: Project, lead_organisations, members) ->
 
 
 def _check_number_free(project: Project, number: int, exclude_pk=None) -> None:
-    clash = project.work_packages.filter(number=number).exclude(pk=exclude_pk)
+    clash = (
+        project.work_packages.filter(number=number)
+        .exclude(pk=exclude_pk)
+        .system("a work package service checks that the number is free before writing")
+    )
     if clash.exists():
         raise ValidationError({"number": f"The project already has a WP{number}."})
 

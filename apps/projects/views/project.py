@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.access.policy import Action, can, get_for_user, known_project, project_facts
+from apps.access.policy.project_parts import card_lead_partners
 from apps.projects import selectors
 from apps.projects.forms import FunderForm, ProjectEditForm, ReasonForm, apply_service_errors
 from apps.projects.sections import render_sections
@@ -43,9 +44,7 @@ def _detail_context(request, project) -> dict:
         "project": project,
         "can_view_details": can_details,
         "can_manage": can_manage,
-        "lead": project.partners.filter(role="lead", status="active")
-        .select_related("organisation")
-        .first(),
+        "lead": card_lead_partners(project.partners.all()).select_related("organisation").first(),
         "disease_areas": list(project.disease_areas.all()),
         "transitions": available_transitions(
             request.user, project, known={Action.MANAGE: can_manage}

@@ -19,7 +19,9 @@ def queue(request):
     if not is_staff(request.user):
         raise PermissionDenied
     return render(
-        request, "projects/staff_queue.html", {"projects": selectors.pending_activation()}
+        request,
+        "projects/staff_queue.html",
+        {"projects": selectors.pending_activation(request.user)},
     )
 
 
