@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -12,6 +13,7 @@ from apps.access.policy import Action, can, get_for_user, visible
 from apps.access.selectors import dataset_access_panel
 from apps.access.selectors import dataset_current_policy as access_current_policy
 from apps.access.selectors import policy_lines as access_policy_lines
+from apps.core import multipart
 from apps.core.models import AccessTier
 from apps.core.uploads import (
     UploadRefused,
@@ -310,6 +312,10 @@ def _upload_context(dataset, form) -> dict:
         "project": dataset.project,
         "project_url": project_url(dataset.project),
         "form": form,
+        # The page's script uploads in resumable parts (static/js/resumable-upload.js).
+        "max_bytes": multipart.max_bytes(),
+        "part_bytes": multipart.part_size_for(1),
+        "uppy_endpoint": reverse("datasets:uppy_create").removesuffix("/s3/multipart"),
     }
 
 

@@ -180,14 +180,6 @@ def test_a_part_url_is_refused_once_the_uploader_lost_the_right_to_edit(
     assert "url" not in answer.json()
 
 
-def test_local_storage_answers_409_and_points_to_the_upload_through_the_server(
-    api, consortium_dataset
-):
-    answer = start(api, consortium_dataset)
-    assert answer.status_code == 409
-    assert f"/api/v1/datasets/{consortium_dataset.pk}/files/" in answer.json()["detail"]
-
-
 def test_an_abandoned_upload_leaves_nothing_once_the_sweep_ran(
     api, consortium_dataset, s3_storage, settings
 ):
