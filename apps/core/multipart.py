@@ -24,6 +24,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -87,6 +88,20 @@ def presigned_part_url(key: str, upload_id: str, number: int) -> tuple[str, date
         ExpiresIn=seconds,
     )
     return url, timezone.now() + timedelta(seconds=seconds)
+
+
+def part_url_origin() -> str | None:
+    """The origin (scheme://host:port) the browser sends parts to on object storage, for the
+    upload page's CSP `connect-src`; None on local storage (the page's own origin)."""
+    if not on_object_storage():
+        return None
+    sample = _client().generate_presigned_url(  # computed locally: no request is made
+        "upload_part",
+        Params={"Bucket": _bucket(), "Key": "protected/x", "UploadId": "x", "PartNumber": 1},
+        ExpiresIn=60,
+    )
+    parts = urlsplit(sample)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def presigned_download_url(key: str, file_name: str, content_type: str) -> str:

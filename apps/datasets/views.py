@@ -299,11 +299,16 @@ def file_upload(request, pk):
     dataset = dataset_get_for_user(request.user, pk, action=Action.EDIT)
     if request.method == "POST" and declared_too_large(request):
         form = with_upload_refusal(UploadForm({}), too_large_refusal().message)
-        return render(
+        response = render(
             request, "datasets/file_upload.html", _upload_context(dataset, form), status=413
         )
-    with streaming_uploads(request) as handler:
-        return _file_upload(request, dataset, handler)
+    else:
+        with streaming_uploads(request) as handler:
+            response = _file_upload(request, dataset, handler)
+    bucket = multipart.part_url_origin()
+    if bucket:  # the page's script sends parts straight to the bucket
+        response._csp_update = {"connect-src": [bucket]}
+    return response
 
 
 def _upload_context(dataset, form) -> dict:

@@ -128,7 +128,7 @@
     var limit = parseInt(form.getAttribute("data-max-bytes"), 10);
     var current = null; // {uppy, upload, key}
 
-    var notice = form.querySelector("[data-upload-unfinished]");
+    var notice = document.querySelector("[data-upload-unfinished]");
     var waiting = unfinished(datasetId);
     if (notice && waiting.length) {
       notice.textContent = "An upload was interrupted: " + waiting.map(function (record) {

@@ -4,7 +4,6 @@ assembles them and checks the SHA-256 before the file appears, and the sweep rem
 abandoned upload left. The browser's uploader (Uppy) reaches the same services through the
 Companion-shaped views of apps/datasets/resumable_views.py."""
 
-import hashlib
 import os
 from datetime import timedelta
 from urllib.parse import urlsplit
