@@ -28,9 +28,7 @@ def api(coordinator, settings):
 
 
 def put_part(client, url: str, body: bytes):
-    return client.generic(
-        "PUT", urlsplit(url).path, body, content_type="application/octet-stream"
-    )
+    return client.generic("PUT", urlsplit(url).path, body, content_type="application/octet-stream")
 
 
 def send_parts(api, upload: dict, numbers, content=CONTENT) -> list[int]:

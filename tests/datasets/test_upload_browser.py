@@ -119,9 +119,11 @@ def test_a_file_sent_in_parts_resumes_after_a_page_reload_and_appears_once_check
     second_visit: list[int] = []
     page.on(
         "request",
-        lambda request: request.method == "PUT"
-        and _is_part(request.url)
-        and second_visit.append(_part_number(request.url)),
+        lambda request: (
+            request.method == "PUT"
+            and _is_part(request.url)
+            and second_visit.append(_part_number(request.url))
+        ),
     )
     page.get_by_label("File").set_input_files(str(source))
     page.get_by_role("button", name="Upload", exact=True).focus()
@@ -141,7 +143,9 @@ def test_a_file_sent_in_parts_resumes_after_a_page_reload_and_appears_once_check
     )
     expect(page.locator("[data-sha256]").first).to_have_text(digest)
     page.screenshot(path=str(tmp_path / f"dataset-after-resume-{storage}.png"), full_page=True)
-    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('stratum.upload'))") == []
+    assert (
+        page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('stratum.upload'))") == []
+    )
     assert problems == []
 
 
