@@ -268,3 +268,15 @@ def test_the_example_client_resumes_after_a_cut_connection_without_resending_sto
     assert default_storage.open(DatasetFile.objects.get().file.name).read() == CONTENT
     assert list(incomplete_uploads()) == []
     assert not os.path.exists(state)
+
+
+def test_on_object_storage_the_upload_page_may_reach_the_bucket_and_takes_200_gib(
+    client, coordinator, consortium_dataset, s3_storage, s3_server
+):
+    client.force_login(coordinator)
+    response = client.get(f"/datasets/{consortium_dataset.pk}/files/upload/")
+    assert response.status_code == 200
+    policy = response["Content-Security-Policy"]
+    connect = next(d for d in policy.split(";") if d.strip().startswith("connect-src"))
+    assert connect.split()[1:] == ["'self'", s3_server]
+    assert f'data-max-bytes="{200 * 1024**3}"' in response.content.decode()
