@@ -315,6 +315,9 @@
           return complete(upload, key);
         });
       }).catch(function (error) {
+        if (current) {
+          current.uppy.destroy(); // a new attempt starts a fresh uploader (its abort is a no-op)
+        }
         current = null;
         var message = error && error.message ? error.message : String(error);
         if (remembered(key)) {
