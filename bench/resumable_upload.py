@@ -4,6 +4,12 @@ resumed (issue 21, acceptance 1).
 
     .venv/bin/python bench/resumable_upload.py --size-gib 20          # the acceptance size
     .venv/bin/python bench/resumable_upload.py --size-gib 2 --part-mib 64
+    .venv/bin/python bench/resumable_upload.py --storage local --size-gib 20
+
+`--storage local` runs the same protocol on local file storage (`make run`'s): no S3 server;
+the part URLs point at Stratum itself, which keeps the parts on disk under VAR_DIR (a temporary
+folder here, removed at the end) and concatenates them on completion. It needs about twice the
+file's size of free disk at completion (parts and the assembled file).
 
 1. Starts a local S3 HTTP API (moto's server mode, `moto_server`) and Stratum under gunicorn
    (one sync worker) on S3 storage, on its own database (stratum_upload_bench).
@@ -50,6 +56,7 @@ def parse() -> argparse.Namespace:
     )
     parser.add_argument("--size-gib", type=float, default=20)
     parser.add_argument("--part-mib", type=int, default=64)
+    parser.add_argument("--storage", choices=("s3", "local"), default="s3")
     parser.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/stratum_upload_bench"
     )
@@ -152,28 +159,39 @@ def main() -> int:
         "X_ACCEL_REDIRECT_PREFIX": "",
         "PYTHONPATH": str(ROOT),
     }
-    os.environ.update(env)
     moto_dir = tempfile.mkdtemp(prefix="moto-bench-")
-    moto = subprocess.Popen(
-        [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(s3_port)],
-        cwd=moto_dir,
-        env={**env, "TMPDIR": moto_dir},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    if args.storage == "local":
+        for name in ("AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL"):
+            env.pop(name)
+        # Parts and the assembled file on disk, in a folder removed at the end.
+        env["VAR_DIR"] = moto_dir
+        env["UPLOAD_MAX_BYTES"] = str(max(size, 2 * 1024**3))
+    for name in ("AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL"):
+        os.environ.pop(name, None)
+    os.environ.update(env)
+    moto = None
+    if args.storage == "s3":
+        moto = subprocess.Popen(
+            [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(s3_port)],
+            cwd=moto_dir,
+            env={**env, "TMPDIR": moto_dir},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     web = None
     try:
-        wait_http(s3_url)
-        import boto3
+        if moto is not None:
+            wait_http(s3_url)
+            import boto3
 
-        boto3.client(
-            "s3",
-            endpoint_url=s3_url,
-            region_name="us-east-1",
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",  # noqa: S106 (the local test server's)
-        ).create_bucket(Bucket=bucket)
+            boto3.client(
+                "s3",
+                endpoint_url=s3_url,
+                region_name="us-east-1",
+                aws_access_key_id="bench",
+                aws_secret_access_key="bench",  # noqa: S106 (the local test server's)
+            ).create_bucket(Bucket=bucket)
         dataset_id, token = prepare(args.database_url)
         web = subprocess.Popen(
             [
@@ -200,7 +218,8 @@ def main() -> int:
             if process is not None and process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
                 process.wait(timeout=30)
-        shutil.rmtree(moto_dir, ignore_errors=True)  # the S3 server's spooled parts
+        # The S3 server's spooled parts, or (local storage) the parts and the stored file.
+        shutil.rmtree(moto_dir, ignore_errors=True)
 
 
 def prepare(database_url: str) -> tuple[str, str]:
@@ -284,6 +303,7 @@ def run(base: str, token: str, dataset_id: str, size: int, master: int) -> int:
         f"the server's SHA-256 pass is part); throughput {gib * 1024 / elapsed:.0f} MiB/s"
     )
     print(f"stored SHA-256 {stored['sha256']} matches: {stored['sha256'] == sha}")
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
         f"gunicorn worker RSS: {baseline / 1024:.0f} MB before, peak {sampler.peak / 1024:.0f} MB"
         f" (growth {growth_mb:.1f} MB)"

@@ -193,9 +193,10 @@ def upload_resumable(
     base: str, token: str, dataset_id: str, source, state_path: str, on_part=None
 ) -> dict:
     """Upload `source` (a FileSource, or anything with name, size, sha256() and read()) in
-    parts straight to object storage. The upload's id is kept in `state_path`: after a cut
-    connection or a crash, call again with the same arguments and it asks which parts the
-    bucket holds and sends only the others. Stratum checks the SHA-256 before the file
+    parts: straight to object storage, or to Stratum itself on a deployment with local storage
+    (the part URLs say where). The upload's id is kept in `state_path`: after a cut connection
+    or a crash, call again with the same arguments and it asks which parts are stored and sends
+    only the others. Stratum checks the SHA-256 before the file
     appears; returns the stored file. `on_part(number)` is called after each part is sent."""
     api = f"{base}/api/v1/file-uploads/"
     upload = None

@@ -14,6 +14,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # Local storage's stand-in for presigned S3 part URLs (apps/core/multipart.py).
+    path("uploads/parts/<str:token>/", views.multipart_part_put, name="multipart_part_put"),
     path("admin/login/", security_views.admin_login, name="admin_login_redirect"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -70,13 +70,12 @@ def sweep_incomplete_multipart(older_than: timedelta, dry_run: bool) -> list[str
     """Multipart uploads still open in the bucket (parts stored, no object yet) that were
     started longer ago than the longest upload may take (default a day): their row's
     transaction died, or the row sweep missed them. Tracked uploads are aborted sooner, by
-    their row's inactivity (apps/datasets/multipart.py). Aborting frees their parts."""
+    their row's inactivity (apps/datasets/multipart.py). Aborting frees their parts. On local
+    storage the same goes for the part folders under STRATUM_MULTIPART_LOCAL_DIR."""
     from django.utils import timezone
 
     from apps.core import multipart
 
-    if not multipart.multipart_enabled():
-        return []
     cutoff = timezone.now() - older_than
     removed = []
     for key, upload_id, initiated in list(multipart.incomplete_uploads()):

@@ -514,7 +514,7 @@ def protected_file_response(stored) -> HttpResponse:
     from apps.core import multipart
 
     prefix = settings.STRATUM_X_ACCEL_PREFIX
-    if not prefix and multipart.multipart_enabled():
+    if not prefix and multipart.on_object_storage():
         # Object storage serves the bytes itself (ranges included) for a few minutes; the
         # caller has checked the policy and audited the download.
         url = multipart.presigned_download_url(

@@ -1,4 +1,5 @@
-"""Services for resumable uploads of dataset files straight to object storage (S3 multipart).
+"""Services for resumable uploads of dataset files in parts: straight to object storage (S3
+multipart), or through the server to disk on local storage (the same protocol, apps/core/multipart).
 
 The caller (API view) has checked that the person may edit the dataset before each call; these
 functions check the file itself and keep the row and the bucket consistent:
@@ -14,16 +15,15 @@ functions check the file itself and keep the row and the bucket consistent:
 Anything left open is aborted by the temporary-upload sweep (apps/core/sweeps.py).
 """
 
+import contextlib
 import hmac
 import re
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from apps.audit.services import audit_record
 from apps.core import multipart
 from apps.core.ids import uuid7
 from apps.core.sweeps import temporary_location
@@ -35,6 +35,7 @@ from apps.core.uploads import (
     sniff_content_type,
 )
 from apps.datasets.models import DatasetFile, DatasetFileUpload, DatasetStatus
+from apps.datasets.services import dataset_file_record
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
@@ -44,7 +45,7 @@ def _check_start(*, dataset, size: int, sha256: str) -> None:
         raise ValidationError("A retired dataset takes no new files.")
     if size <= 0:
         raise ValidationError({"size": "The file is empty."})
-    limit = settings.STRATUM_MULTIPART_MAX_BYTES
+    limit = multipart.max_bytes()
     if size > limit:
         raise ValidationError(
             {"size": f"The file is larger than the {filesizeformat(limit)} limit."},
@@ -134,11 +135,11 @@ def dataset_file_upload_complete(*, upload: DatasetFileUpload, actor, request=No
 def _verify(upload: DatasetFileUpload) -> str:
     """The object's content type, after checking its SHA-256 (one streaming read), size and
     type; ValidationError otherwise."""
-    reader = multipart.RangeReader(upload.key, upload.size)
-    head = reader.read(SNIFF_BYTES)
-    content_type = sniff_content_type(head, upload.file_name)
-    if content_type in ZIP_CONTAINER_TYPES:
-        check_zip_container(reader, upload.size)
+    with contextlib.closing(multipart.open_object(upload.key, upload.size)) as reader:
+        head = reader.read(SNIFF_BYTES)
+        content_type = sniff_content_type(head, upload.file_name)
+        if content_type in ZIP_CONTAINER_TYPES:
+            check_zip_container(reader, upload.size)
     actual, size = multipart.object_sha256(upload.key)
     if size != upload.size or not hmac.compare_digest(actual, upload.sha256):
         raise ValidationError(
@@ -165,25 +166,9 @@ def _record(upload, actor, content_type: str, request) -> DatasetFile:
         content_type=content_type,
     )
     row.file.name = upload.key
-    row.full_clean()
-    row.save(force_insert=True)
+    dataset_file_record(row, actor=actor, request=request, multipart=True)
     locked.status = DatasetFileUpload.Status.COMPLETED
     locked.save(update_fields=["status", "updated_at"])
-    dataset = upload.dataset
-    audit_record(
-        actor=actor,
-        action="dataset.file.upload",
-        target=row,
-        request=request,
-        project_id=dataset.project_id,
-        organisation_id=dataset.steward_organisation_id,
-        details={
-            "dataset_id": str(dataset.pk),
-            "sha256": row.sha256,
-            "size": row.size,
-            "multipart": True,
-        },
-    )
     return row
 
 

@@ -178,17 +178,26 @@ def dataset_file_add(*, dataset, actor, upload, request=None) -> DatasetFile:
     row = DatasetFile(dataset=dataset, uploaded_by=actor)
     with stored_file_rollback(row), transaction.atomic():
         store_protected_file(row, upload, inspected)
-        row.full_clean()
-        row.save()
-        audit_record(
-            actor=actor,
-            action="dataset.file.upload",
-            target=row,
-            request=request,
-            project_id=dataset.project_id,
-            organisation_id=dataset.steward_organisation_id,
-            details={"dataset_id": str(dataset.pk), "sha256": row.sha256, "size": row.size},
-        )
+        dataset_file_record(row, actor=actor, request=request)
+    return row
+
+
+def dataset_file_record(row: DatasetFile, *, actor, request=None, **details) -> DatasetFile:
+    """Save a new file row whose bytes are stored and checked, with its `dataset.file.upload`
+    audit event, in the caller's transaction. One writer for every way a file arrives (through
+    the server, or in parts by `apps.datasets.multipart`, which adds `multipart=True`)."""
+    row.full_clean()
+    row.save(force_insert=True)
+    dataset = row.dataset
+    audit_record(
+        actor=actor,
+        action="dataset.file.upload",
+        target=row,
+        request=request,
+        project_id=dataset.project_id,
+        organisation_id=dataset.steward_organisation_id,
+        details={"dataset_id": str(dataset.pk), "sha256": row.sha256, "size": row.size, **details},
+    )
     return row
 
 

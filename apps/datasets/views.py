@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -12,6 +13,7 @@ from apps.access.policy import Action, can, get_for_user, visible
 from apps.access.selectors import dataset_access_panel
 from apps.access.selectors import dataset_current_policy as access_current_policy
 from apps.access.selectors import policy_lines as access_policy_lines
+from apps.core import multipart
 from apps.core.models import AccessTier
 from apps.core.uploads import (
     UploadRefused,
@@ -297,11 +299,16 @@ def file_upload(request, pk):
     dataset = dataset_get_for_user(request.user, pk, action=Action.EDIT)
     if request.method == "POST" and declared_too_large(request):
         form = with_upload_refusal(UploadForm({}), too_large_refusal().message)
-        return render(
+        response = render(
             request, "datasets/file_upload.html", _upload_context(dataset, form), status=413
         )
-    with streaming_uploads(request) as handler:
-        return _file_upload(request, dataset, handler)
+    else:
+        with streaming_uploads(request) as handler:
+            response = _file_upload(request, dataset, handler)
+    bucket = multipart.part_url_origin()
+    if bucket:  # the page's script sends parts straight to the bucket
+        response._csp_update = {"connect-src": [bucket]}
+    return response
 
 
 def _upload_context(dataset, form) -> dict:
@@ -310,6 +317,10 @@ def _upload_context(dataset, form) -> dict:
         "project": dataset.project,
         "project_url": project_url(dataset.project),
         "form": form,
+        # The page's script uploads in resumable parts (static/js/resumable-upload.js).
+        "max_bytes": multipart.max_bytes(),
+        "part_bytes": multipart.part_size_for(1),
+        "uppy_endpoint": reverse("datasets:uppy_create").removesuffix("/s3/multipart"),
     }
 
 

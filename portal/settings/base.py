@@ -343,6 +343,11 @@ STRATUM_UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=2 * 1024**3)
 STRATUM_MULTIPART_MAX_BYTES = env.int("MULTIPART_UPLOAD_MAX_BYTES", default=200 * 1024**3)
 STRATUM_MULTIPART_PART_BYTES = env.int("MULTIPART_PART_BYTES", default=64 * 1024**2)
 STRATUM_PRESIGN_SECONDS = env.int("PRESIGN_SECONDS", default=900)
+# On local file storage the same multipart protocol is served by Django: parts of open uploads
+# wait here (one folder per upload) until completed or aborted (apps/core/multipart.py).
+STRATUM_MULTIPART_LOCAL_DIR = env.str(
+    "MULTIPART_LOCAL_DIR", default=str(VAR_DIR / "multipart-parts")
+)
 # Multipart uploads open in the bucket this long (seconds since they started) with no live row
 # are aborted by the temporary-upload sweep; tracked ones go after UPLOAD_TEMP_MAX_AGE idle.
 STRATUM_MULTIPART_ORPHAN_AGE = env.int("MULTIPART_ORPHAN_AGE", default=24 * 3600)

@@ -14,6 +14,7 @@ def _upload_temp_dir(settings, tmp_path):
     temp_dir = tmp_path / "uploads-tmp"
     temp_dir.mkdir()
     settings.FILE_UPLOAD_TEMP_DIR = str(temp_dir)
+    settings.STRATUM_MULTIPART_LOCAL_DIR = str(tmp_path / "multipart-parts")
     settings.STRATUM_X_ACCEL_PREFIX = ""
     return temp_dir
 
@@ -25,7 +26,11 @@ def stored_files(settings, _upload_temp_dir):
     def collect():
         from pathlib import Path
 
-        roots = [Path(settings.MEDIA_ROOT), Path(_upload_temp_dir)]
+        roots = [
+            Path(settings.MEDIA_ROOT),
+            Path(_upload_temp_dir),
+            Path(settings.STRATUM_MULTIPART_LOCAL_DIR),
+        ]
         return sorted(
             str(p) for root in roots if root.exists() for p in root.rglob("*") if p.is_file()
         )

@@ -39,15 +39,18 @@ def test_contributor_uploads_a_file_and_sees_its_sha256(client, partner_member, 
     ).exists()
 
 
-def test_upload_form_renders_with_the_progress_bar_script(
+def test_upload_form_renders_with_the_resumable_uploader_and_a_plain_post_fallback(
     client, partner_member, consortium_dataset
 ):
     client.force_login(partner_member)
     response = client.get(upload_url(consortium_dataset))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "data-upload-form" in html and "js/uploads.js" in html
-    assert 'enctype="multipart/form-data"' in html
+    assert "data-resumable-upload" in html and "js/resumable-upload.js" in html
+    assert "vendor/uppy-6.0.1/uppy.min.js" in html
+    assert 'data-max-bytes="2147483648"' in html  # through the server on local storage
+    assert 'enctype="multipart/form-data"' in html  # without JavaScript the form still posts
+    assert "connect-src 'self';" in response["Content-Security-Policy"] + ";"
 
 
 def test_client_declared_content_type_is_ignored(client, partner_member, consortium_dataset):

@@ -180,14 +180,6 @@ def test_a_part_url_is_refused_once_the_uploader_lost_the_right_to_edit(
     assert "url" not in answer.json()
 
 
-def test_local_storage_answers_409_and_points_to_the_upload_through_the_server(
-    api, consortium_dataset
-):
-    answer = start(api, consortium_dataset)
-    assert answer.status_code == 409
-    assert f"/api/v1/datasets/{consortium_dataset.pk}/files/" in answer.json()["detail"]
-
-
 def test_an_abandoned_upload_leaves_nothing_once_the_sweep_ran(
     api, consortium_dataset, s3_storage, settings
 ):
@@ -276,3 +268,15 @@ def test_the_example_client_resumes_after_a_cut_connection_without_resending_sto
     assert default_storage.open(DatasetFile.objects.get().file.name).read() == CONTENT
     assert list(incomplete_uploads()) == []
     assert not os.path.exists(state)
+
+
+def test_on_object_storage_the_upload_page_may_reach_the_bucket_and_takes_200_gib(
+    client, coordinator, consortium_dataset, s3_storage, s3_server
+):
+    client.force_login(coordinator)
+    response = client.get(f"/datasets/{consortium_dataset.pk}/files/upload/")
+    assert response.status_code == 200
+    policy = response["Content-Security-Policy"]
+    connect = next(d for d in policy.split(";") if d.strip().startswith("connect-src"))
+    assert connect.split()[1:] == ["'self'", s3_server]
+    assert f'data-max-bytes="{200 * 1024**3}"' in response.content.decode()

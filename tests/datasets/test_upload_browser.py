@@ -1,14 +1,23 @@
-"""The upload form in a real browser: the progress bar script posts with XMLHttpRequest under
-the strict CSP, lands on the dataset page, and the SHA-256 shown matches the file."""
+"""The dataset upload page in a real browser under the strict CSP: the file goes in parts with
+the vendored Uppy (AwsS3 plugin) to the URLs the server issues, survives a page reload mid-way
+by resuming from the parts already stored, and appears on the dataset page once the server has
+checked its SHA-256. Local file storage here (`make run`): the part URLs point at Django."""
 
 import hashlib
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core import signing
 from playwright.sync_api import expect
 
-from apps.datasets.models import DatasetFile
+from apps.core.multipart import PART_SIGNING_SALT, stored_parts
+from apps.datasets.models import DatasetFile, DatasetFileUpload
 from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.datasets.conftest import CSV_BYTES
+
+PART = 5 * 1024**2
+# Four parts of 5 MiB and a short fifth; CSV so that the type check accepts it.
+BIG_CSV = b"sample_id,value\n" + b"S0001,12345\n" * ((4 * PART + 4321) // 12)
 
 
 def _sign_in(page, email: str) -> None:
@@ -19,46 +28,158 @@ def _sign_in(page, email: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
 
 
-@pytest.mark.browser
-def test_upload_with_progress_then_refusal_shown_in_place(
-    page, transactional_db, partner_member, consortium_dataset, tmp_path, settings
-):
+def _is_part(url: str) -> bool:
+    """A part PUT: to this server's part URLs (local storage) or the bucket's (S3)."""
+    return "/uploads/parts/" in url or "partNumber=" in url
+
+
+def _part_number(url: str) -> int:
+    query = parse_qs(urlsplit(url).query)
+    if "partNumber" in query:
+        return int(query["partNumber"][0])
+    token = urlsplit(url).path.rstrip("/").rsplit("/", 1)[1]
+    return signing.loads(token, salt=PART_SIGNING_SALT)["n"]
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage(request, settings):
+    """Local file storage (`make run`: parts go through Django to disk), or a bucket on a real
+    S3 HTTP API (moto's server) that the browser reaches across origins, as it would a cloud
+    bucket: CORS allows the site's origin and exposes the ETag, and the page's CSP names the
+    bucket's origin in connect-src."""
+    if request.param == "local":
+        return "local"
+    client = request.getfixturevalue("s3_storage")
+    live_server = request.getfixturevalue("live_server")
+    client.put_bucket_cors(
+        Bucket=client.bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": [live_server.url],
+                    "AllowedMethods": ["PUT", "GET"],
+                    "AllowedHeaders": ["*"],
+                    "ExposeHeaders": ["ETag"],
+                }
+            ]
+        },
+    )
+    return "s3"
+
+
+def _watch_problems(page) -> list[str]:
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    return problems
+
+
+@pytest.mark.browser
+def test_a_file_sent_in_parts_resumes_after_a_page_reload_and_appears_once_checked(
+    storage, page, transactional_db, partner_member, consortium_dataset, tmp_path, settings
+):
+    settings.STRATUM_MULTIPART_PART_BYTES = PART
+    problems = _watch_problems(page)
     _sign_in(page, partner_member.email)
+    source = tmp_path / "sputum-counts.csv"
+    source.write_bytes(BIG_CSV)
+    upload_page = f"/datasets/{consortium_dataset.pk}/files/upload/"
 
-    page.goto(f"/datasets/{consortium_dataset.pk}/files/upload/")
-    source = tmp_path / "eosinophils.csv"
-    source.write_bytes(CSV_BYTES)
+    # First visit: parts 1 and 2 arrive, part 3 hangs (a connection going dead), and the
+    # person reloads the page.
+    first_visit: list[int] = []
+    held = []
+
+    def first_connection(route):
+        number = _part_number(route.request.url)
+        first_visit.append(number)
+        if number <= 2:
+            route.continue_()
+        else:
+            held.append(route)  # never answered: the page is reloaded meanwhile
+
+    page.route(_is_part, first_connection)
+    page.goto(upload_page)
     page.get_by_label("File").set_input_files(str(source))
-    with page.expect_request(lambda r: r.method == "POST" and "/files/upload/" in r.url) as sent:
-        page.get_by_role("button", name="Upload", exact=True).click()
-    assert sent.value.headers.get("x-requested-with") == "XMLHttpRequest"  # the script sent it
-    expect(page.get_by_role("heading", level=1)).to_have_text("RESPIRE sputum cohort")
-    page.screenshot(path=str(tmp_path / "dataset-detail.png"), full_page=True)
-    digest = hashlib.sha256(CSV_BYTES).hexdigest()
-    expect(page.locator("[data-sha256]").first).to_have_text(digest)
-    assert DatasetFile.objects.get().sha256 == digest
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.locator("form[data-parts-sent='2']")).to_be_attached(timeout=60_000)
+    expect(page.locator("[data-upload-bar]")).not_to_have_attribute("value", "0")
+    page.reload()  # with part 3 still held: it never arrives
+    page.unroute(_is_part)
 
-    # A refused file: the form comes back in place with the error summary, nothing stored.
-    page.goto(f"/datasets/{consortium_dataset.pk}/files/upload/")
+    upload = DatasetFileUpload.objects.get()
+    assert upload.status == "open" and upload.part_count == 5
+    assert [p.number for p in stored_parts(upload.key, upload.upload_id)] == [1, 2]
+    assert not DatasetFile.objects.exists()
+    notice = page.locator("[data-upload-unfinished]")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("sputum-counts.csv")
+
+    # Second visit: the same file again; only the parts not stored are sent, by keyboard.
+    second_visit: list[int] = []
+    page.on(
+        "request",
+        lambda request: (
+            request.method == "PUT"
+            and _is_part(request.url)
+            and second_visit.append(_part_number(request.url))
+        ),
+    )
+    page.get_by_label("File").set_input_files(str(source))
+    page.get_by_role("button", name="Upload", exact=True).focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "RESPIRE sputum cohort", timeout=60_000
+    )
+
+    assert first_visit == [1, 2, 3]
+    assert sorted(second_visit) == [3, 4, 5]  # 1 and 2 were not sent again
+    digest = hashlib.sha256(BIG_CSV).hexdigest()
+    stored = DatasetFile.objects.get()
+    assert (stored.sha256, stored.size, stored.file_name) == (
+        digest,
+        len(BIG_CSV),
+        "sputum-counts.csv",
+    )
+    expect(page.locator("[data-sha256]").first).to_have_text(digest)
+    page.screenshot(path=str(tmp_path / f"dataset-after-resume-{storage}.png"), full_page=True)
+    assert (
+        page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('stratum.upload'))") == []
+    )
+    assert problems == []
+
+
+@pytest.mark.browser
+def test_a_refused_file_and_a_file_over_the_limit_get_clear_messages(
+    page, transactional_db, partner_member, consortium_dataset, tmp_path, settings
+):
+    problems = _watch_problems(page)
+    _sign_in(page, partner_member.email)
+    upload_page = f"/datasets/{consortium_dataset.pk}/files/upload/"
+
+    # A refused type: found when the server checks the assembled file; nothing is kept.
+    page.goto(upload_page)
     bad = tmp_path / "page.html"
     bad.write_bytes(b"<!doctype html><script>alert(1)</script>")
     page.get_by_label("File").set_input_files(str(bad))
     page.get_by_role("button", name="Upload", exact=True).click()
-    expect(page.locator("[data-error-summary]")).to_contain_text("not accepted")
-    page.screenshot(path=str(tmp_path / "upload-refused.png"), full_page=True)
-    assert DatasetFile.objects.count() == 1
+    status = page.locator("[data-upload-status]")
+    expect(status).to_contain_text("The upload failed")
+    expect(status).to_contain_text("not accepted")
+    expect(status).to_be_focused()
+    assert not DatasetFile.objects.exists()
+    assert DatasetFileUpload.objects.get().status == "aborted"
 
     # Over the limit: the script says so before sending a byte.
     settings.STRATUM_UPLOAD_MAX_BYTES = 16
-    page.goto(f"/datasets/{consortium_dataset.pk}/files/upload/")
+    page.goto(upload_page)
+    source = tmp_path / "eosinophils.csv"
+    source.write_bytes(CSV_BYTES)
     page.get_by_label("File").set_input_files(str(source))
-    sent_posts: list[str] = []
-    page.on("request", lambda r: r.method == "POST" and sent_posts.append(r.url))
+    sent: list[str] = []
+    page.on("request", lambda r: r.method != "GET" and sent.append(r.url))
     page.get_by_role("button", name="Upload", exact=True).click()
-    expect(page.locator("[data-upload-status]")).to_contain_text("larger than the 16 bytes limit")
-    assert sent_posts == []
-    assert DatasetFile.objects.count() == 1
-    assert [p for p in problems if "status of 400" not in p] == []
+    expect(status).to_contain_text("larger than the 16 bytes limit")
+    assert sent == []
+    assert not DatasetFile.objects.exists()
+    assert [p for p in problems if "status of 415" not in p] == []

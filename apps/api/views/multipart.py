@@ -8,8 +8,9 @@
 
 Every call checks the policy again (may the caller still edit the dataset?) before it answers,
 so a URL is never issued to someone who lost the right meanwhile; an upload is visible only to
-the person who started it (404 for anyone else). Only on S3-compatible storage: with local
-storage the answer is 409 and the file goes to /datasets/{id}/files/ through the server.
+the person who started it (404 for anyone else). On S3-compatible storage the part URLs point
+at the bucket; on local storage at this server (`/uploads/parts/…`, apps/core/multipart.py),
+which keeps the parts on disk until completion: the same protocol either way.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -38,11 +39,6 @@ from apps.datasets import multipart as services
 from apps.datasets.models import Dataset, DatasetFileUpload
 
 
-class Conflict(exceptions.APIException):
-    status_code = 409
-    default_code = "conflict"
-
-
 def _as_api_error(error: DjangoValidationError) -> exceptions.ValidationError:
     if hasattr(error, "error_dict"):
         return exceptions.ValidationError(error.message_dict)
@@ -53,7 +49,7 @@ def _as_api_error(error: DjangoValidationError) -> exceptions.ValidationError:
     create=extend_schema(
         summary="Start a resumable upload of a dataset file to object storage (its editors)",
         request=MultipartUploadStartInput,
-        responses={201: MultipartUploadOutput, **problems(400, 403, 404, 409, 415)},
+        responses={201: MultipartUploadOutput, **problems(400, 403, 404, 415)},
     ),
     retrieve=extend_schema(
         summary="A resumable upload and the parts already stored",
@@ -113,11 +109,6 @@ class MultipartUploadViewSet(viewsets.ViewSet):
         data = MultipartUploadStartInput(data=request.data)
         data.is_valid(raise_exception=True)
         dataset = self._dataset(data.validated_data["dataset"])
-        if not multipart.multipart_enabled():
-            raise Conflict(
-                "This deployment stores files locally: upload through the server to "
-                f"/api/v1/datasets/{dataset.pk}/files/ instead."
-            )
         try:
             upload = services.dataset_file_upload_start(
                 dataset=dataset,
@@ -147,7 +138,14 @@ class MultipartUploadViewSet(viewsets.ViewSet):
         except DjangoValidationError as error:
             raise _as_api_error(error) from error
         return Response(
-            PartUrlOutput({"number": int(number), "url": url, "expires_at": expires_at}).data
+            PartUrlOutput(
+                {
+                    "number": int(number),
+                    # Absolute already on object storage; a path of this server on local storage.
+                    "url": request.build_absolute_uri(url),
+                    "expires_at": expires_at,
+                }
+            ).data
         )
 
     @action(detail=True, methods=["post"])
