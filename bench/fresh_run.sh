@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# How long a newcomer waits: clone this checkout afresh, run `make run`, and time the moment
+# /readyz first answers 200. Prints the machine load before and after, and the time each
+# step of `make run` started (from its own output), then stops everything it started.
+#
+#   bash bench/fresh_run.sh              # PORT 8795, clone into a temp directory
+#   FRESH_PORT=8796 bash bench/fresh_run.sh
+#
+# Downloads come from the package caches (pip's and uv's, under ~/.cache): run it twice and the
+# second run is the "downloads are cached" figure. DATABASE_URL and REDIS_URL are unset, as on a
+# newcomer's machine: SQLite and the embedded broker under the clone's var/.
+set -euo pipefail
+
+SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PORT="${FRESH_PORT:-8795}"
+WORK="$(mktemp -d /tmp/stratum-fresh.XXXXXX)"
+LOG="$WORK/make-run.log"
+MAKE_PID=""
+
+cleanup() {
+  if [ -n "$MAKE_PID" ]; then
+    # make runs in its own session and process group (setsid): stop web, worker and beat with it.
+    kill -TERM -- "-$MAKE_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$MAKE_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL -- "-$MAKE_PID" 2>/dev/null || true
+  fi
+  [ "${FRESH_KEEP:-0}" = 1 ] && echo "kept $WORK" || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)   cores: $(nproc)"
+git clone --quiet "$SRC" "$WORK/stratum"
+cd "$WORK/stratum"
+start=$(date +%s.%N)
+# Each line of make's output gets the seconds since start, so the slow step shows.
+export START="$start" PORT
+setsid bash -c 'env -u DATABASE_URL -u REDIS_URL -u VIRTUAL_ENV make run 2>&1 |
+  while IFS= read -r line; do
+    printf "%6.1fs  %s\n" "$(echo "$(date +%s.%N) - $START" | bc)" "$line"
+  done' >"$LOG" &
+MAKE_PID=$!
+
+ready=""
+for _ in $(seq 1 1200); do
+  if curl -fsS -o /dev/null "http://127.0.0.1:$PORT/readyz" 2>/dev/null; then
+    ready=$(echo "$(date +%s.%N) - $start" | bc)
+    break
+  fi
+  kill -0 "$MAKE_PID" 2>/dev/null || break
+  sleep 0.25
+done
+echo "--- make run, seconds since start ---"
+# make's own lines and the first lines of each process; pip's notes about the extra index skipped.
+grep -v 'WARNING: Location' "$LOG" | grep -v 'pyenv\|^ *[0-9.]*s *$\|exists in these\|   3\.1\|Note: See\|be found at the same' \
+  | awk '!/ (web|worker|beat)\.1 /{print; next} {seen[$2]++} seen[$2] <= 2' | head -60 || true
+if [ -z "$ready" ]; then
+  echo "FAIL: /readyz never answered 200 (log above)"
+  exit 1
+fi
+printf 'fresh clone to /readyz 200: %.1f s\n' "$ready"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
