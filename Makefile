@@ -44,12 +44,13 @@ install-dev: $(VENV)/.installed-dev
 run: export SITE_URL ?= http://127.0.0.1:$(or $(PORT),8000)
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
 	@echo
 	@echo "  Stratum is starting at http://127.0.0.1:$${PORT:-8000}/  (Ctrl-C stops web, worker and beat)"
-	@echo "  Links in e-mails start with $(SITE_URL)"
+	@echo "  Links in e-mails start with $(SITE_URL); the demo accounts follow \"Demo data ready\"."
 	@echo
-	$(BIN)/honcho --procfile Procfile.dev start --port $${PORT:-8000}
+	@# The demo data loads while web, worker and beat start: both take seconds of CPU, and on
+	@# two cores they overlap (SQLite in WAL mode, writers wait their turn). Ctrl-C stops both.
+	$(BIN)/python manage.py seed_demo & $(BIN)/honcho --procfile Procfile.dev start --port $${PORT:-8000}
 
 # Import contracts first (layers, domain order, no cross-app cycle: pyproject.toml
 # [tool.importlinter], docs/architecture.md); a broken one fails the run before any test.
