@@ -7,6 +7,7 @@ by deploy/docker-smoke.sh and deploy/image-rehearsal.sh:
 
 import sys
 from importlib import metadata
+from pathlib import Path
 
 from pip._vendor.packaging.markers import Marker
 
@@ -17,10 +18,10 @@ def _name(name: str) -> str:
 
 def locked(path: str) -> dict[str, str]:
     wanted = {}
-    for line in open(path, encoding="utf-8"):
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
         if not line[:1].isalnum():
             continue
-        requirement, _, marker = line.rstrip(" \\\n").partition(" ; ")
+        requirement, _, marker = line.rstrip(" \\").partition(" ; ")
         if marker and not Marker(marker).evaluate():
             continue
         name, version = requirement.strip().split("==")
