@@ -5,6 +5,7 @@
 #
 #   bash bench/fresh_run.sh              # PORT 8795, clone into a temp directory
 #   FRESH_PORT=8796 bash bench/fresh_run.sh
+#   FRESH_REF=d4995b5 bash bench/fresh_run.sh   # an earlier commit, for a before/after
 #
 # Downloads come from the package caches (pip's and uv's, under ~/.cache): run it twice and the
 # second run is the "downloads are cached" figure. DATABASE_URL and REDIS_URL are unset, as on a
@@ -17,12 +18,15 @@ WORK="$(mktemp -d /tmp/stratum-fresh.XXXXXX)"
 LOG="$WORK/make-run.log"
 MAKE_PID=""
 
+# Every process `make run` started, honcho's children included (they may leave make's process
+# group, never its session).
+session_pids() { ps -eo pid=,sid= | awk -v sid="$1" '$2 == sid { print $1 }'; }
+
 cleanup() {
   if [ -n "$MAKE_PID" ]; then
-    # make runs in its own session and process group (setsid): stop web, worker and beat with it.
-    kill -TERM -- "-$MAKE_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$MAKE_PID" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL -- "-$MAKE_PID" 2>/dev/null || true
+    kill -TERM $(session_pids "$MAKE_PID") 2>/dev/null || true
+    for _ in $(seq 1 75); do [ -z "$(session_pids "$MAKE_PID")" ] && break; sleep 0.2; done
+    kill -KILL $(session_pids "$MAKE_PID") 2>/dev/null || true
   fi
   [ "${FRESH_KEEP:-0}" = 1 ] && echo "kept $WORK" || rm -rf "$WORK"
 }
@@ -31,6 +35,8 @@ trap cleanup EXIT
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)   cores: $(nproc)"
 git clone --quiet "$SRC" "$WORK/stratum"
 cd "$WORK/stratum"
+[ -n "${FRESH_REF:-}" ] && git checkout --quiet "$FRESH_REF"
+echo "commit: $(git log --oneline -1 | cut -c1-80)"
 start=$(date +%s.%N)
 # Each line of make's output gets the seconds since start, so the slow step shows.
 export START="$start" PORT
