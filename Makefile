@@ -43,7 +43,8 @@ install-dev: $(VENV)/.installed-dev
 # E-mails link to SITE_URL; on another PORT they must point at that port too.
 run: export SITE_URL ?= http://127.0.0.1:$(or $(PORT),8000)
 run: install
-	$(BIN)/python manage.py migrate --noinput
+	@# No system checks here: runserver runs them as web starts, beside the worker and beat.
+	$(BIN)/python manage.py migrate --noinput --skip-checks
 	@echo
 	@echo "  Stratum is starting at http://127.0.0.1:$${PORT:-8000}/  (Ctrl-C stops web, worker and beat)"
 	@echo "  Links in e-mails start with $(SITE_URL); the demo accounts follow \"Demo data ready\"."

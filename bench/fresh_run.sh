@@ -18,15 +18,20 @@ WORK="$(mktemp -d /tmp/stratum-fresh.XXXXXX)"
 LOG="$WORK/make-run.log"
 MAKE_PID=""
 
-# Every process `make run` started, honcho's children included (they may leave make's process
-# group, never its session).
-session_pids() { ps -eo pid=,sid= | awk -v sid="$1" '$2 == sid { print $1 }'; }
+# Every process `make run` started: they all run in the clone (honcho gives each of web, worker
+# and beat a session of its own, and their children can outlive it).
+clone_pids() {
+  local proc
+  for proc in /proc/[0-9]*; do
+    case "$(readlink "$proc/cwd" 2>/dev/null)" in "$WORK/stratum"*) echo "${proc#/proc/}" ;; esac
+  done
+}
 
 cleanup() {
   if [ -n "$MAKE_PID" ]; then
-    kill -TERM $(session_pids "$MAKE_PID") 2>/dev/null || true
-    for _ in $(seq 1 75); do [ -z "$(session_pids "$MAKE_PID")" ] && break; sleep 0.2; done
-    kill -KILL $(session_pids "$MAKE_PID") 2>/dev/null || true
+    kill -TERM -- "-$MAKE_PID" $(clone_pids) 2>/dev/null || true
+    for _ in $(seq 1 75); do [ -z "$(clone_pids)" ] && break; sleep 0.2; done
+    kill -KILL $(clone_pids) 2>/dev/null || true
   fi
   [ "${FRESH_KEEP:-0}" = 1 ] && echo "kept $WORK" || rm -rf "$WORK"
 }
@@ -34,28 +39,27 @@ trap cleanup EXIT
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)   cores: $(nproc)"
 git clone --quiet "$SRC" "$WORK/stratum"
-cd "$WORK/stratum"
-[ -n "${FRESH_REF:-}" ] && git checkout --quiet "$FRESH_REF"
-echo "commit: $(git log --oneline -1 | cut -c1-80)"
+[ -n "${FRESH_REF:-}" ] && git -C "$WORK/stratum" checkout --quiet "$FRESH_REF"
+echo "commit: $(git -C "$WORK/stratum" log --oneline -1 | cut -c1-80)"
+# This script stays outside the clone, so only what make started runs (and is counted) there.
+cd "$WORK"
 start=$(date +%s.%N)
 # Each line of make's output gets the seconds since start, so the slow step shows.
 export START="$start" PORT
-setsid bash -c 'env -u DATABASE_URL -u REDIS_URL -u VIRTUAL_ENV make run 2>&1 |
+setsid bash -c 'env -u DATABASE_URL -u REDIS_URL -u VIRTUAL_ENV make -C stratum --no-print-directory run 2>&1 |
   while IFS= read -r line; do
     printf "%6.1fs  %s\n" "$(echo "$(date +%s.%N) - $START" | bc)" "$line"
   done' >"$LOG" &
 MAKE_PID=$!
 
-# CPU seconds spent by everything `make run` started, up to now: every live process of its
-# session, with what its finished children used (a process's cutime counts them once waited).
+# CPU seconds spent by everything `make run` started, up to now: every live process in the
+# clone, with what its finished children used (a process's cutime counts them once waited).
 # Unlike the wall time it hardly depends on what else the machine is doing.
 cpu_seconds() {
-  local sid=$1 total=0 pid stat
-  for stat in /proc/[0-9]*/stat; do
-    pid=${stat#/proc/}; pid=${pid%/stat}
-    read -r -a f < <(sed 's/^.*) //' "$stat" 2>/dev/null) || continue
-    # After the command name: state ppid pgrp session ... utime(12) stime(13) cutime(14) cstime(15)
-    [ "${f[3]:-}" = "$sid" ] || continue
+  local total=0 pid f
+  for pid in $(clone_pids); do
+    # After "(command) ": state ppid ... utime(12) stime(13) cutime(14) cstime(15), 1-based.
+    read -r -a f < <(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
     total=$((total + f[11] + f[12] + f[13] + f[14]))
   done
   echo "scale=1; $total / $(getconf CLK_TCK)" | bc
@@ -65,7 +69,7 @@ ready=""
 for _ in $(seq 1 1200); do
   if curl -fsS -o /dev/null "http://127.0.0.1:$PORT/readyz" 2>/dev/null; then
     ready=$(echo "$(date +%s.%N) - $start" | bc)
-    cpu=$(cpu_seconds "$MAKE_PID")
+    cpu=$(cpu_seconds)
     break
   fi
   kill -0 "$MAKE_PID" 2>/dev/null || break
