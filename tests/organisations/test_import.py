@@ -2,11 +2,13 @@
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.organisations.models import (
@@ -280,3 +282,19 @@ def test_the_template_csv_names_the_columns_and_its_examples_pass_a_dry_run(logi
     assert text.splitlines()[0] == "name,kind,country,ror_id,domains"
     report = client.post(URL, {"file": _upload(text), "dry_run": "on"}).context["report"]
     assert report.errors == [] and report.created == 2
+
+
+def test_checked_files_nobody_imported_within_an_hour_are_dropped(staff):
+    stale = organisation_import_save(text="x", file_name="old.csv", actor=staff, checked=True)
+    OrganisationImport.objects.filter(pk=stale.pk).update(
+        created_at=timezone.now() - timedelta(hours=2)
+    )
+    queued = organisation_import_save(text="x", file_name="q.csv", actor=staff, checked=False)
+    OrganisationImport.objects.filter(pk=queued.pk).update(
+        created_at=timezone.now() - timedelta(hours=2)
+    )
+    organisation_import_save(text="y", file_name="new.csv", actor=staff, checked=True)
+    assert sorted(OrganisationImport.objects.values_list("file_name", flat=True)) == [
+        "new.csv",
+        "q.csv",
+    ]

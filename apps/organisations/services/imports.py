@@ -454,7 +454,12 @@ def organisation_import_save(
     *, text: str, file_name: str, actor, checked: bool
 ) -> OrganisationImport:
     """Keep an uploaded file before anything is done with it: `checked` after a clean dry run
-    (waiting for "Import it now"), else queued. The caller queues the task after commit."""
+    (waiting for "Import it now"), else queued. The caller queues the task after commit.
+    Checked files nobody imported within `CHECKED_FOR` are dropped here, so dry runs do not
+    pile up."""
+    OrganisationImport.objects.filter(
+        status=Status.CHECKED, created_at__lt=timezone.now() - CHECKED_FOR
+    ).delete()
     job = OrganisationImport(
         created_by=actor,
         file_name=file_name[:255],
