@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.db import models
@@ -283,3 +285,64 @@ class JoinRequest(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.user} asks to join {self.organisation}"
+
+
+class OrganisationImport(BaseModel):
+    """One staff CSV import: the file as uploaded (saved before any work starts, so a lost
+    worker or a closed tab loses nothing), then its progress and result, which the progress
+    page polls. Rows are committed in chunks together with `rows_done`, so after a failure
+    the counters say exactly what was imported."""
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", "Checked, not imported"
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        INVALID = "invalid", "Bad rows, nothing imported"
+        FAILED = "failed", "Stopped"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_name = models.CharField(max_length=255)
+    text = models.TextField(help_text="The uploaded CSV, decoded from UTF-8.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    last_line = models.PositiveIntegerField(
+        default=0, help_text="The file line of the last row committed."
+    )
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    failure = models.TextField(blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    # A running import whose worker has not committed a chunk for this long is taken to be lost
+    # (killed, or its machine gone): the broker's redelivery or staff's "carry on" take it over.
+    LEASE = timedelta(minutes=2)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_lost(self) -> bool:
+        stale = timezone.now() - self.LEASE
+        return self.status == self.Status.RUNNING and bool(
+            self.heartbeat_at and self.heartbeat_at < stale
+        )
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.INVALID, self.Status.FAILED}
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.rows_done / self.total_rows) if self.total_rows else 0

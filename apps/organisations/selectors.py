@@ -12,6 +12,7 @@ from apps.organisations.models import (
     Invitation,
     JoinRequest,
     Organisation,
+    OrganisationImport,
     OrganisationKind,
     OrganisationStatus,
 )
@@ -210,3 +211,25 @@ def can_see_members(user, organisation: Organisation) -> bool:
 
 def can_manage(user, organisation: Organisation) -> bool:
     return can(user, Action.MANAGE, organisation)
+
+
+RECENT_IMPORTS_SHOWN = 10
+
+
+def recent_imports() -> QuerySet:
+    """The staff console's latest CSV imports, without their files."""
+    return (
+        OrganisationImport.objects.exclude(status=OrganisationImport.Status.CHECKED)
+        .defer("text", "errors")
+        .select_related("created_by")[:RECENT_IMPORTS_SHOWN]
+    )
+
+
+def organisation_import_get_for_staff(user, import_id) -> OrganisationImport:
+    """An import for its progress page: portal staff only, 404 for anyone else or no such id."""
+    if not (user.is_staff and user.is_active):
+        raise Http404("No such import.")
+    found = OrganisationImport.objects.defer("text").filter(pk=import_id).first()
+    if found is None:
+        raise Http404("No such import.")
+    return found

@@ -11,6 +11,8 @@ urlpatterns = [
     path("staff/", staff.staff_console, name="staff_console"),
     path("staff/import/", staff.staff_import, name="staff_import"),
     path("staff/import/template.csv", staff.staff_import_template, name="staff_import_template"),
+    path("staff/import/<uuid:pk>/", staff.staff_import_progress, name="staff_import_progress"),
+    path("staff/import/<uuid:pk>/resume/", staff.staff_import_resume, name="staff_import_resume"),
     path("staff/<slug:slug>/<str:decision>/", staff.staff_decide, name="staff_decide"),
     path(
         "invitations/mine/<uuid:pk>/accept/",

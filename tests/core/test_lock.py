@@ -72,6 +72,14 @@ def test_the_lock_is_in_step_with_pyproject():
     assert result.returncode == 0, result.stderr
 
 
+def test_the_bootstrap_requirement_is_the_locked_uv_with_its_hashes():
+    from tools.bootstrap_requirements import uv_entry
+
+    bootstrap = (ROOT / "requirements" / "bootstrap.txt").read_text()
+    assert _content(bootstrap) == _content(uv_entry((ROOT / "requirements/dev.txt").read_text()))
+    assert "--hash=sha256:" in bootstrap
+
+
 def test_make_and_the_docker_build_install_from_the_hashed_requirements():
     dry_run = subprocess.run(
         ["make", "-n", "-B", "install-dev", "install"],
@@ -83,9 +91,11 @@ def test_make_and_the_docker_build_install_from_the_hashed_requirements():
     installs = [line for line in dry_run.splitlines() if " install " in line and "pip" in line]
     assert "--require-hashes -r requirements/dev.txt" in dry_run
     assert "--require-hashes -r requirements/base.txt" in dry_run
-    # Every other pip install is pip itself or the project without its dependencies.
+    # uv, the installer, comes first, by hash too.
+    assert "pip install --quiet --no-deps --require-hashes -r requirements/bootstrap.txt" in dry_run
+    # Every other install is the project without its dependencies.
     others = [line for line in installs if "--require-hashes" not in line]
-    assert all("--no-deps -e ." in line or "--upgrade pip" in line for line in others), others
+    assert all("--no-deps -e ." in line for line in others), others
 
     dockerfile = (ROOT / "deploy" / "Dockerfile").read_text().replace("\\\n", " ")
     assert "pip wheel --require-hashes --wheel-dir /wheels -r requirements/base.txt" in dockerfile

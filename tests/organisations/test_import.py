@@ -2,15 +2,28 @@
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.organisations.models import Organisation, OrganisationDomain, OrganisationStatus
-from apps.organisations.services import organisations_import, organisations_import_parse
+from apps.organisations.models import (
+    Organisation,
+    OrganisationDomain,
+    OrganisationImport,
+    OrganisationStatus,
+)
+from apps.organisations.services import (
+    organisation_import_save,
+    organisations_import,
+    organisations_import_parse,
+)
+from apps.organisations.tasks import run_import
+from tests.accounts.factories import UserFactory
 from tests.organisations.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -188,11 +201,25 @@ def test_staff_dry_run_in_the_console_shows_every_bad_row(login, staff):
     assert [e.line for e in response.context["report"].errors] == [11, 501, 999]
 
 
-def test_staff_import_in_the_console(login, staff):
-    response = login(staff).post(URL, {"file": _upload(_csv(_rows(20)))})
+def test_staff_import_in_the_console_is_saved_queued_and_run_by_the_worker(
+    login, staff, django_capture_on_commit_callbacks
+):
+    client = login(staff)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        response = client.post(URL, {"file": _upload(_csv(_rows(20)), "partners.csv")})
+    job = OrganisationImport.objects.get()
     assert response.status_code == 302
+    assert response["Location"] == reverse("organisations:staff_import_progress", args=[job.pk])
+    # The file is kept before anything is written; the task is queued after the commit.
+    assert (job.status, job.file_name, job.text) == ("queued", "partners.csv", _csv(_rows(20)))
+    assert len(queued) == 1 and not Organisation.objects.exists()
+    assert "Waiting for a worker" in client.get(response["Location"]).content.decode()
+
+    assert run_import.apply(args=[str(job.pk)]).get() == "done"
     assert Organisation.objects.count() == 20
     assert AuditEvent.objects.filter(action="organisation.import_create", actor=staff).count() == 20
+    page = client.get(response["Location"]).content.decode()
+    assert "Imported partners.csv" in page and "20 created, 0 updated, 0 unchanged" in page
 
 
 def test_a_non_utf8_file_gets_a_form_error(login, staff):
@@ -221,15 +248,29 @@ def test_after_a_clean_dry_run_the_checked_file_imports_without_choosing_it_agai
     html = checked.content.decode()
     assert "Import partners.csv now" in html
     assert Organisation.objects.count() == 0
-    token = checked.context["checked"]["token"]
+    job = checked.context["checked"]
+    assert job.status == "checked"
 
-    response = client.post(URL, {"checked": token})
+    response = client.post(URL, {"checked": str(job.pk)})
     assert response.status_code == 302
+    run_import.apply(args=[str(job.pk)])
     assert Organisation.objects.count() == 30
-    # Used once: the same check cannot import again, and nobody else's token works.
-    again = client.post(URL, {"checked": token}, follow=True)
+    # Used once: the same check cannot import again.
+    again = client.post(URL, {"checked": str(job.pk)}, follow=True)
     assert "That check has expired" in again.content.decode()
+    assert client.post(URL, {"checked": "not-an-id"}, follow=True).status_code == 200
     assert Organisation.objects.count() == 30
+
+
+def test_nobody_else_can_start_a_checked_import(login, staff):
+    other_staff = UserFactory(is_staff=True)
+    job = organisation_import_save(
+        text=_csv(_rows(3)), file_name="a.csv", actor=other_staff, checked=True
+    )
+    response = login(staff).post(URL, {"checked": str(job.pk)}, follow=True)
+    assert "That check has expired" in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == "checked"
 
 
 def test_the_template_csv_names_the_columns_and_its_examples_pass_a_dry_run(login, staff):
@@ -241,3 +282,19 @@ def test_the_template_csv_names_the_columns_and_its_examples_pass_a_dry_run(logi
     assert text.splitlines()[0] == "name,kind,country,ror_id,domains"
     report = client.post(URL, {"file": _upload(text), "dry_run": "on"}).context["report"]
     assert report.errors == [] and report.created == 2
+
+
+def test_checked_files_nobody_imported_within_an_hour_are_dropped(staff):
+    stale = organisation_import_save(text="x", file_name="old.csv", actor=staff, checked=True)
+    OrganisationImport.objects.filter(pk=stale.pk).update(
+        created_at=timezone.now() - timedelta(hours=2)
+    )
+    queued = organisation_import_save(text="x", file_name="q.csv", actor=staff, checked=False)
+    OrganisationImport.objects.filter(pk=queued.pk).update(
+        created_at=timezone.now() - timedelta(hours=2)
+    )
+    organisation_import_save(text="y", file_name="new.csv", actor=staff, checked=True)
+    assert sorted(OrganisationImport.objects.values_list("file_name", flat=True)) == [
+        "new.csv",
+        "q.csv",
+    ]

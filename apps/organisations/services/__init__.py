@@ -15,6 +15,10 @@ from apps.organisations.services.affiliations import (
 from apps.organisations.services.imports import (
     ImportReport,
     RowError,
+    organisation_import_resume,
+    organisation_import_run,
+    organisation_import_save,
+    organisation_import_start,
     organisations_import,
     organisations_import_parse,
 )
@@ -62,6 +66,10 @@ __all__ = [
     "organisation_approve",
     "organisation_domain_add",
     "organisation_domain_remove",
+    "organisation_import_resume",
+    "organisation_import_run",
+    "organisation_import_save",
+    "organisation_import_start",
     "organisation_propose",
     "organisation_reinstate",
     "organisation_reject",

@@ -1,19 +1,32 @@
 """Bulk import of organisations from CSV, for portal staff (console and management command).
 
 Columns: name, kind, country, ror_id, domains (space- or semicolon-separated). The whole file is
-checked first and every bad row reported by line and column; the import is all-or-nothing.
-Rows match existing organisations by ROR ID, else by case-insensitive name, so importing the
-same file twice creates nothing the second time.
+checked first and every bad row reported by line and column; if any row is bad nothing is
+written. Rows match existing organisations by ROR ID, else by case-insensitive name, so
+importing the same file twice creates nothing the second time.
+
+Two ways to write a checked file:
+- `organisations_import` (the management command): every row in one transaction.
+- `organisation_import_run` (the staff console, through a Celery task): the file was saved
+  first as an `OrganisationImport`; rows are committed in chunks of `CHUNK_ROWS`, each chunk in
+  the same transaction as the import's counters, so the progress page shows rows done of the
+  total and, if something fails midway, exactly which lines were imported. Running it again
+  carries on after the last committed line.
 """
 
 import csv
 import io
 import re
+import secrets
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_countries import countries
 
@@ -21,6 +34,7 @@ from apps.audit.services import audit_record
 from apps.organisations.models import (
     Organisation,
     OrganisationDomain,
+    OrganisationImport,
     OrganisationKind,
     OrganisationStatus,
 )
@@ -77,6 +91,7 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = True
     written: bool = False
+    total_rows: int = 0
 
     @property
     def ok(self) -> bool:
@@ -141,6 +156,7 @@ class _Parser:
         if not raw_rows:
             self._error(1, "-", "The file has a header but no organisations.")
             return self.report
+        self.report.total_rows = len(raw_rows)
         self._load_existing(raw_rows)
         for line, record in raw_rows:
             self._parse_row(line, record)
@@ -330,31 +346,60 @@ def organisations_import(
 
 @transaction.atomic
 def _write(report: ImportReport, *, actor, progress: Progress, request) -> None:
-    taken = set(Organisation.objects.values_list("slug", flat=True))
+    _write_rows(progress(report.rows), actor=actor, request=request, taken=_slugs_taken())
+
+
+def _slugs_taken() -> set[str]:
+    return set(Organisation.objects.values_list("slug", flat=True))
+
+
+class ImportRowFailed(Exception):
+    """Writing the row on `line` failed; the chunk it was in is rolled back."""
+
+    def __init__(self, line: int, error: Exception):
+        self.line = line
+        self.error = error
+        detail = _messages(error) if isinstance(error, ValidationError) else str(error)
+        super().__init__(f"line {line}: {detail.strip() or type(error).__name__}")
+
+
+def _write_rows(rows: Iterable[ImportRow], *, actor, request, taken: set[str]) -> Counter:
+    """Write checked rows in the caller's transaction; returns how many of each action."""
+    counts: Counter = Counter()
     now = timezone.now()
-    for row in progress(report.rows):
-        if row.action == "create":
-            organisation = _create(row, taken=taken, now=now)
-            action = "organisation.import_create"
-        elif row.action == "update":
-            was_for_profit = row.existing.is_for_profit
-            organisation = _update(row)
-            suspend_grants_if_now_for_profit(
-                organisation, was_for_profit=was_for_profit, actor=actor
-            )
-            action = "organisation.import_update"
-        else:
+    for row in rows:
+        counts[row.action] += 1
+        if row.action == "unchanged":
             continue
-        audit_record(
-            actor=actor,
-            action=action,
-            target=organisation,
-            request=request,
-            actor_role="staff",
-            organisation_id=organisation.pk,
-            to_state=organisation.status,
-            details={"line": row.line, "changes": row.changes},
-        )
+        try:
+            _write_row(row, actor=actor, request=request, taken=taken, now=now)
+        except Exception as error:
+            raise ImportRowFailed(row.line, error) from error
+    return counts
+
+
+def _write_row(row: ImportRow, *, actor, request, taken: set[str], now) -> None:
+    if row.action == "create":
+        organisation = _create(row, taken=taken, now=now)
+        action = "organisation.import_create"
+    else:
+        was_for_profit = row.existing.is_for_profit
+        organisation = _update(row)
+        suspend_grants_if_now_for_profit(organisation, was_for_profit=was_for_profit, actor=actor)
+        action = "organisation.import_update"
+    audit_record(
+        actor=actor,
+        action=action,
+        target=organisation,
+        request=request,
+        actor_role="staff",
+        organisation_id=organisation.pk,
+        to_state=organisation.status,
+        details={"line": row.line, "changes": row.changes},
+    )
+
+
+ROW_CLEAN = {"exclude": ["country"], "validate_unique": False, "validate_constraints": False}
 
 
 def _create(row: ImportRow, *, taken: set[str], now) -> Organisation:
@@ -368,8 +413,10 @@ def _create(row: ImportRow, *, taken: set[str], now) -> Organisation:
         status_changed_at=now,
     )
     # Uniqueness was checked against the file and the database while parsing; the database's
-    # own constraints still stand behind that if someone else wrote meanwhile.
-    organisation.full_clean(validate_unique=False, validate_constraints=False)
+    # own constraints still stand behind that if someone else wrote meanwhile. The country is
+    # a code the parser took from django-countries itself, whose field check walks every
+    # country's name: a quarter of a row's write time.
+    organisation.full_clean(**ROW_CLEAN)
     organisation.save()
     _add_domains(organisation, row.domains)
     return organisation
@@ -380,7 +427,7 @@ def _update(row: ImportRow) -> Organisation:
     for name in ("name", "kind", "country", "ror_id"):
         if name in row.changes:
             setattr(organisation, name, row.changes[name]["to"])
-    organisation.full_clean(validate_unique=False, validate_constraints=False)
+    organisation.full_clean(**ROW_CLEAN)
     organisation.save()
     _add_domains(organisation, row.changes.get("domains", {}).get("added", []))
     return organisation
@@ -389,4 +436,166 @@ def _update(row: ImportRow) -> Organisation:
 def _add_domains(organisation: Organisation, domains: list[str]) -> None:
     OrganisationDomain.objects.bulk_create(
         OrganisationDomain(organisation=organisation, domain=domain) for domain in domains
+    )
+
+
+# --- Imports from the staff console: saved first, run by a worker, progress in the row -----
+
+# Rows per transaction: small enough that the progress page moves every second or so and a
+# failure loses little work, large enough that committing is not the cost.
+CHUNK_ROWS = 200
+# A checked file waits this long for "Import it now".
+CHECKED_FOR = timedelta(hours=1)
+
+Status = OrganisationImport.Status
+
+
+def organisation_import_save(
+    *, text: str, file_name: str, actor, checked: bool
+) -> OrganisationImport:
+    """Keep an uploaded file before anything is done with it: `checked` after a clean dry run
+    (waiting for "Import it now"), else queued. The caller queues the task after commit.
+    Checked files nobody imported within `CHECKED_FOR` are dropped here, so dry runs do not
+    pile up."""
+    OrganisationImport.objects.filter(
+        status=Status.CHECKED, created_at__lt=timezone.now() - CHECKED_FOR
+    ).delete()
+    job = OrganisationImport(
+        created_by=actor,
+        file_name=file_name[:255],
+        text=text,
+        status=Status.CHECKED if checked else Status.QUEUED,
+    )
+    job.full_clean()
+    job.save()
+    return job
+
+
+def organisation_import_start(*, import_id, actor) -> bool:
+    """ "Import it now" after a clean dry run: only by the person who checked it, within
+    `CHECKED_FOR`, and once (a second press finds it queued and changes nothing)."""
+    return (
+        OrganisationImport.objects.filter(
+            pk=import_id,
+            created_by=actor,
+            status=Status.CHECKED,
+            created_at__gte=timezone.now() - CHECKED_FOR,
+        ).update(status=Status.QUEUED, updated_at=timezone.now())
+        == 1
+    )
+
+
+def organisation_import_resume(*, import_id) -> bool:
+    """Queue a stopped import again (or one whose worker was lost); it carries on after the last
+    committed line, the rows before it now matching as unchanged."""
+    now = timezone.now()
+    return (
+        OrganisationImport.objects.filter(pk=import_id)
+        .filter(Q(status=Status.FAILED) | _lost(now))
+        .update(status=Status.QUEUED, failure="", finished_at=None, updated_at=now)
+        == 1
+    )
+
+
+def _lost(now) -> Q:
+    return Q(status=Status.RUNNING, heartbeat_at__lt=now - OrganisationImport.LEASE)
+
+
+def organisation_import_run(
+    *, import_id, after_chunk: Callable[[], None] | None = None
+) -> OrganisationImport | None:
+    """The worker's side. Claims the import (queued, or running under a lost worker) with a
+    conditional update, so a duplicate message does nothing; checks the whole file; then
+    commits rows in chunks, each with the import's counters. A failure records what was
+    imported and which line stopped it, then re-raises for the worker's log. `after_chunk` is
+    called after each chunk's commit (tests watch the progress with it)."""
+    token = secrets.token_hex(8)
+    now = timezone.now()
+    claimed = (
+        OrganisationImport.objects.filter(pk=import_id)
+        .filter(Q(status=Status.QUEUED) | _lost(now))
+        .update(
+            status=Status.RUNNING,
+            claim_token=token,
+            heartbeat_at=now,
+            started_at=Coalesce(F("started_at"), now),
+            updated_at=now,
+        )
+    )
+    if claimed != 1:
+        return None
+    job = OrganisationImport.objects.select_related("created_by").get(pk=import_id)
+    try:
+        _run(job, token, after_chunk or (lambda: None))
+    except Exception as error:
+        _stop(job, token, error)
+        raise
+    job.refresh_from_db()
+    return job
+
+
+def _mine(job: OrganisationImport, token: str):
+    return OrganisationImport.objects.filter(pk=job.pk, claim_token=token, status=Status.RUNNING)
+
+
+class ImportTakenOver(Exception):
+    """Another worker claimed this import (ours was thought lost); stop without writing."""
+
+
+def _run(job: OrganisationImport, token: str, after_chunk: Callable[[], None]) -> None:
+    report = organisations_import_parse(job.text)
+    # On a resumed import the rows up to `last_line` are committed: they now parse as
+    # unchanged, and a problem can only be reported for the rows still to come.
+    errors = [error for error in report.errors if error.line == 1 or error.line > job.last_line]
+    if errors:
+        _mine(job, token).update(
+            status=Status.INVALID,
+            total_rows=report.total_rows,
+            errors=[{"line": e.line, "column": e.column, "message": e.message} for e in errors],
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        return
+    _mine(job, token).update(total_rows=report.total_rows, updated_at=timezone.now())
+    taken = _slugs_taken()
+    rows = [row for row in report.rows if row.line > job.last_line]
+    for start in range(0, len(rows), CHUNK_ROWS):
+        chunk = rows[start : start + CHUNK_ROWS]
+        _commit_chunk(job, token, chunk, taken)
+        after_chunk()
+    done = _mine(job, token).update(
+        status=Status.DONE, finished_at=timezone.now(), updated_at=timezone.now()
+    )
+    if done != 1:
+        raise ImportTakenOver
+
+
+@transaction.atomic
+def _commit_chunk(job: OrganisationImport, token: str, chunk, taken: set[str]) -> None:
+    counts = _write_rows(chunk, actor=job.created_by, request=None, taken=taken)
+    now = timezone.now()
+    counted = _mine(job, token).update(
+        rows_done=F("rows_done") + len(chunk),
+        last_line=chunk[-1].line,
+        created=F("created") + counts["create"],
+        updated=F("updated") + counts["update"],
+        unchanged=F("unchanged") + counts["unchanged"],
+        heartbeat_at=now,
+        updated_at=now,
+    )
+    if counted != 1:
+        raise ImportTakenOver  # rolls this chunk back: the other worker writes it
+
+
+def _stop(job: OrganisationImport, token: str, error: Exception) -> None:
+    """Record why the import stopped; the counters already say what was committed."""
+    if isinstance(error, ImportTakenOver):
+        return
+    if isinstance(error, ImportRowFailed):
+        failure = f"Writing {error}"
+    else:
+        failure = str(error).strip() or type(error).__name__
+    now = timezone.now()
+    _mine(job, token).update(
+        status=Status.FAILED, failure=failure[:2000], finished_at=now, updated_at=now
     )

@@ -1,15 +1,14 @@
 """The staff console: approval queue, decisions with confirmation, CSV import."""
 
 import csv
-import secrets
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from apps.organisations import selectors, services
+from apps.organisations import selectors, services, tasks
 from apps.organisations.forms import ImportForm, OptionalReasonForm, ReasonForm
 from apps.organisations.models import OrganisationStatus
 from apps.organisations.selectors import organisation_get_for_user
@@ -94,58 +93,72 @@ def staff_decide(request, slug, decision):
 @staff_required
 @GET_POST
 def staff_import(request):
+    """Upload a CSV. A dry run is checked here (quick, writes nothing) and a clean file kept for
+    "Import it now"; an import is saved and queued, and the progress page follows it."""
+    if request.method == "POST" and request.POST.get("checked"):
+        return _start_checked(request, request.POST["checked"])
     form = ImportForm(form_data(request), form_files(request))
     report = checked = None
-    if request.method == "POST" and request.POST.get("checked"):
-        # "Import it now" after a clean dry run: the file the staff member already chose.
-        key = _checked_key(request, request.POST["checked"])
-        text = cache.get(key)
-        cache.delete(key)  # one import per check
-        if text is None:
-            messages.error(request, "That check has expired; choose the file again.")
-            return redirect("organisations:staff_import")
-        return _import_and_report(request, text, dry_run=False)
     if request.method == "POST" and form.is_valid():
+        text, name = form.cleaned_data["file"], request.FILES["file"].name
         dry_run = form.cleaned_data["dry_run"]
         if not dry_run:
-            return _import_and_report(request, form.cleaned_data["file"], dry_run=False)
-        report = _import_and_report(request, form.cleaned_data["file"], dry_run=True)
-        if not report.errors:
-            checked = {
-                "token": secrets.token_urlsafe(16),
-                "name": request.FILES["file"].name,
-            }
-            cache.set(
-                _checked_key(request, checked["token"]), form.cleaned_data["file"], CHECKED_TTL
+            job = services.organisation_import_save(
+                text=text, file_name=name, actor=request.user, checked=False
             )
-    context = {"form": form, "report": report, "checked": checked}
+            return _queue(job.pk)
+        report = services.organisations_import_parse(text)
+        if report.ok:
+            checked = services.organisation_import_save(
+                text=text, file_name=name, actor=request.user, checked=True
+            )
+    context = {
+        "form": form,
+        "report": report,
+        "checked": checked,
+        "imports": selectors.recent_imports(),
+    }
     return render(request, "organisations/staff_import.html", context)
 
 
-# A checked file waits this long for "Import it now" (in the cache, not the session: 5 MB).
-CHECKED_TTL = 60 * 60
+def _start_checked(request, import_id: str):
+    try:
+        started = services.organisation_import_start(import_id=import_id, actor=request.user)
+    except ValidationError:  # not a UUID
+        started = False
+    if not started:
+        messages.error(request, "That check has expired; choose the file again.")
+        return redirect("organisations:staff_import")
+    return _queue(import_id)
 
 
-def _checked_key(request, token: str) -> str:
-    return f"organisations:import-checked:{request.user.pk}:{token}"
+def _queue(import_id):
+    tasks.run_import.delay_on_commit(str(import_id))
+    return redirect("organisations:staff_import_progress", pk=import_id)
 
 
-def _import_and_report(request, text: str, *, dry_run: bool):
-    report = services.organisations_import(
-        text=text, actor=request.user, dry_run=dry_run, request=request
+@staff_required
+def staff_import_progress(request, pk):
+    """The import's progress; htmx polls it every second and swaps in the fragment until the
+    import has finished (the finished fragment carries no trigger, so polling stops)."""
+    job = selectors.organisation_import_get_for_staff(request.user, pk)
+    template = (
+        "organisations/_import_progress.html"
+        if request.htmx
+        else ("organisations/staff_import_progress.html")
     )
-    if report.written:
-        messages.success(
-            request,
-            f"Imported: {report.created} created, {report.updated} updated, "
-            f"{report.unchanged} unchanged.",
-        )
-        return redirect("organisations:staff_console")
-    if dry_run:
-        return report
-    return render(
-        request, "organisations/staff_import.html", {"form": ImportForm(), "report": report}
-    )
+    return render(request, template, {"job": job})
+
+
+@staff_required
+@require_POST
+def staff_import_resume(request, pk):
+    """Carry on a stopped import after its last committed line."""
+    job = selectors.organisation_import_get_for_staff(request.user, pk)
+    if not services.organisation_import_resume(import_id=job.pk):
+        messages.error(request, "This import is not stopped; it cannot be resumed.")
+        return redirect("organisations:staff_import_progress", pk=job.pk)
+    return _queue(job.pk)
 
 
 IMPORT_TEMPLATE_ROWS = [
