@@ -863,7 +863,8 @@ def _url(kind: Kind, row) -> str:
     if kind.name in ("dataset", "protocol"):
         return row.get_absolute_url()
     if kind.name == "biomarker":
-        return reverse("projects:biomarkers", kwargs={"slug": row.project.slug}) + f"#bm-{row.pk}"
+        # Shown in the project page's biomarkers section (`apps.projects.project_sections`).
+        return row.project.get_absolute_url() + "#section-biomarkers"
     if kind.name == "deliverable":
         return reverse("milestones:deliverable", kwargs={"deliverable_id": row.pk})
     if kind.name == "milestone":

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import pytest
 
 from apps.core.models import AccessTier
-from apps.diseases.models import DiseaseArea
 from apps.milestones.models import Deliverable
 from apps.projects.models import Biomarker, MembershipRole, PartnerRole, SummaryVisibility
 from apps.projects.services.projects import disease_area_names_refresh
@@ -19,6 +18,7 @@ from tests.milestones.factories import DeliverableFactory, MilestoneFactory
 from tests.organisations.factories import AffiliationFactory, OrganisationFactory
 from tests.projects.factories import (
     BiomarkerFactory,
+    DiseaseAreaFactory,
     MembershipFactory,
     PartnerFactory,
     ProjectFactory,
@@ -46,7 +46,8 @@ class SearchWorld:
 
 @pytest.fixture
 def search_world(db, project, lead_org, partner_org, coordinator) -> SearchWorld:
-    asthma = DiseaseArea.objects.get(slug="asthma")
+    # Seeded by a data migration; made again when a transactional test has flushed it.
+    asthma = DiseaseAreaFactory(slug="asthma", name="Asthma", icd10_codes=["J45"])
     project.disease_areas.add(asthma)
     disease_area_names_refresh(project)
     eosinophil = BiomarkerFactory(

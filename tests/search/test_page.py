@@ -64,7 +64,7 @@ def test_suggestions_are_options_of_a_listbox(client, search_world):
     body = client.get("/search/suggest/", {"q": "eosin"}).content.decode()
     assert 'role="option"' in body
     assert "Blood eosinophil count" in body
-    assert 'data-href="/projects/respire/biomarkers/' in body
+    assert 'data-href="/projects/respire/#section-biomarkers' in body
     assert client.get("/search/suggest/", {"q": "e"}).content.decode().strip() == ""
 
 
