@@ -78,7 +78,7 @@ from apps.projects.models import (
     ProjectStatus,
 )
 from apps.search.documents import MARK_CLOSE, MARK_OPEN, SEARCH_CONFIG, Document, Terms
-from apps.search.snippets import from_headline, highlight_text
+from apps.search.snippets import SEPARATOR, from_headline, highlight_text
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -799,7 +799,7 @@ def _interleave(parts: list) -> list:
     out = []
     for index, part in enumerate(parts):
         if index:
-            out.append(Value(" · "))
+            out.append(Value(SEPARATOR))
         out.append(part)
     return out if len(out) > 1 else [*out, Value("")]
 
@@ -832,7 +832,7 @@ def _display_rows(user, kind: Kind, ids: list, terms: Terms) -> dict:
         if uses_postgres():
             snippet = from_headline(row.r_snippet)
         else:
-            text = " · ".join(str(getattr(row, name) or "") for name in fields)
+            text = SEPARATOR.join(str(getattr(row, name) or "") for name in fields)
             snippet = highlight_text(text, terms.words)
         found[row.pk] = (row, snippet)
     return found

@@ -17,9 +17,18 @@ from apps.search.documents import MARK_CLOSE, MARK_OPEN
 SNIPPET_CHARS = 220
 
 
+SEPARATOR = " · "  # between the fields of one snippet (empty fields leave no trace)
+_SEPARATORS = re.compile(r"\s*·(?:\s*·)*\s*")
+
+
+def tidy(text: str) -> str:
+    """One separator between fields, none at either end, however many fields were empty."""
+    return _SEPARATORS.sub(SEPARATOR, text or "").strip(" ·")
+
+
 def from_headline(marked: str) -> SafeString:
     """HTML for a `ts_headline` result whose matches are wrapped in the marker characters."""
-    text = escape(marked or "")
+    text = escape(tidy(marked))
     out, open_mark = [], False
     for char in text:
         if char == MARK_OPEN and not open_mark:
@@ -37,7 +46,7 @@ def from_headline(marked: str) -> SafeString:
 
 def highlight_text(text: str, words) -> SafeString:
     """A window of `text` around the first word starting with one of `words`, marked."""
-    text = " ".join((text or "").replace(MARK_OPEN, "").replace(MARK_CLOSE, "").split())
+    text = tidy(" ".join((text or "").replace(MARK_OPEN, "").replace(MARK_CLOSE, "").split()))
     pattern = _pattern(words)
     start = 0
     if pattern is not None:
