@@ -53,6 +53,26 @@ class Document(Expression):
         return f"to_tsvector('english'::regconfig, {' || '.join(_spaced(parts))})", params
 
 
+class StoredVector(Expression):
+    """A stored tsvector column that is not a model field (migration search/0001 adds
+    `search_document` and `search_title` to each searchable table), on the query's own table."""
+
+    output_field = SearchVectorField()
+
+    def __init__(self, column: str):
+        super().__init__()
+        self.column = column
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        clone = self.copy()
+        clone.alias = query.get_initial_alias() if query is not None else None
+        return clone
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.quote_name_unless_alias(self.alias)
+        return f"{alias}.{connection.ops.quote_name(self.column)}", []
+
+
 def _spaced(parts: list[str]) -> list[str]:
     out: list[str] = []
     for index, part in enumerate(parts):

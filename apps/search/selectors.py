@@ -77,7 +77,14 @@ from apps.projects.models import (
     Project,
     ProjectStatus,
 )
-from apps.search.documents import MARK_CLOSE, MARK_OPEN, SEARCH_CONFIG, Document, Terms
+from apps.search.documents import (
+    MARK_CLOSE,
+    MARK_OPEN,
+    SEARCH_CONFIG,
+    Document,
+    StoredVector,
+    Terms,
+)
 from apps.search.snippets import SEPARATOR, from_headline, highlight_text
 
 DEFAULT_PAGE_SIZE = 20
@@ -557,7 +564,9 @@ def _matching(user, kind: Kind, terms: Terms, diseases: DiseaseMatch) -> QuerySe
     else:
         if postgres:
             query = terms.tsquery()
-            rows = rows.alias(r_doc=Document(*kind.fields), r_title_doc=Document(kind.title))
+            rows = rows.alias(
+                r_doc=StoredVector("search_document"), r_title_doc=StoredVector("search_title")
+            )
             text = Q(r_doc=query)
             similar = Q(**{f"{kind.title}__trigram_word_similar": terms.text})
             title = Q(r_title_doc=query)
