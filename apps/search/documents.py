@@ -68,6 +68,11 @@ class StoredVector(Expression):
         clone.alias = query.get_initial_alias() if query is not None else None
         return clone
 
+    def relabeled_clone(self, change_map):
+        clone = self.copy()
+        clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
     def as_sql(self, compiler, connection):
         alias = compiler.quote_name_unless_alias(self.alias)
         return f"{alias}.{connection.ops.quote_name(self.column)}", []

@@ -59,7 +59,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString
 
 from apps.access.policy import Action, condition, visible
-from apps.access.policy.subjects import is_signed_in
+from apps.access.policy.subjects import is_signed_in, shared_subqueries
 from apps.accounts.models import User
 from apps.core.models import AccessTier
 from apps.datasets.models import Dataset, DatasetStatus, DataUseCondition
@@ -646,9 +646,9 @@ def _after(kind: Kind, cursor: Cursor | None) -> Q:
     return later
 
 
-def _page_rows(user, terms, filters, diseases, cursor, size) -> list[dict]:
+def _page_rows(components, cursor, size) -> list[dict]:
     parts = []
-    for kind, rows in _components(user, terms, filters, diseases):
+    for kind, rows in components:
         parts.append(
             rows.filter(_after(kind, cursor))
             .annotate(
@@ -672,10 +672,10 @@ def _page_rows(user, terms, filters, diseases, cursor, size) -> list[dict]:
 FACET_NAMES = ("kind", "disease", "tier", "organisation", "organisation_kind", "status", "year")
 
 
-def _facet_counts(user, terms, filters, diseases) -> tuple[dict, int]:
+def _facet_counts(components) -> tuple[dict, int]:
     """Counts per facet value over the matching visible rows: two statements."""
     grouped, by_area = [], []
-    for kind, rows in _components(user, terms, filters, diseases):
+    for kind, rows in components:
         grouped.append(
             rows.annotate(
                 f_kind=Value(kind.name, output_field=CharField()),
@@ -998,7 +998,10 @@ def search(
         return page
     diseases = disease_matches(terms)
     _set_similarity_threshold()
-    rows = _page_rows(user, terms, filters, diseases, cursor, size)
+    # Built once (the policy's subqueries shared), used by the page and the facets' statements.
+    with shared_subqueries():
+        components = list(_components(user, terms, filters, diseases))
+    rows = _page_rows(components, cursor, size)
     more = len(rows) > size
     rows = rows[:size]
     page.results = _results(user, rows, terms)
@@ -1008,7 +1011,7 @@ def search(
             last["r_sort_bucket"], last["r_sort_moment"], last["r_rank"], str(last["r_id"])
         ).encode()
     if with_facets:
-        counts, page.total = _facet_counts(user, terms, filters, diseases)
+        counts, page.total = _facet_counts(components)
         page.facets = _facets(user, counts, diseases)
     return page
 
