@@ -692,6 +692,12 @@ def _page_rows(components, cursor, size) -> list[dict]:
             .values("r_kind", "r_rank", "r_id", "r_sort_bucket", "r_sort_moment")
             .order_by()
         )
+    if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        # Each kind's own first page (a top-N sort, not a sort of every match); the union
+        # then orders at most eight of those.
+        parts = [
+            part.order_by("-r_sort_bucket", "-r_sort_moment", "r_id")[: size + 1] for part in parts
+        ]
     if not parts:
         return []
     union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
