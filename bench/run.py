@@ -254,12 +254,14 @@ class Server:
         return self.peak_rss_kb
 
 
-def wrk(path: str, duration: int, connections: int, headers: dict) -> dict:
+def wrk(path: str, duration: int, connections: int, headers: dict, timeout: int = 0) -> dict:
+    """`timeout`: seconds before wrk counts a request as failed (0: wrk's default, 2 s)."""
     args = [
         "wrk",
         "-t2",
         f"-c{connections}",
         f"-d{duration}s",
+        *([f"--timeout={timeout}s"] if timeout else []),
         "--latency",
         "-s",
         str(ROOT / "bench" / "report.lua"),

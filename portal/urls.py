@@ -32,6 +32,7 @@ urlpatterns = [
     path("milestones/", include("apps.milestones.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("audit/", include("apps.audit.urls")),
+    path("search/", include("apps.search.urls")),
     path("account/tokens/", include("apps.api.web_urls")),
     path("api/v1/", include("apps.api.urls")),
     path("api/guide/", api_guide.guide, name="api-guide"),

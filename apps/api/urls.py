@@ -15,6 +15,7 @@ from apps.api.views.items import (
 from apps.api.views.multipart import MultipartUploadViewSet
 from apps.api.views.organisations import DiseaseAreaViewSet, OrganisationViewSet
 from apps.api.views.projects import ProjectViewSet
+from apps.api.views.search import SearchView
 
 app_name = "api"
 
@@ -37,5 +38,6 @@ router.register("audit-events", AuditEventViewSet, basename="audit-event")
 urlpatterns = [
     path("", api_index, {"prefixes": [prefix for prefix, *_ in router.registry]}, name="index"),
     path("changes/", ChangeFeedView.as_view(), name="changes"),
+    path("search/", SearchView.as_view(), name="search"),
     path("", include(router.urls)),
 ]

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "apps.api",
     "apps.security",
     "apps.sso",
+    "apps.search",
     "apps.seeding",
 ]
 

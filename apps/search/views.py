@@ -1,0 +1,108 @@
+"""The search page (`/search/`) and the header box's suggestions (`/search/suggest/`)."""
+
+from urllib.parse import urlencode
+
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from apps.projects.filter_cache import suggestions_cache_headers
+from apps.search import selectors
+from apps.search.forms import SearchForm
+from apps.search.selectors import FACET_NAMES, Filters
+
+
+@require_safe
+def search(request):
+    form = SearchForm(request.GET or None)
+    page = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        page = selectors.search(request.user, data["q"], form.filters(), cursor=data["cursor"])
+    filters = page.filters if page else Filters()
+    context = {
+        "form": form,
+        "page": page,
+        "q": form.cleaned_data.get("q", "") if form.is_bound and form.is_valid() else "",
+        "facet_groups": _facet_groups(page) if page else [],
+        "next_url": _next_url(page) if page and page.next_cursor else "",
+        "active": _active_filters(page) if page else [],
+        "has_filters": bool(filters.query_items()),
+    }
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "search/results.html", context, status=status)
+
+
+FACET_TITLES = {
+    "kind": "Kind",
+    "disease": "Disease area",
+    "tier": "Access",
+    "organisation": "Organisation",
+    "organisation_kind": "Organisation kind",
+    "status": "Status",
+    "year": "Year",
+}
+
+
+def _query(page, **changes) -> str:
+    items = [("q", page.terms.text), *page.filters.query_items()]
+    for name, value in changes.items():
+        items = [(key, val) for key, val in items if key != name]
+        if value is not None:
+            items.append((name, value))
+    return "?" + urlencode(items)
+
+
+def _facet_groups(page) -> list[dict]:
+    groups = []
+    for name in FACET_NAMES:
+        values = page.facets.get(name) or []
+        if not values:
+            continue
+        groups.append(
+            {
+                "name": name,
+                "title": FACET_TITLES[name],
+                "values": [
+                    {
+                        "label": value.label,
+                        "count": value.count,
+                        "url": _query(page, **{name: value.value}),
+                    }
+                    for value in values
+                ],
+            }
+        )
+    return groups
+
+
+def _active_filters(page) -> list[dict]:
+    labels = {
+        (name, value.value): value.label for name, values in page.facets.items() for value in values
+    }
+    active = []
+    for name, value in page.filters.query_items():
+        remaining = [
+            (key, val) for key, val in page.filters.query_items() if (key, val) != (name, value)
+        ]
+        active.append(
+            {
+                "title": FACET_TITLES[name],
+                "label": labels.get((name, value), value),
+                "url": "?" + urlencode([("q", page.terms.text), *remaining]),
+            }
+        )
+    return active
+
+
+def _next_url(page) -> str:
+    return _query(page, cursor=page.next_cursor)
+
+
+@require_safe
+def suggestions(request):
+    """Options of the header box's listbox: up to eight results after two characters."""
+    text = (request.GET.get("q") or "")[:200]
+    results = selectors.suggest(request.user, text)
+    context = {"results": results, "q": text.strip()}
+    response = render(request, "search/_suggestions.html", context)
+    return suggestions_cache_headers(response)
