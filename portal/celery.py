@@ -7,7 +7,6 @@ from celery import Celery, Task
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
 
 
-
 class SystemTask(Task):
     """Tasks act for no person: their reads of governed rows are named system reads. What a
     task delivers to a person (e-mails, digests, webhooks) is addressed and re-checked
