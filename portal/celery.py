@@ -2,12 +2,13 @@
 
 import os
 
-from celery import Celery, Task
+from celery import Celery
+from celery.contrib.django.task import DjangoTask
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
 
 
-class SystemTask(Task):
+class SystemTask(DjangoTask):
     """Tasks act for no person: their reads of governed rows are named system reads. What a
     task delivers to a person (e-mails, digests, webhooks) is addressed and re-checked
     against the policy for that person by the service it calls."""

@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 
@@ -10,7 +12,16 @@ class StratumAdminSite(admin.AdminSite):
     active staff (`has_permission`) before the view runs."""
 
     def admin_view(self, view, cacheable=False):
-        staff_view = system_reads("the staff-only Django admin: staff may see every row")(view)
+        @functools.wraps(view)
+        def staff_view(request, *args, **kwargs):
+            with system_reads("the staff-only Django admin: staff may see every row"):
+                response = view(request, *args, **kwargs)
+                # Admin pages are TemplateResponses, rendered after the view returns: render
+                # inside the block, where their choice lists and inlines are read.
+                if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                    response.render()
+                return response
+
         return super().admin_view(staff_view, cacheable)
 
 

@@ -225,7 +225,11 @@ class GuardedQuerySet(models.QuerySet):
 
     # --- combinations keep the mark only when every side has one -----------------------------
     def _combined_scope(self, *others) -> str | None:
-        scopes = [self._read_scope, *(getattr(o, "_read_scope", None) for o in others)]
+        # A queryset of an ungoverned model (no guard) needs no mark of its own.
+        scopes = [
+            self._read_scope,
+            *(o._read_scope for o in others if isinstance(o, GuardedQuerySet)),
+        ]
         return self._read_scope if all(scopes) else None
 
     def __and__(self, other):

@@ -111,7 +111,9 @@ def work_package_delete(*, actor, work_package: WorkPackage, request=None) -> No
     project = work_package.project
     require_manager(actor, project)
     require_editable(project)
-    if work_package.milestones.exists() or work_package.deliverables.exists():
+    # Any milestone or deliverable keeps it, whether or not the actor may see that row.
+    hanging = (work_package.milestones, work_package.deliverables)
+    if any(rows.system("a work package with work on it is kept").exists() for rows in hanging):
         raise ValidationError(
             f"WP{work_package.number} still has milestones or deliverables; move or delete "
             "them first."
