@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from apps.access.policy import visible
+from apps.core.guard import system_reads
 from apps.datasets.models import Dataset
 from apps.documents.models import Protocol, ProtocolVersion
 from apps.milestones.models import Deliverable, Milestone, MilestoneStatus
@@ -33,7 +34,10 @@ class ProjectScopedForm(forms.ModelForm):
     person may see; the services check the same again."""
 
     def __init__(self, *args, project, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        # Django reads the instance's linked rows for the initial values; they are shown only
+        # as choices of the visible querysets below, so a hidden link never renders.
+        with system_reads("a form's initial values, rendered only through visible choices"):
+            super().__init__(*args, **kwargs)
         self.project = project
         scoped = {
             "work_package": visible(user, WorkPackage.objects.filter(project=project)),
