@@ -226,6 +226,15 @@ def main() -> None:
 
     sink = SmtpSink()
     setup(args, sink.port)
+    from apps.core.guard import system_reads
+
+    # The benchmark builds its own world and counts what was sent: system reads by name. The
+    # fan-out it measures still filters recipients through the access policy.
+    with system_reads("benchmark builds and inspects its own fan-out world"):
+        run(args, sink)
+
+
+def run(args, sink) -> None:
     people, dataset = build_world(args.recipients)
     reset()
     n = len(people)

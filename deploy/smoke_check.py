@@ -231,8 +231,11 @@ def check_protected_download() -> str:
     setup_django()
     try:
         import deploy.smoke_download as scenario
+        from apps.core.guard import system_reads
 
-        world = scenario.build_world()
+        # The check builds its own world as an operator's script would: a named system read.
+        with system_reads("smoke check builds its download world"):
+            world = scenario.build_world()
     except ImportError as exc:
         raise Skip(
             f"not yet runnable: {exc.name or exc} missing (datasets/access work not landed)"
@@ -257,7 +260,8 @@ def check_protected_download() -> str:
         status == 404 and scenario.CONTENT not in body, f"requester without a grant got {status}"
     )
 
-    scenario.approve(world)
+    with system_reads("smoke check approves its own access request as the decider"):
+        scenario.approve(world)
     before = len(gunicorn_access_lines())
     status, headers, body = requester.request(world.download_url)
     expect(status == 200, f"requester with a grant got {status}")
