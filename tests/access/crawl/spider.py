@@ -19,6 +19,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django_htmx import middleware as htmx_middleware
 
 SKIP_PREFIXES = (
     "/admin/",  # the staff-only admin reads as the system by design (apps/core/admin_site.py)
@@ -247,10 +248,42 @@ def schema_urls(client: Client, pools: Pools, hidden_ids: list[str]) -> list[str
     return urls
 
 
+class _WatchedHtmx(htmx_middleware.HtmxDetails):
+    """`request.htmx` that remembers whether the view (or its template) asked about it: only
+    then can an htmx request of the same URL answer differently (app code reads the header
+    through `request.htmx` alone: tests/architecture/test_htmx_header.py)."""
+
+    consulted = False
+
+    def __bool__(self) -> bool:
+        self.consulted = True
+        return super().__bool__()
+
+    def _get_header_value(self, name: str) -> str | None:
+        self.consulted = True
+        return super()._get_header_value(name)
+
+
+def _asked_about_htmx(response) -> bool:
+    details = getattr(getattr(response, "wsgi_request", None), "htmx", None)
+    vary = response.get("Vary", "")
+    return bool(getattr(details, "consulted", True)) or "hx-" in vary.lower()
+
+
 def crawl(client: Client, pools: Pools, hidden_ids: list[str]) -> list[Visit]:
     """Visit every route, schema operation and discovered link once; return what was seen."""
+    real_details = htmx_middleware.HtmxDetails
+    htmx_middleware.HtmxDetails = _WatchedHtmx
+    try:
+        return _crawl(client, pools, hidden_ids)
+    finally:
+        htmx_middleware.HtmxDetails = real_details
+
+
+def _crawl(client: Client, pools: Pools, hidden_ids: list[str]) -> list[Visit]:
     queue = deque()
     seen: set[str] = set()
+    baselines: dict[str, str] = {}
 
     def push(url: str):
         if url in seen or url.startswith(SKIP_PREFIXES) or len(seen) >= MAX_URLS:
@@ -272,7 +305,7 @@ def crawl(client: Client, pools: Pools, hidden_ids: list[str]) -> list[Visit]:
     visits = []
     while queue:
         url = queue.popleft()
-        visit, response = _visit(client, url, pools)
+        visit, response = _visit(client, url, pools, baselines)
         visits.append(visit)
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             continue
@@ -286,11 +319,12 @@ def crawl(client: Client, pools: Pools, hidden_ids: list[str]) -> list[Visit]:
             for target in _form_urls(url, form, pools, hidden_ids):
                 push(target)
         # An htmx request of the same URL may answer with a fragment instead of the page.
-        visits.append(_visit(client, url, pools, htmx=True)[0])
+        if _asked_about_htmx(response):
+            visits.append(_visit(client, url, pools, baselines, htmx=True)[0])
     return visits
 
 
-def _visit(client: Client, url: str, pools: Pools, *, htmx: bool = False):
+def _visit(client: Client, url: str, pools: Pools, baselines: dict, *, htmx: bool = False):
     headers = {"HTTP_ACCEPT": "text/html,application/json;q=0.9,*/*;q=0.8"}
     if htmx:
         headers["HTTP_HX_REQUEST"] = "true"
@@ -300,8 +334,13 @@ def _visit(client: Client, url: str, pools: Pools, *, htmx: bool = False):
     if word is not None:
         # Asked about a word, a page may echo it ("no results for …"): what counts is what it
         # shows beyond what it shows for a word that matches nothing.
+        # Every word asked of one URL shares that baseline: fetch it once.
         visit.word = word
-        visit.baseline = _text_of(client.get(url.replace(word, NONSENSE), **headers))
+        baseline_url = url.replace(word, NONSENSE)
+        key = f"{baseline_url} htmx={htmx}"
+        if key not in baselines:
+            baselines[key] = _text_of(client.get(baseline_url, **headers))
+        visit.baseline = baselines[key]
     return visit, response
 
 
