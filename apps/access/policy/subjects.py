@@ -129,10 +129,27 @@ def is_staff(user) -> bool:
     return is_signed_in(user) and user.is_staff
 
 
+_as_subqueries: ContextVar[bool] = ContextVar("policy_facts_as_subqueries", default=False)
+
+
+@contextmanager
+def facts_as_subqueries() -> Iterator[None]:
+    """Within the block, rules read a person's standing from the tables, in the statement,
+    as before access facts existed: for a statement that shadows those tables with their
+    state at another moment (the change feed's "could they see it before?",
+    `apps.changes.selectors.seen_before`)."""
+    token = _as_subqueries.set(True)
+    try:
+        yield
+    finally:
+        _as_subqueries.reset(token)
+
+
 def facts(user):
     """The signed-in `user`'s access facts (one probe of their version per request), or, for
-    a stand-in asked on behalf of many people at once, the same facts as subqueries."""
-    if getattr(user, "policy_subqueries", False):
+    a stand-in asked on behalf of many people at once (`policy_subqueries`) and inside
+    `facts_as_subqueries()`, the same facts as subqueries."""
+    if _as_subqueries.get() or getattr(user, "policy_subqueries", False):
         return _Subqueries(user.pk)
     return access_facts(user)
 
