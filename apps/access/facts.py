@@ -217,7 +217,8 @@ def access_facts(user) -> AccessFacts:
     ):
         return memo.facts
     zone = timezone.get_current_timezone_name()
-    version = _version_of(user.pk)
+    seen = getattr(user, "_access_version_seen", None)
+    version = seen[0] if seen is not None and seen[1] == writes else _version_of(user.pk)
     facts = _remembered(_key(user.pk, version, zone), now) if version is not None else None
     if facts is None:
         facts = _read_facts(user.pk, now)
@@ -226,7 +227,14 @@ def access_facts(user) -> AccessFacts:
     return facts
 
 
-def _version_of(user_pk) -> int | None:
+def note_access_version(user, version: int | None) -> None:
+    """`user` was loaded together with their access version (`AccessVersion.version`, None
+    when they have no row yet), so the request's first use of the facts need not probe it.
+    Void after any write on the connection, as the memo is."""
+    user._access_version_seen = (version or 0, _writes())
+
+
+def _version_of(user_pk) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT version FROM {AccessVersion._meta.db_table} WHERE user_id = %s",
