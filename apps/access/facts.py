@@ -22,9 +22,9 @@ Correctness comes from the database, never from signals or from the cache:
 - A cache miss or any cache error computes the facts from the database: the cache can make
   Stratum faster, never more permissive.
 
-Each request asks the database for the person's version once (a primary-key probe); the
-facts themselves come from this process's memory or the shared cache when that version is
-known. Within a request, a write on the connection (or the end of a transaction) makes the
+Each request asks the database for the person's version once (a primary-key probe; an API
+request gets it with its token, `note_access_version`); the facts themselves come from this
+process's memory or the shared cache when that version is known. Within a request, a write on the connection (or the end of a transaction) makes the
 next use probe the version again, so a service that changes access and then asks the policy
 sees its own change.
 """
@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import random
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -219,7 +218,7 @@ def access_facts(user) -> AccessFacts:
     zone = timezone.get_current_timezone_name()
     seen = getattr(user, "_access_version_seen", None)
     version = seen[0] if seen is not None and seen[1] == writes else _version_of(user.pk)
-    facts = _remembered(_key(user.pk, version, zone), now) if version is not None else None
+    facts = _remembered(_key(user.pk, version, zone), now)
     if facts is None:
         facts = _read_facts(user.pk, now)
         _remember(_key(user.pk, facts.version, zone), facts, now)
@@ -372,8 +371,3 @@ def _facts_from_rows(user_pk, rows, now: datetime.datetime) -> AccessFacts:
 
 def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
-def new_version() -> int:
-    """A fresh random version (what the triggers draw in SQL), for code that bumps by hand."""
-    return random.randint(1, 2**62)
