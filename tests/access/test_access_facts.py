@@ -28,7 +28,7 @@ from tests.accounts.factories import UserFactory
 from tests.api.conftest import client_for
 from tests.datasets.factories import DatasetFactory
 from tests.organisations.factories import AffiliationFactory
-from tests.projects.factories import MembershipFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -269,3 +269,59 @@ def test_with_redis_stopped_pages_and_the_api_answer_from_the_database(
     assert dataset.title in page.content.decode()
     client.force_login(outsider)
     assert client.get(f"/datasets/{dataset.pk}/").status_code == 404
+
+
+# --- Every table behind the facts bumps the version ----------------------------------------
+def _bumps(user, write) -> bool:
+    before = _version(user)
+    write()
+    return _version(user) != before
+
+
+def test_every_table_behind_the_facts_bumps_the_persons_version(
+    partner_member, partner_org, project, other_org
+):
+    from allauth.mfa.models import Authenticator
+
+    from apps.access.models import CommitteeMember, DataAccessCommittee
+    from apps.projects.models import Membership
+    from tests.access.factories import CommitteeFactory
+
+    committee = CommitteeFactory(project=project)
+    grant_dataset = ControlledDatasetFactory(project=project)
+    writes = {
+        "affiliation": lambda: Affiliation.objects.filter(user=partner_member).update(role="admin"),
+        "membership": lambda: Membership.objects.filter(user=partner_member).update(
+            role=MembershipRole.VIEWER
+        ),
+        "committee seat": lambda: CommitteeMember.objects.create(
+            committee=committee, user=partner_member, organisation=partner_org
+        ),
+        "committee's project": lambda: DataAccessCommittee.objects.filter(pk=committee.pk).update(
+            name="Renamed", project=ProjectFactory()
+        ),
+        "grant": lambda: AccessGrantFactory(
+            request__dataset=grant_dataset,
+            request__requester=partner_member,
+            request__organisation=partner_org,
+        ),
+        "authenticator": lambda: Authenticator.objects.create(
+            user=partner_member, type=Authenticator.Type.TOTP, data={}
+        ),
+        "partnership": lambda: Partner.objects.create(
+            project=ProjectFactory(), organisation=partner_org, status=PartnerStatus.ACTIVE
+        ),
+        "organisation status": lambda: (
+            type(partner_org)
+            .objects.filter(pk=partner_org.pk)
+            .update(status=OrganisationStatus.SUSPENDED)
+        ),
+    }
+    missed = [name for name, write in writes.items() if not _bumps(partner_member, write)]
+    assert missed == []
+    renamed = type(partner_org).objects.filter(pk=partner_org.pk)
+    assert not _bumps(partner_member, lambda: renamed.update(name="Renamed University"))
+    assert not _bumps(
+        partner_member,
+        lambda: type(other_org).objects.filter(pk=other_org.pk).update(status="suspended"),
+    ), "another organisation's suspension is not this person's business"
