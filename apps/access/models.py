@@ -278,3 +278,18 @@ class AccessGrant(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.dataset} ({self.status})"
+
+
+class AccessVersion(models.Model):
+    """A person's access version: a new random number every time anything behind their access
+    facts changes (`apps.access.facts`). Written only by database triggers
+    (`apps.access.versioning`), in the transaction of the change, whatever wrote it.
+
+    No foreign key: a trigger may bump a person in the very statement that deletes them, and
+    a row without its person is harmless (nobody asks for it)."""
+
+    user_id = models.UUIDField(primary_key=True)
+    version = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.version}"

@@ -16,8 +16,11 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from apps.access.facts import note_access_version
+from apps.access.models import AccessVersion
 from apps.accounts.models import ApiToken, User
 from apps.accounts.token_format import (
     CHECKSUM_LENGTH,
@@ -74,9 +77,18 @@ def token_find(raw: str) -> ApiToken | None:
     if not token_is_well_formed(raw):
         return None
     digest = token_hash(raw)
-    token = ApiToken.objects.select_related("user").filter(token_hash=digest).first()
+    # The holder's access version comes with the row: the policy then needs no probe of its
+    # own before it answers from the cached access facts (apps.access.facts).
+    version = AccessVersion.objects.filter(user_id=OuterRef("user_id")).values("version")[:1]
+    token = (
+        ApiToken.objects.select_related("user")
+        .annotate(holder_access_version=Subquery(version))
+        .filter(token_hash=digest)
+        .first()
+    )
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         return None
+    note_access_version(token.user, token.holder_access_version)
     return token
 
 

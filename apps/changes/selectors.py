@@ -39,6 +39,7 @@ from django.db import connection
 from django.db.models import Min, Q, QuerySet
 from django.db.models.functions import Coalesce
 
+from apps.access.policy.subjects import facts_as_subqueries
 from apps.changes.models import ChangeEntry
 
 CURSOR_PATTERN = re.compile(r"[0-9]{1,19}\.[0-9]{1,19}")
@@ -259,8 +260,11 @@ def seen_before(
         branches, params = [], []
         for key, ids in states.items():
             try:
-                query = queryset_for(resource, ids).values_list("pk", flat=True).query
-                sql, query_params = query.sql_with_params()
+                # The person's standing must come from the shadowed tables too (their
+                # affiliation or partnership as it was), not from their current access facts.
+                with facts_as_subqueries():
+                    query = queryset_for(resource, ids).values_list("pk", flat=True).query
+                    sql, query_params = query.sql_with_params()
             except EmptyResultSet:
                 break  # the rule shows this caller nothing of this kind, in any state
             with_clause, shadow_params = _shadow(written[key])

@@ -67,6 +67,8 @@ def _probe(user, sentinel):
     """A stand-in for `user` (same flags) whose primary key is the sentinel."""
     probe = copy.copy(user)
     probe.pk = sentinel
+    # The policy's facts as subqueries over the probe's id, not the ids of one person.
+    probe.policy_subqueries = True
     return probe
 
 

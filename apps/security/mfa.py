@@ -9,12 +9,8 @@ persona; the security tests switch it back on.
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.db.models import Exists
 
-from apps.access.models import CommitteeMember
-from apps.accounts.models import User
-from apps.organisations.models import Affiliation, AffiliationRole
-from apps.projects.models import Membership, MembershipRole
+from apps.access.facts import access_facts
 
 MFA_REQUIRED_MESSAGE = (
     "Set up two-factor authentication before you use this: your role (staff, organisation "
@@ -35,47 +31,25 @@ def user_has_mfa(user) -> bool:
     return Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTOR_TYPES).exists()
 
 
-def _privileged_q(user_id) -> dict:
-    return {
-        "is_admin": Exists(
-            Affiliation.objects.filter(
-                user_id=user_id, role=AffiliationRole.ADMIN, ended_at__isnull=True
-            )
-        ),
-        "on_committee": Exists(
-            CommitteeMember.objects.filter(user_id=user_id, ended_at__isnull=True)
-        ),
-        "coordinates": Exists(
-            Membership.objects.filter(
-                user_id=user_id, role=MembershipRole.COORDINATOR, ended_at__isnull=True
-            )
-        ),
-        "has_factor": Exists(
-            Authenticator.objects.filter(user_id=user_id, type__in=SECOND_FACTOR_TYPES)
-        ),
-    }
-
-
 def user_has_privileged_role(user) -> bool:
     """Staff, or a current organisation admin, committee member or project coordinator."""
     if not getattr(user, "is_authenticated", False):
         return False
     if user.is_staff or user.is_superuser:
         return True
-    row = User.objects.filter(pk=user.pk).values(**_privileged_q(user.pk)).first() or {}
-    return bool(row.get("is_admin") or row.get("on_committee") or row.get("coordinates"))
+    return access_facts(user).privileged_role
 
 
 def user_needs_mfa_enrolment(user) -> bool:
-    """True when the requirement applies to `user` and they have not enrolled yet (one query;
-    the middleware asks on every request of a signed-in person)."""
+    """True when the requirement applies to `user` and they have not enrolled yet. The
+    middleware asks on every request of a signed-in person, so both halves come from the
+    person's access facts (cached by access version; authenticators bump it too)."""
     if not mfa_enforced() or not getattr(user, "is_authenticated", False):
         return False
-    row = User.objects.filter(pk=user.pk).values(**_privileged_q(user.pk)).first()
-    if row is None or row["has_factor"]:
+    facts = access_facts(user)
+    if facts.has_second_factor:
         return False
-    privileged = user.is_staff or user.is_superuser
-    return bool(privileged or row["is_admin"] or row["on_committee"] or row["coordinates"])
+    return bool(user.is_staff or user.is_superuser or facts.privileged_role)
 
 
 def user_may_use_privileges(user) -> bool:

@@ -63,7 +63,7 @@ if REDIS_URL:
     _cache_db = int(_db) - 1 if _db.isdigit() and int(_db) > 0 else 1
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "apps.core.cache.ResilientRedisCache",
             "LOCATION": f"{_base}/{_cache_db}",
             "KEY_PREFIX": "stratum-test",
         }

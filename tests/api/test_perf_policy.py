@@ -1,9 +1,10 @@
 """The visibility statement's efficiency devices change no answer.
 
-- `one_of` is `IN (subquery)`, written `= ANY(ARRAY(subquery))` on PostgreSQL so the planner
-  computes the user's small sets once per statement;
-- `shared_subqueries` builds each of the user's subqueries once while one rule is built, and
-  nothing of it outlives that statement."""
+- `one_of` is `IN`: given the person's ids (their access facts) it is one array parameter on
+  PostgreSQL, `= ANY(%s)`, so the statement's text does not depend on how many there are;
+  given a subquery it is `= ANY(ARRAY(subquery))`, which the planner computes once;
+- `shared_subqueries` builds each subquery once while one rule is built (the subquery form,
+  `facts_as_subqueries`), and nothing of it outlives that statement."""
 
 import re
 
@@ -11,7 +12,11 @@ import pytest
 from django.db import connection
 
 from apps.access.policy import Action, condition, rule_for, visible
-from apps.access.policy.subjects import active_organisation_ids, shared_subqueries
+from apps.access.policy.subjects import (
+    active_organisation_ids,
+    facts_as_subqueries,
+    shared_subqueries,
+)
 from apps.datasets.models import Dataset
 from apps.organisations.models import Affiliation, Organisation
 from tests.datasets.factories import DatasetFactory
@@ -31,15 +36,29 @@ def test_one_of_selects_what_in_selects(partner_member, lead_org):
     by_one_of = set(Organisation.objects.filter(id__one_of=mine).values_list("pk", flat=True))
     by_in = set(Organisation.objects.filter(id__in=mine).values_list("pk", flat=True))
     assert by_one_of == by_in and by_in
-    sql = str(Organisation.objects.filter(id__one_of=mine).order_by().query)
+    with facts_as_subqueries():
+        subquery = active_organisation_ids(partner_member)
+    by_subquery = Organisation.objects.filter(id__one_of=subquery)
+    assert set(by_subquery.values_list("pk", flat=True)) == by_in
+    sql = str(by_subquery.order_by().query)
     if connection.vendor == "postgresql":
         assert "= ANY(ARRAY(SELECT" in sql
     assert "ORDER BY" not in sql, "a set needs no order (Organisation's default adds a join)"
 
 
-def test_one_of_refuses_a_plain_list(partner_member):
+def test_one_of_ids_write_the_same_statement_whatever_their_number(lead_org, partner_org):
+    one = Organisation.objects.filter(id__one_of=[lead_org.pk]).query.sql_with_params()
+    two = Organisation.objects.filter(id__one_of=[lead_org.pk, partner_org.pk])
+    sql, _ = two.query.sql_with_params()
+    assert set(two.values_list("pk", flat=True)) == {lead_org.pk, partner_org.pk}
+    assert not Organisation.objects.filter(id__one_of=[]).exists()
+    if connection.vendor == "postgresql":
+        assert sql == one[0] and "= ANY(%s)" in sql
+
+
+def test_one_of_refuses_anything_but_ids_or_a_subquery(partner_member):
     with pytest.raises(TypeError):
-        Organisation.objects.filter(id__one_of=[partner_member.pk]).exists()
+        Organisation.objects.filter(id__one_of=str(partner_member.pk)).exists()
 
 
 @pytest.mark.parametrize("action", [Action.VIEW, Action.DOWNLOAD])
@@ -50,15 +69,16 @@ def test_a_shared_build_writes_the_same_statement(partner_member, project, actio
 
 
 def test_shared_subqueries_live_only_as_long_as_one_statement(outsider, project, lead_org):
-    """A rule built after a change sees the change: nothing is cached between statements,
-    even inside one request."""
+    """A rule built after a change sees the change, even inside one request: the access facts
+    are read again after any write, and shared subqueries live for one statement."""
     dataset = DatasetFactory(project=project)
     assert not visible(outsider, Dataset.objects.filter(pk=dataset.pk)).exists()
     AffiliationFactory(user=outsider, organisation=lead_org)
     assert visible(outsider, Dataset.objects.filter(pk=dataset.pk)).exists()
-    with shared_subqueries():
-        first = active_organisation_ids(outsider)
-        assert active_organisation_ids(outsider) is first
-    assert active_organisation_ids(outsider) is not first
+    with facts_as_subqueries():
+        with shared_subqueries():
+            first = active_organisation_ids(outsider)
+            assert active_organisation_ids(outsider) is first
+        assert active_organisation_ids(outsider) is not first
     Affiliation.objects.filter(user=outsider).delete()
     assert not visible(outsider, Dataset.objects.filter(pk=dataset.pk)).exists()

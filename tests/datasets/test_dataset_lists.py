@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from apps.access.facts import access_facts
 from apps.core.models import AccessTier
 from apps.datasets.models import Dataset, DatasetStatus
 from apps.datasets.selectors import datasets_visible_to
@@ -167,9 +168,12 @@ def test_listing_100000_datasets_for_a_member_of_five_consortia_uses_constant_qu
     dataset_statements = [sql for sql in statements if main_table(sql) == '"datasets_dataset"']
     assert len(dataset_statements) == 2  # the page count and the page rows, nothing per row
     for sql in dataset_statements:
-        # Visibility is embedded in each statement: partners and affiliations are subqueries.
-        assert '"projects_partner"' in sql and '"organisations_affiliation"' in sql
-    # Nothing fetches the person's organisations or projects as a statement of its own.
+        # Visibility is embedded in each statement; the person's standing (organisations,
+        # partner projects, grants) comes as parameters from their cached access facts,
+        # not as subqueries the planner works through again for every statement.
+        assert "= ANY(" in sql and '"organisations_affiliation"' not in sql
+    # Nothing fetches the person's organisations or projects as a statement of its own: the
+    # facts were read by the warm-up request and are cached under the person's version.
     subject_tables = {'"organisations_affiliation"', '"projects_partner"', '"projects_membership"'}
     assert not [sql for sql in statements if main_table(sql) in subject_tables]
 
@@ -177,6 +181,7 @@ def test_listing_100000_datasets_for_a_member_of_five_consortia_uses_constant_qu
 def test_visibility_is_one_sql_statement(partner_member, project):
     for _ in range(3):
         DatasetFactory(project=project)
+    access_facts(partner_member)  # the person's standing: read once, cached by version
     with CaptureQueriesContext(connection) as captured:
         rows = list(datasets_visible_to(partner_member)[:25])
     assert len(rows) == 3
@@ -209,6 +214,7 @@ def list_page_queries(client) -> tuple[int, int]:
 def test_the_count_is_cached_with_one_statement_fewer(client, partner_member, project):
     DatasetFactory(project=project)
     client.force_login(partner_member)
+    client.get(LIST_URL)  # reads and caches the person's access facts
     uncached, cached = list_page_queries(client)
     assert cached == uncached - 1
 

@@ -22,9 +22,9 @@ def audit_event_view(user) -> Q:
     coordinated = member_project_ids(user, roles=[MembershipRole.COORDINATOR])
     # Download events carry the steward organisation as their organisation.
     stewarded_downloads = Q(
-        action=DOWNLOAD_ACTION, organisation_id__in=admin_organisation_ids(user)
+        action=DOWNLOAD_ACTION, organisation_id__one_of=admin_organisation_ids(user)
     )
-    return Q(project_id__in=coordinated) | stewarded_downloads
+    return Q(project_id__one_of=coordinated) | stewarded_downloads
 
 
 # Not in the lead's Action enum: read a dataset's download log and who-had-access export.
@@ -39,8 +39,8 @@ def dataset_audit(user) -> Q:
     if not is_signed_in(user):
         return NOTHING
     coordinated = member_project_ids(user, roles=[MembershipRole.COORDINATOR])
-    return Q(steward_organisation_id__in=admin_organisation_ids(user)) | Q(
-        project_id__in=coordinated
+    return Q(steward_organisation_id__one_of=admin_organisation_ids(user)) | Q(
+        project_id__one_of=coordinated
     )
 
 
@@ -51,4 +51,4 @@ def project_audit(user) -> Q:
         return Q()
     if not is_signed_in(user):
         return NOTHING
-    return Q(id__in=member_project_ids(user, roles=[MembershipRole.COORDINATOR]))
+    return Q(id__one_of=member_project_ids(user, roles=[MembershipRole.COORDINATOR]))

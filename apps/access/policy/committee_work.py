@@ -227,6 +227,6 @@ def organisation_view_sharing(user) -> Q:
     stewards = Affiliation.objects.filter(
         user_id=user.pk,
         role__in=[AffiliationRole.ADMIN, AffiliationRole.DATA_STEWARD],
-        organisation_id__in=active_organisation_ids(user),
+        organisation_id__one_of=active_organisation_ids(user),
     ).values("organisation_id")
     return Q(pk__in=stewards)

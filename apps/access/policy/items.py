@@ -12,14 +12,13 @@ a consortium member and holds no grant.
 """
 
 from django.db.models import Q
-from django.utils import timezone
 
-from apps.access.models import AccessGrant, GrantStatus
 from apps.access.policy import NOTHING, Action, rule
 from apps.access.policy.projects import insider_q, live_q, public_summary_q
 from apps.access.policy.subjects import (
     EDITOR_ROLES,
     active_organisation_ids,
+    facts,
     has_active_affiliation_q,
     is_signed_in,
     is_staff,
@@ -40,18 +39,13 @@ def editor_q(user, prefix: str) -> Q:
     return member_of_project_q(user, f"{prefix}project__", roles=EDITOR_ROLES, lookup="one_of")
 
 
-def active_grant_dataset_ids(user):
-    """Datasets the user holds a grant for right now. The clock is compared here, so an expired
-    grant stops working even if no sweep has marked it; the grant's organisation must still be
-    one the user belongs to and approved, so leaving or suspension ends it at once."""
-    now = timezone.now()
-    return AccessGrant.objects.filter(
-        user_id=user.pk,
-        status=GrantStatus.ACTIVE,
-        valid_from__lte=now,
-        valid_until__gt=now,
-        organisation_id__in=active_organisation_ids(user),
-    ).values("dataset_id")
+def active_grant_dataset_ids(user) -> tuple:
+    """Datasets the user holds a grant for right now. The clock is compared when the facts are
+    read, and the facts expire at the earliest `valid_until` (or future `valid_from`) they
+    hold, so an expired grant stops working even if no sweep has marked it; the grant's
+    organisation must still be one the user belongs to and approved, so leaving or suspension
+    ends it at once."""
+    return facts(user).grant_dataset_ids
 
 
 def item_metadata_q(user, prefix: str = "") -> Q:
@@ -74,9 +68,9 @@ def named_organisation_q(user, item_model, prefix: str) -> Q:
     so rows are never duplicated)."""
     through = item_model.allowed_organisations.through
     item_fk = f"{item_model._meta.model_name}_id"
-    named_items = through.objects.filter(organisation_id__in=active_organisation_ids(user)).values(
-        item_fk
-    )
+    named_items = through.objects.filter(
+        organisation_id__one_of=active_organisation_ids(user)
+    ).values(item_fk)
     return Q(**{f"{prefix}id__one_of": named_items})
 
 

@@ -39,7 +39,7 @@ def coordinator_q(user) -> Q:
 def organisation_editor_q(user, organisation_field: str) -> Q:
     """A project editor (coordinator or contributor) from the organisation at `organisation_field`."""
     return member_of_project_q(user, "project__", roles=EDITOR_ROLES) & Q(
-        **{f"{organisation_field}__in": active_organisation_ids(user)}
+        **{f"{organisation_field}__one_of": active_organisation_ids(user)}
     )
 
 

@@ -14,15 +14,14 @@ Pages reach organisations only through `organisation_get_for_user` / `_for_admin
 from django.db.models import Q
 
 from apps.access.policy import NOTHING, Action, rule
-from apps.access.policy.subjects import is_signed_in, is_staff
-from apps.organisations.models import Affiliation, AffiliationRole, Organisation, OrganisationStatus
+from apps.access.policy.subjects import facts, is_signed_in, is_staff
+from apps.organisations.models import Organisation, OrganisationStatus
 
 
-def _own_organisation_ids(user, *, admin: bool = False):
-    affiliations = Affiliation.objects.filter(user_id=user.pk, ended_at__isnull=True)
-    if admin:
-        affiliations = affiliations.filter(role=AffiliationRole.ADMIN)
-    return affiliations.values("organisation_id")
+def _own_organisation_ids(user, *, admin: bool = False) -> tuple:
+    """Organisations of any status the user currently belongs to (as an admin)."""
+    known = facts(user)
+    return known.own_admin_organisation_ids if admin else known.current_organisation_ids
 
 
 @rule(Organisation, Action.VIEW)
@@ -32,7 +31,7 @@ def organisation_view(user) -> Q:
     public = Q(status=OrganisationStatus.APPROVED)
     if not is_signed_in(user):
         return public
-    return public | Q(id__in=_own_organisation_ids(user))
+    return public | Q(id__one_of=_own_organisation_ids(user))
 
 
 @rule(Organisation, Action.VIEW_DETAILS)
@@ -41,7 +40,7 @@ def organisation_view_members(user) -> Q:
         return Q()
     if not is_signed_in(user):
         return NOTHING
-    return Q(id__in=_own_organisation_ids(user))
+    return Q(id__one_of=_own_organisation_ids(user))
 
 
 @rule(Organisation, Action.MANAGE, Action.EDIT)
@@ -50,7 +49,7 @@ def organisation_manage(user) -> Q:
         return Q()
     if not is_signed_in(user):
         return NOTHING
-    return Q(id__in=_own_organisation_ids(user, admin=True))
+    return Q(id__one_of=_own_organisation_ids(user, admin=True))
 
 
 @rule(Organisation, Action.MODERATE)

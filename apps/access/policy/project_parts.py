@@ -14,8 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from apps.access.policy import NOTHING, Action, _checked, rule
 from apps.access.policy.projects import insider_q, project_details_q, project_listed_q
-from apps.access.policy.subjects import is_signed_in, is_staff
-from apps.organisations.models import Affiliation, AffiliationRole, OrganisationStatus
+from apps.access.policy.subjects import facts, is_signed_in, is_staff
 from apps.projects.models import (
     Biomarker,
     Membership,
@@ -26,13 +25,9 @@ from apps.projects.models import (
 )
 
 
-def _administered_organisation_ids(user):
-    return Affiliation.objects.filter(
-        user_id=user.pk,
-        ended_at__isnull=True,
-        role=AffiliationRole.ADMIN,
-        organisation__status=OrganisationStatus.APPROVED,
-    ).values("organisation_id")
+def _administered_organisation_ids(user) -> tuple:
+    """Approved organisations the user is a current admin of (from their access facts)."""
+    return facts(user).admin_organisation_ids
 
 
 def _project_details_q(user) -> Q:
@@ -45,7 +40,7 @@ def partner_view(user) -> Q:
     if is_staff(user):
         return Q()
     own = (
-        Q(organisation_id__in=_administered_organisation_ids(user))
+        Q(organisation_id__one_of=_administered_organisation_ids(user))
         if is_signed_in(user)
         else NOTHING
     )
@@ -56,7 +51,7 @@ def partner_view(user) -> Q:
 def partner_manage(user) -> Q:
     if not is_signed_in(user):
         return NOTHING
-    return Q(organisation_id__in=_administered_organisation_ids(user))
+    return Q(organisation_id__one_of=_administered_organisation_ids(user))
 
 
 @rule(Membership, Action.VIEW)

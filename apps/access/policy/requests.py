@@ -12,7 +12,6 @@ from apps.access.models import (
     OPEN_REQUEST_STATUSES,
     AccessGrant,
     AccessRequest,
-    CommitteeMember,
     DataAccessCommittee,
     DeclaredConflict,
     RequestReview,
@@ -22,7 +21,7 @@ from apps.access.policy import NOTHING, Action, rule
 from apps.access.policy.items import _NotStaff, dataset_view_q
 from apps.access.policy.projects import insider_q
 from apps.access.policy.subjects import (
-    active_organisation_ids,
+    facts,
     has_active_affiliation_q,
     is_signed_in,
     is_staff,
@@ -31,7 +30,7 @@ from apps.access.policy.subjects import (
 )
 from apps.core.models import AccessTier
 from apps.datasets.models import Dataset, DatasetStatus
-from apps.organisations.models import Affiliation, AffiliationRole
+from apps.organisations.models import Affiliation
 from apps.projects.models import MembershipRole
 from apps.security.mfa import user_may_use_privileges
 
@@ -40,30 +39,21 @@ STEWARD_APPROVE = "steward_approve"
 
 
 # --- Who the user is, for access (subqueries) -----------------------------------------------------
-def seat_project_ids(user) -> QuerySet:
+def seat_project_ids(user) -> tuple:
     """Projects whose committee the user sits on now, through an organisation they still
     belong to and that is still approved (leaving or suspension ends the power at once)."""
-    return CommitteeMember.objects.filter(
-        user_id=user.pk,
-        ended_at__isnull=True,
-        organisation_id__in=active_organisation_ids(user),
-    ).values("committee__project_id")
+    return facts(user).seat_project_ids
 
 
-def current_organisation_ids(user) -> QuerySet:
+def current_organisation_ids(user) -> tuple:
     """Every organisation the user currently belongs to, whatever its status: a suspended
     organisation is still a shared interest for conflict purposes."""
-    return Affiliation.objects.filter(user_id=user.pk, ended_at__isnull=True).values(
-        "organisation_id"
-    )
+    return facts(user).current_organisation_ids
 
 
-def admin_organisation_ids(user) -> QuerySet:
-    return Affiliation.objects.filter(
-        user_id=user.pk,
-        role=AffiliationRole.ADMIN,
-        organisation_id__in=active_organisation_ids(user),
-    ).values("organisation_id")
+def admin_organisation_ids(user) -> tuple:
+    """Approved organisations the user is a current admin of."""
+    return facts(user).admin_organisation_ids
 
 
 def request_conflict_q(user, prefix: str = "") -> Q:
@@ -73,7 +63,7 @@ def request_conflict_q(user, prefix: str = "") -> Q:
         Affiliation.objects.filter(
             user_id=OuterRef(f"{prefix}requester_id"),
             ended_at__isnull=True,
-            organisation_id__in=mine,
+            organisation_id__one_of=mine,
         )
     )
     declared = Exists(
@@ -81,19 +71,19 @@ def request_conflict_q(user, prefix: str = "") -> Q:
     )
     return (
         Q(**{f"{prefix}requester_id": user.pk})
-        | Q(**{f"{prefix}organisation_id__in": mine})
+        | Q(**{f"{prefix}organisation_id__one_of": mine})
         | Q(requester_shares)
         | Q(declared)
     )
 
 
 def _seat_q(user, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}dataset__project_id__in": seat_project_ids(user)})
+    return Q(**{f"{prefix}dataset__project_id__one_of": seat_project_ids(user)})
 
 
 def _steward_admin_q(user, prefix: str = "") -> Q:
     return Q(**{f"{prefix}dataset__requires_steward_approval": True}) & Q(
-        **{f"{prefix}dataset__steward_organisation_id__in": admin_organisation_ids(user)}
+        **{f"{prefix}dataset__steward_organisation_id__one_of": admin_organisation_ids(user)}
     )
 
 
@@ -201,9 +191,9 @@ def access_grant_view(user) -> Q:
         return NOTHING
     return (
         Q(user_id=user.pk)
-        | Q(dataset__project_id__in=_coordinated_project_ids(user))
-        | Q(dataset__project_id__in=seat_project_ids(user))
-        | Q(dataset__steward_organisation_id__in=admin_organisation_ids(user))
+        | Q(dataset__project_id__one_of=_coordinated_project_ids(user))
+        | Q(dataset__project_id__one_of=seat_project_ids(user))
+        | Q(dataset__steward_organisation_id__one_of=admin_organisation_ids(user))
     )
 
 
@@ -213,10 +203,10 @@ def access_grant_manage(user) -> Q:
     staff."""
     if not is_signed_in(user):
         return NOTHING
-    managers = Q(dataset__project_id__in=seat_project_ids(user))
+    managers = Q(dataset__project_id__one_of=seat_project_ids(user))
     if is_staff(user):
         managers = Q()
-    conflicted = Q(user_id=user.pk) | Q(organisation_id__in=current_organisation_ids(user))
+    conflicted = Q(user_id=user.pk) | Q(organisation_id__one_of=current_organisation_ids(user))
     return managers & ~conflicted
 
 
@@ -231,7 +221,7 @@ def committee_view(user) -> Q:
         return NOTHING
     return (
         insider_q(user, "project__")
-        | Q(project_id__in=seat_project_ids(user))
+        | Q(project_id__one_of=seat_project_ids(user))
         | _coordinator_q(user)
     )
 
@@ -243,7 +233,7 @@ def committee_view_queue(user) -> Q:
         return Q()
     if not is_signed_in(user):
         return NOTHING
-    return Q(project_id__in=seat_project_ids(user)) | _coordinator_q(user)
+    return Q(project_id__one_of=seat_project_ids(user)) | _coordinator_q(user)
 
 
 @rule(DataAccessCommittee, Action.MANAGE)

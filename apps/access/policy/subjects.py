@@ -1,20 +1,27 @@
-"""Who the user is, as SQL subqueries. Nothing here runs a query by itself: each function
-returns a queryset meant to be embedded (`__in=`) in the statement that asks."""
+"""Who the user is, for the rules. Their standing — approved organisations, partner projects,
+memberships, committee seats, grants — comes from their access facts (`apps.access.facts`),
+read once per access version and cached, and reaches each statement as parameters
+(`field__one_of=<ids>`, on PostgreSQL `field = ANY(%s)`): the SQL text of a query shape is then
+the same for everybody, and PostgreSQL plans a small statement instead of re-deriving the
+person in subqueries."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from django.db.models import Exists, Field, Lookup, OuterRef, Q, QuerySet, Value
+from django.core.exceptions import EmptyResultSet
+from django.db.models import Exists, Field, Lookup, OuterRef, Q, QuerySet
 from django.db.models.expressions import Col
 from django.db.models.fields.related import ForeignObject
 from django.db.models.lookups import Exact
 from django.db.models.sql.query import Query
 from django.utils import timezone
 
+from apps.access.facts import access_facts
+from apps.access.models import AccessGrant, CommitteeMember, GrantStatus
 from apps.access.policy import NOTHING
-from apps.organisations.models import Affiliation, OrganisationStatus
+from apps.organisations.models import Affiliation, AffiliationRole, OrganisationStatus
 from apps.projects.models import (
     Membership,
     MembershipRole,
@@ -61,7 +68,10 @@ def _once(key: tuple, build: Callable[[], QuerySet]) -> QuerySet:
 
 
 class OneOf(Lookup):
-    """`field__one_of=<user subquery>`: membership in a small per-user set, exactly `IN`.
+    """`field__one_of=<ids or user subquery>`: membership in a small per-user set, exactly `IN`.
+
+    Given ids (a person's facts), PostgreSQL gets ONE array parameter, `field = ANY(%s)`, so
+    the statement's text does not change with the number of ids; other databases get `IN`.
 
     On PostgreSQL it is written `field = ANY(ARRAY(subquery))`: the set becomes an InitPlan,
     computed once per statement and costed once. As `IN`, it was a hashed SubPlan attached
@@ -72,8 +82,10 @@ class OneOf(Lookup):
     prepare_rhs = False
 
     def get_prep_lookup(self):
+        if isinstance(self.rhs, list | tuple | set | frozenset):
+            return list(self.rhs)
         if not isinstance(self.rhs, Query):
-            raise TypeError("`one_of` takes a subquery (a queryset of one column).")
+            raise TypeError("`one_of` takes ids or a subquery (a queryset of one column).")
         # As `In` does: a set has no order, and a model's default ordering could add joins.
         self.rhs.clear_ordering(clear_default=True)
         return super().get_prep_lookup()
@@ -83,11 +95,24 @@ class OneOf(Lookup):
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return lhs, rhs, (*lhs_params, *rhs_params)
 
+    def _values(self, connection) -> list:
+        field = self.lhs.output_field
+        return [field.get_db_prep_value(v, connection, prepared=False) for v in self.rhs]
+
     def as_sql(self, compiler, connection):
+        if isinstance(self.rhs, list):
+            if not self.rhs:
+                raise EmptyResultSet
+            lhs, lhs_params = self.process_lhs(compiler, connection)
+            marks = ", ".join(["%s"] * len(self.rhs))
+            return f"{lhs} IN ({marks})", (*lhs_params, *self._values(connection))
         lhs, rhs, params = self._sides(compiler, connection)
         return f"{lhs} IN {rhs}", params
 
     def as_postgresql(self, compiler, connection):
+        if isinstance(self.rhs, list):
+            lhs, lhs_params = self.process_lhs(compiler, connection)
+            return f"{lhs} = ANY(%s)", (*lhs_params, self._values(connection))
         lhs, rhs, params = self._sides(compiler, connection)
         return f"{lhs} = ANY(ARRAY{rhs})", params
 
@@ -104,57 +129,140 @@ def is_staff(user) -> bool:
     return is_signed_in(user) and user.is_staff
 
 
-def active_organisation_ids(user) -> QuerySet:
-    """Organisations the user currently belongs to that are approved (suspension bites here)."""
-    return _once(
-        ("organisations", user.pk),
-        lambda: Affiliation.objects.filter(
-            user_id=user.pk,
+_as_subqueries: ContextVar[bool] = ContextVar("policy_facts_as_subqueries", default=False)
+
+
+@contextmanager
+def facts_as_subqueries() -> Iterator[None]:
+    """Within the block, rules read a person's standing from the tables, in the statement,
+    as before access facts existed: for a statement that shadows those tables with their
+    state at another moment (the change feed's "could they see it before?",
+    `apps.changes.selectors.seen_before`)."""
+    token = _as_subqueries.set(True)
+    try:
+        yield
+    finally:
+        _as_subqueries.reset(token)
+
+
+def facts(user):
+    """The signed-in `user`'s access facts (one probe of their version per request), or, for
+    a stand-in asked on behalf of many people at once (`policy_subqueries`) and inside
+    `facts_as_subqueries()`, the same facts as subqueries."""
+    if _as_subqueries.get() or getattr(user, "policy_subqueries", False):
+        return _Subqueries(user.pk)
+    return access_facts(user)
+
+
+class _Subqueries:
+    """The facts as subqueries over the person's id, for `apps.notifications.audience`: it
+    compiles a rule once for a stand-in (`policy_subqueries = True`) and rebinds the stand-in's
+    id to each person's, so the rule's SQL must depend on the person only through that id.
+    Same definitions as `apps.access.facts`, evaluated by the database instead."""
+
+    def __init__(self, user_pk):
+        self.user_pk = user_pk
+
+    def _affiliations(self, **extra) -> QuerySet:
+        return Affiliation.objects.filter(user_id=self.user_pk, ended_at__isnull=True, **extra)
+
+    @property
+    def active_organisation_ids(self) -> QuerySet:
+        return _once(
+            ("organisations", self.user_pk),
+            lambda: self._affiliations(organisation__status=OrganisationStatus.APPROVED).values(
+                "organisation_id"
+            ),
+        )
+
+    @property
+    def current_organisation_ids(self) -> QuerySet:
+        return self._affiliations().values("organisation_id")
+
+    @property
+    def admin_organisation_ids(self) -> QuerySet:
+        return self._affiliations(
+            role=AffiliationRole.ADMIN, organisation__status=OrganisationStatus.APPROVED
+        ).values("organisation_id")
+
+    @property
+    def own_admin_organisation_ids(self) -> QuerySet:
+        return self._affiliations(role=AffiliationRole.ADMIN).values("organisation_id")
+
+    @property
+    def consortium_project_ids(self) -> QuerySet:
+        return _once(
+            ("consortium", self.user_pk),
+            lambda: Partner.objects.filter(
+                status=PartnerStatus.ACTIVE, organisation_id__in=self.active_organisation_ids
+            ).values("project_id"),
+        )
+
+    def member_project_ids(self, roles=None) -> QuerySet:
+        key = ("members", self.user_pk, None if roles is None else tuple(roles))
+        return _once(key, lambda: self._member_project_ids(roles))
+
+    def _member_project_ids(self, roles) -> QuerySet:
+        memberships = Membership.objects.filter(
+            user_id=self.user_pk,
             ended_at__isnull=True,
-            organisation__status=OrganisationStatus.APPROVED,
-        ).values("organisation_id"),
-    )
+            organisation_id__in=self.active_organisation_ids,
+        ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=timezone.localdate()))
+        memberships = memberships.filter(
+            Exists(
+                Partner.objects.filter(
+                    project_id=OuterRef("project_id"),
+                    organisation_id=OuterRef("organisation_id"),
+                    status=PartnerStatus.ACTIVE,
+                )
+            )
+        )
+        if roles is not None:
+            memberships = memberships.filter(role__in=roles)
+        return memberships.values("project_id")
+
+    @property
+    def seat_project_ids(self) -> QuerySet:
+        return CommitteeMember.objects.filter(
+            user_id=self.user_pk,
+            ended_at__isnull=True,
+            organisation_id__in=self.active_organisation_ids,
+        ).values("committee__project_id")
+
+    @property
+    def grant_dataset_ids(self) -> QuerySet:
+        now = timezone.now()
+        return AccessGrant.objects.filter(
+            user_id=self.user_pk,
+            status=GrantStatus.ACTIVE,
+            valid_from__lte=now,
+            valid_until__gt=now,
+            organisation_id__in=self.active_organisation_ids,
+        ).values("dataset_id")
+
+
+def active_organisation_ids(user):
+    """Organisations the user currently belongs to that are approved (suspension bites here)."""
+    return facts(user).active_organisation_ids
 
 
 def has_active_affiliation_q(user) -> Q:
-    """A condition true when the user has at least one approved affiliation (inline EXISTS)."""
-    return Q(Exists(active_organisation_ids(user)))
+    """A condition true when the user has at least one approved affiliation."""
+    known = facts(user)
+    if isinstance(known, _Subqueries):
+        return Q(Exists(known.active_organisation_ids))
+    return fact_q(bool(known.active_organisation_ids))
 
 
-def consortium_project_ids(user) -> QuerySet:
+def consortium_project_ids(user):
     """Projects with an active partner organisation the user belongs to: the consortium tier."""
-    return _once(
-        ("consortium", user.pk),
-        lambda: Partner.objects.filter(
-            status=PartnerStatus.ACTIVE, organisation_id__in=active_organisation_ids(user)
-        ).values("project_id"),
-    )
+    return facts(user).consortium_project_ids
 
 
-def member_project_ids(user, roles=None) -> QuerySet:
+def member_project_ids(user, roles=None):
     """Projects where the user holds a current membership (not ended, not past its end date)
     through an organisation they still belong to and that is still an active partner."""
-    key = ("members", user.pk, None if roles is None else tuple(roles))
-    return _once(key, lambda: _member_project_ids(user, roles))
-
-
-def _member_project_ids(user, roles) -> QuerySet:
-    today = timezone.localdate()
-    memberships = Membership.objects.filter(
-        user_id=user.pk, ended_at__isnull=True, organisation_id__in=active_organisation_ids(user)
-    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-    memberships = memberships.filter(
-        Exists(
-            Partner.objects.filter(
-                project_id=OuterRef("project_id"),
-                organisation_id=OuterRef("organisation_id"),
-                status=PartnerStatus.ACTIVE,
-            )
-        )
-    )
-    if roles is not None:
-        memberships = memberships.filter(role__in=roles)
-    return memberships.values("project_id")
+    return facts(user).member_project_ids(roles)
 
 
 # --- What is already known about one project ------------------------------------------------
@@ -197,33 +305,22 @@ _in_force: ContextVar[_InForce | None] = ContextVar("policy_facts_in_force", def
 
 
 def with_project_facts(user, projects: QuerySet) -> QuerySet:
-    """`projects` annotated with `user`'s standing in each (for `project_facts`), answered
-    inside the statement that fetches them."""
-    if not is_signed_in(user):
-        return projects
-    with shared_subqueries():
-        return projects.annotate(
-            policy_facts_user=Value(str(user.pk)),
-            policy_consortium=Exists(_for_project(consortium_project_ids(user))),
-            policy_member=Exists(_for_project(member_project_ids(user))),
-            policy_editor=Exists(_for_project(member_project_ids(user, roles=EDITOR_ROLES))),
-            policy_coordinator=Exists(
-                _for_project(member_project_ids(user, roles=[MembershipRole.COORDINATOR]))
-            ),
-        )
+    """`projects` as they are: `user`'s standing in each now comes from their access facts
+    (kept so that callers which fetch a page's project need not know where it comes from)."""
+    return projects
 
 
 def project_facts(user, project) -> ProjectFacts:
-    """`user`'s standing in `project`: from `with_project_facts`' columns when `project` was
-    fetched with them for this user, else in one statement (none for nobody)."""
+    """`user`'s standing in `project`, from their access facts (no statement of its own)."""
     standing = dict.fromkeys(("consortium", "member", "editor", "coordinator"), False)
     if is_signed_in(user):
-        if getattr(project, "policy_facts_user", None) != str(user.pk):
-            # The policy's own read of a project's facts (the caller holds the project).
-            project = with_project_facts(
-                user, Project.objects.filter(pk=project.pk).policy_checked()
-            ).get()
-        standing = {name: getattr(project, f"policy_{name}") for name in standing}
+        known = facts(user)
+        standing = {
+            "consortium": project.pk in known.consortium_project_ids,
+            "member": project.pk in known.member_project_ids(),
+            "editor": project.pk in known.member_project_ids(EDITOR_ROLES),
+            "coordinator": project.pk in known.member_project_ids([MembershipRole.COORDINATOR]),
+        }
     return ProjectFacts(
         user_pk=getattr(user, "pk", None),
         project_pk=project.pk,
@@ -231,10 +328,6 @@ def project_facts(user, project) -> ProjectFacts:
         public_summary=project.summary_visibility == SummaryVisibility.PUBLIC,
         **standing,
     )
-
-
-def _for_project(project_ids: QuerySet) -> QuerySet:
-    return project_ids.filter(project_id=OuterRef("pk"))
 
 
 @contextmanager
