@@ -45,7 +45,7 @@ def seed(stdout) -> None:
             version = services.analysis_version_add(
                 analysis=analysis,
                 actor=contributor,
-                upload=ContentFile(NOTEBOOK.encode(), name="cut-off-derivation.ipynb"),
+                upload=ContentFile(NOTEBOOK.encode(), name="cut-off-derivation-notebook.json"),
                 change_note="First run on the baseline data.",
                 datasets=list(datasets),
                 protocol_versions=list(protocols),
