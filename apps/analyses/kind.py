@@ -23,6 +23,8 @@ ANALYSIS = register(
                 "apps.analyses.api.views.AnalysisVersionViewSet",
                 parent_fk="analysis_id",
                 files=True,
+                evidence="analysis_versions",
+                evidence_label="Analysis",
             ),
         ),
         policy="analyses",

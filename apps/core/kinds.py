@@ -41,10 +41,18 @@ class Part:
     viewset: str  # dotted path of the API viewset rendering it (list, detail, feed)
     parent_fk: str = ""  # column linking a file or version to its item ("dataset_id")
     files: bool = False  # rows hold a protected file (`StoredFileFields`): swept for orphans
+    # The deliverable's many-to-many field holding this part as evidence, or "" (not citable).
+    evidence: str = ""
+    evidence_label: str = ""  # how the evidence list names a row's kind ("Protocol")
 
     @property
     def app_label(self) -> str:
         return self.model.split(".")[0]
+
+    @property
+    def project_path(self) -> str:
+        """The ORM path from a row of this part to its project."""
+        return f"{self.parent_fk.removesuffix('_id')}__project" if self.parent_fk else "project"
 
     @property
     def table(self) -> str:
@@ -76,7 +84,6 @@ class SharedKind:
     detail_url: str  # URL name of the item's page, with `pk`
     notifications: tuple[str, ...] = ()  # notification event types the kind sends
     demo: str = ""  # dotted module with `seed(stdout)` for `seed_demo`
-    scale: str = ""  # dotted callable the scale generator runs for the kind
     order: int = 100  # place among kinds (search ranks kinds in this order)
 
     @property
@@ -125,6 +132,11 @@ def shared_kind(name: str) -> SharedKind:
 
 def shared_parts() -> tuple[Part, ...]:
     return tuple(part for kind in shared_kinds() for part in kind.parts)
+
+
+def evidence_parts() -> tuple[Part, ...]:
+    """The parts a deliverable may cite as evidence (datasets, protocol and analysis versions)."""
+    return tuple(part for part in shared_parts() if part.evidence)
 
 
 def kind_of_model(label: str) -> SharedKind | None:

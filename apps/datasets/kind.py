@@ -9,7 +9,14 @@ DATASET = register(
         plural="Datasets",
         order=10,
         parts=(
-            Part("dataset", "datasets.Dataset", "datasets", "apps.api.views.items.DatasetViewSet"),
+            Part(
+                "dataset",
+                "datasets.Dataset",
+                "datasets",
+                "apps.api.views.items.DatasetViewSet",
+                evidence="datasets",
+                evidence_label="Dataset",
+            ),
             Part(
                 "dataset-file",
                 "datasets.DatasetFile",

@@ -23,6 +23,8 @@ PROTOCOL = register(
                 "apps.api.views.items.ProtocolVersionViewSet",
                 parent_fk="protocol_id",
                 files=True,
+                evidence="protocol_versions",
+                evidence_label="Protocol",
             ),
         ),
         policy="items",

@@ -110,3 +110,16 @@ def test_every_kind_has_notifications_admin_demo_data_and_a_test_builder(kind):
         assert apps.get_model(part.model) in admin.site._registry
     assert callable(importlib.import_module(kind.demo).seed)
     assert kind.name in BUILDERS  # the policy matrix and the crawl build it
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=[kind.name for kind in KINDS])
+def test_every_kind_is_citable_as_deliverable_evidence(kind):
+    from apps.milestones.forms import DeliverableForm
+    from apps.milestones.models import Deliverable
+
+    cited = [part for part in kind.parts if part.evidence]
+    assert cited, f"{kind.name} declares no part a deliverable may cite"
+    for part in cited:
+        field = Deliverable._meta.get_field(part.evidence)
+        assert field.related_model._meta.label == part.model
+        assert part.evidence in DeliverableForm._meta.fields
