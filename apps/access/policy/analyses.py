@@ -11,15 +11,12 @@ The rules reuse the shared tier rules of `items.py` (one tier table for every sh
 from django.db.models import Q
 
 from apps.access.policy import Action, rule
-from apps.access.policy.items import _NotStaff, editor_q, item_files_q, item_metadata_q
-from apps.access.policy.subjects import is_staff
+from apps.access.policy.items import _NotStaff, editor_q, item_files_q, protocol_view_q
 from apps.analyses.models import Analysis, AnalysisVersion
 
-
-def analysis_view_q(user, prefix: str = "") -> Q:
-    if is_staff(user):
-        return Q()
-    return item_metadata_q(user, prefix) | editor_q(user, prefix)
+# Who sees a protocol's metadata is the tier table's rule for any tiered item of a project
+# (`items.protocol_view_q`: staff, the tier's metadata rule, or the project's editors).
+analysis_view_q = protocol_view_q
 
 
 def analysis_download_q(user, prefix: str = "") -> Q:
