@@ -27,6 +27,7 @@ urlpatterns = [
     path("projects/", include("apps.projects.urls")),
     path("protocols/", include("apps.documents.urls")),
     path("datasets/", include("apps.datasets.urls")),
+    path("analyses/", include("apps.analyses.urls")),
     path("access/", include("apps.access.urls")),
     path("ga4gh/", include("apps.access.urls_ga4gh")),
     path("milestones/", include("apps.milestones.urls")),

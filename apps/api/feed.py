@@ -8,37 +8,19 @@ import json
 
 from django.conf import settings
 
+from apps.changes.registry import syncable
 from apps.changes.selectors import cursor_encode, entries_after, latest_per_object, seen_before
 from apps.projects.models import PUBLIC_CARD_FIELDS as CARD_FIELDS
 
 
 def viewsets():
-    from apps.api.views.access import AccessGrantViewSet, AccessRequestViewSet
-    from apps.api.views.activity import MilestoneViewSet, NotificationViewSet
-    from apps.api.views.deliverables import DeliverableViewSet
-    from apps.api.views.items import (
-        DatasetFileViewSet,
-        DatasetViewSet,
-        ProtocolVersionViewSet,
-        ProtocolViewSet,
-    )
-    from apps.api.views.organisations import DiseaseAreaViewSet, OrganisationViewSet
-    from apps.api.views.projects import ProjectViewSet
+    """resource → the viewset whose list query and serializer render its feed entries: the
+    router's viewset of each syncable resource (the shared kinds' parts among them, as
+    declared in `apps.core.kinds`)."""
+    from apps.api.urls import router
 
-    return {
-        "organisation": OrganisationViewSet,
-        "disease-area": DiseaseAreaViewSet,
-        "project": ProjectViewSet,
-        "dataset": DatasetViewSet,
-        "dataset-file": DatasetFileViewSet,
-        "protocol": ProtocolViewSet,
-        "protocol-version": ProtocolVersionViewSet,
-        "milestone": MilestoneViewSet,
-        "deliverable": DeliverableViewSet,
-        "access-request": AccessRequestViewSet,
-        "grant": AccessGrantViewSet,
-        "notification": NotificationViewSet,
-    }
+    resources = syncable()
+    return {name: viewset for _prefix, viewset, name in router.registry if name in resources}
 
 
 class SiteRequest:

@@ -1,4 +1,5 @@
 from django.urls import include, path
+from django.utils.module_loading import import_string
 from rest_framework.routers import SimpleRouter
 
 from apps.api.guide import api_index
@@ -6,16 +7,11 @@ from apps.api.views.access import AccessGrantViewSet, AccessRequestViewSet
 from apps.api.views.activity import AuditEventViewSet, MilestoneViewSet, NotificationViewSet
 from apps.api.views.changes import ChangeFeedView
 from apps.api.views.deliverables import DeliverableViewSet
-from apps.api.views.items import (
-    DatasetFileViewSet,
-    DatasetViewSet,
-    ProtocolVersionViewSet,
-    ProtocolViewSet,
-)
 from apps.api.views.multipart import MultipartUploadViewSet
 from apps.api.views.organisations import DiseaseAreaViewSet, OrganisationViewSet
 from apps.api.views.projects import ProjectViewSet
 from apps.api.views.search import SearchView
+from apps.core.kinds import shared_parts
 
 app_name = "api"
 
@@ -23,11 +19,10 @@ router = SimpleRouter()
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("disease-areas", DiseaseAreaViewSet, basename="disease-area")
 router.register("projects", ProjectViewSet, basename="project")
-router.register("datasets", DatasetViewSet, basename="dataset")
-router.register("dataset-files", DatasetFileViewSet, basename="dataset-file")
+# The shared kinds (datasets, protocols, analyses…) and their files or versions, as declared.
+for part in shared_parts():
+    router.register(part.api_prefix, import_string(part.viewset), basename=part.resource)
 router.register("file-uploads", MultipartUploadViewSet, basename="file-upload")
-router.register("protocols", ProtocolViewSet, basename="protocol")
-router.register("protocol-versions", ProtocolVersionViewSet, basename="protocol-version")
 router.register("milestones", MilestoneViewSet, basename="milestone")
 router.register("deliverables", DeliverableViewSet, basename="deliverable")
 router.register("access-requests", AccessRequestViewSet, basename="access-request")

@@ -2,8 +2,9 @@
 the project it belongs to) and the rows whose writes change who sees them (the fan-out).
 
 `apps.changes.triggers` turns this registry into database triggers for PostgreSQL and SQLite
-and into the statements the time-end beat task runs; the API reads `SYNCABLE` to render
-entries. A new syncable kind is added here and nowhere else (plus its API viewset).
+and into the statements the time-end beat task runs; the API reads `syncable()` to render
+entries. A shared kind (datasets, protocols, analyses) is declared in `apps.core.kinds` and
+captured from its declaration; another syncable table is added here (plus its API viewset).
 
 SQL fragments use `{R}` for the written row (NEW, or OLD for a deletion) and `{changed:f}`
 for "column f changed in this UPDATE"; everything else is plain SQL that PostgreSQL and
@@ -11,16 +12,17 @@ SQLite both accept. Ids are copied column to column, so each database keeps its 
 """
 
 from dataclasses import dataclass, field
+from functools import cache
 
-# resource name → model label; the API's viewsets render each (apps.api.feed.viewsets).
-SYNCABLE = {
+from apps.core.kinds import Part, SharedKind, shared_kinds
+
+# resource name → model label of the syncable tables that are not shared kinds; the shared
+# kinds' parts come from their declarations (`apps.core.kinds`). The API's viewsets render
+# each (apps.api.feed.viewsets).
+_OWN_SYNCABLE = {
     "organisation": "organisations.Organisation",
     "disease-area": "diseases.DiseaseArea",
     "project": "projects.Project",
-    "dataset": "datasets.Dataset",
-    "dataset-file": "datasets.DatasetFile",
-    "protocol": "documents.Protocol",
-    "protocol-version": "documents.ProtocolVersion",
     "milestone": "milestones.Milestone",
     "deliverable": "milestones.Deliverable",
     "access-request": "access.AccessRequest",
@@ -28,24 +30,54 @@ SYNCABLE = {
     "notification": "notifications.Notification",
 }
 
-# The project of a row of each syncable table (an SQL expression over {R}).
+# The project of a row of each syncable table that is not a shared kind (SQL over {R}).
 _DATASET_PROJECT = "(SELECT d.project_id FROM datasets_dataset d WHERE d.id = {R}.dataset_id)"
-PROJECT_OF = {
+_OWN_PROJECT_OF = {
     "organisation": "NULL",
     "disease-area": "NULL",
     "project": "{R}.id",
-    "dataset": "{R}.project_id",
-    "dataset-file": _DATASET_PROJECT,
-    "protocol": "{R}.project_id",
-    "protocol-version": (
-        "(SELECT p.project_id FROM documents_protocol p WHERE p.id = {R}.protocol_id)"
-    ),
     "milestone": "{R}.project_id",
     "deliverable": "{R}.project_id",
     "access-request": _DATASET_PROJECT,
     "grant": _DATASET_PROJECT,
     "notification": "{R}.project_id",
 }
+
+
+def syncable(kinds: tuple[SharedKind, ...] | None = None) -> dict[str, str]:
+    """resource name → model label, for every table the change feed captures."""
+    kinds = shared_kinds() if kinds is None else kinds
+    shared = {part.resource: part.model for kind in kinds for part in kind.parts}
+    return {**_OWN_SYNCABLE, **shared}
+
+
+def _project_of_part(kind: SharedKind, part: Part) -> str:
+    """The project of a row of a shared kind's part: its own column, or its item's."""
+    if part is kind.item:
+        return "{R}.project_id"
+    item = kind.item.table
+    return f"(SELECT p.project_id FROM {item} p WHERE p.id = {{R}}.{part.parent_fk})"
+
+
+def project_of(resource: str) -> str:
+    if resource in _OWN_PROJECT_OF:
+        return _OWN_PROJECT_OF[resource]
+    for kind in shared_kinds():
+        for part in kind.parts:
+            if part.resource == resource:
+                return _project_of_part(kind, part)
+    raise LookupError(f"No syncable resource {resource!r}")
+
+
+def _part_rows(kind: SharedKind, part: Part, where: str) -> str:
+    """SELECT (part id, project id) of a shared kind's part, the item aliased `i` and the
+    part `x`, for rows matching `where` (SQL over `i`)."""
+    if part is kind.item:
+        return f"SELECT i.id, i.project_id FROM {part.table} i WHERE {where}"
+    return (
+        f"SELECT x.id, i.project_id FROM {part.table} x "
+        f"JOIN {kind.item.table} i ON i.id = x.{part.parent_fk} WHERE {where}"
+    )
 
 
 @dataclass(frozen=True)
@@ -71,27 +103,15 @@ class Capture:
     emits: list[Emit] = field(default_factory=list)
 
 
-def _children(project_ids: str) -> list[tuple[str, str]]:
+def _children(project_ids: str, kinds) -> list[tuple[str, str]]:
     """(resource, SELECT id, project_id) for everything whose visibility follows a project."""
+    shared = [
+        (part.resource, _part_rows(kind, part, f"i.project_id IN ({project_ids})"))
+        for kind in kinds
+        for part in kind.parts
+    ]
     return [
-        (
-            "dataset",
-            f"SELECT x.id, x.project_id FROM datasets_dataset x WHERE x.project_id IN ({project_ids})",
-        ),
-        (
-            "dataset-file",
-            "SELECT x.id, d.project_id FROM datasets_datasetfile x "
-            f"JOIN datasets_dataset d ON d.id = x.dataset_id WHERE d.project_id IN ({project_ids})",
-        ),
-        (
-            "protocol",
-            f"SELECT x.id, x.project_id FROM documents_protocol x WHERE x.project_id IN ({project_ids})",
-        ),
-        (
-            "protocol-version",
-            "SELECT x.id, p.project_id FROM documents_protocolversion x "
-            f"JOIN documents_protocol p ON p.id = x.protocol_id WHERE p.project_id IN ({project_ids})",
-        ),
+        *shared,
         (
             "milestone",
             f"SELECT x.id, x.project_id FROM milestones_milestone x WHERE x.project_id IN ({project_ids})",
@@ -103,49 +123,28 @@ def _children(project_ids: str) -> list[tuple[str, str]]:
     ]
 
 
-def project_items(project_ids: str, *, user="NULL", organisation="NULL", projects=True, **kw):
+def project_items(
+    project_ids: str, kinds, *, user="NULL", organisation="NULL", projects=True, **kw
+):
     """Entries for the projects (SQL list of ids) and every item whose visibility follows them."""
     emits = []
     if projects:
         source = f"SELECT x.id, x.id FROM projects_project x WHERE x.id IN ({project_ids})"
         emits.append(Emit("project", source, user, organisation, **kw))
-    emits += [Emit(r, source, user, organisation, **kw) for r, source in _children(project_ids)]
+    emits += [
+        Emit(r, source, user, organisation, **kw) for r, source in _children(project_ids, kinds)
+    ]
     return emits
 
 
-def registered_tier_items(*, user="NULL", organisation="NULL", **kw) -> list[Emit]:
+def registered_tier_items(kinds, *, user="NULL", organisation="NULL", **kw) -> list[Emit]:
     """Items shown to anyone with an approved affiliation: gained or lost with the last one."""
+    registered = "i.access_tier = 'registered'"
     return [
-        Emit(
-            "dataset",
-            "SELECT x.id, x.project_id FROM datasets_dataset x WHERE x.access_tier = 'registered'",
-            user,
-            organisation,
-            **kw,
-        ),
-        Emit(
-            "dataset-file",
-            "SELECT x.id, d.project_id FROM datasets_datasetfile x JOIN datasets_dataset d "
-            "ON d.id = x.dataset_id WHERE d.access_tier = 'registered'",
-            user,
-            organisation,
-            **kw,
-        ),
-        Emit(
-            "protocol",
-            "SELECT x.id, x.project_id FROM documents_protocol x WHERE x.access_tier = 'registered'",
-            user,
-            organisation,
-            **kw,
-        ),
-        Emit(
-            "protocol-version",
-            "SELECT x.id, p.project_id FROM documents_protocolversion x JOIN documents_protocol p "
-            "ON p.id = x.protocol_id WHERE p.access_tier = 'registered'",
-            user,
-            organisation,
-            **kw,
-        ),
+        Emit(part.resource, _part_rows(kind, part, registered), user, organisation, **kw)
+        for kind in kinds
+        if "registered" in kind.tiers
+        for part in kind.parts
     ]
 
 
@@ -166,7 +165,7 @@ def _dataset_for(user: str, dataset_id: str, **kw) -> list[Emit]:
 def _primary(resource: str) -> Emit:
     """The written row itself; a notification concerns its recipient only."""
     user = "{R}.recipient_id" if resource == "notification" else "NULL"
-    source = f"SELECT {{R}}.id, {PROJECT_OF[resource]}"
+    source = f"SELECT {{R}}.id, {project_of(resource)}"
     return Emit(resource, source, user=user, tombstone_on_delete=True)
 
 
@@ -174,8 +173,8 @@ _ORG_PROJECTS = "SELECT pa.project_id FROM projects_partner pa WHERE pa.organisa
 _STATE_CHANGE = ("UPDATE",)
 
 
-def _captures() -> list[Capture]:
-    by_label = {label: Capture(label, [_primary(r)]) for r, label in SYNCABLE.items()}
+def _captures(kinds: tuple[SharedKind, ...]) -> list[Capture]:
+    by_label = {label: Capture(label, [_primary(r)]) for r, label in syncable(kinds).items()}
     on_update = {"events": _STATE_CHANGE}
     # A project's status or summary visibility decides who sees everything in it.
     by_label["projects.Project"].emits.extend(
@@ -184,29 +183,24 @@ def _captures() -> list[Capture]:
             e.source + " AND ({changed:status} OR {changed:summary_visibility})",
             events=_STATE_CHANGE,
         )
-        for e in project_items("{R}.id", projects=False)
+        for e in project_items("{R}.id", kinds, projects=False)
     )
     # Tier or status changes reach the files and versions, whose visibility follows them.
-    by_label["datasets.Dataset"].emits.append(
-        Emit(
-            "dataset-file",
-            "SELECT x.id, {R}.project_id FROM datasets_datasetfile x WHERE x.dataset_id = {R}.id",
-            **on_update,
+    for kind in kinds:
+        by_label[kind.model].emits.extend(
+            Emit(
+                part.resource,
+                f"SELECT x.id, {{R}}.project_id FROM {part.table} x WHERE x.{part.parent_fk} = {{R}}.id",
+                **on_update,
+            )
+            for part in kind.children
         )
-    )
-    by_label["documents.Protocol"].emits.append(
-        Emit(
-            "protocol-version",
-            "SELECT x.id, {R}.project_id FROM documents_protocolversion x WHERE x.protocol_id = {R}.id",
-            **on_update,
-        )
-    )
     # An organisation approved or suspended: its people gain or lose what came through it.
     suspended = " AND {changed:status}"
     org = "{R}.id"
     organisation_emits = [
-        *project_items(_ORG_PROJECTS, organisation=org, **on_update),
-        *registered_tier_items(organisation=org, **on_update),
+        *project_items(_ORG_PROJECTS, kinds, organisation=org, **on_update),
+        *registered_tier_items(kinds, organisation=org, **on_update),
         Emit(
             "grant",
             "SELECT g.id, NULL FROM access_accessgrant g WHERE g.organisation_id = {R}.id",
@@ -240,13 +234,16 @@ def _captures() -> list[Capture]:
         # organisations gain or lose everything in it.
         Capture(
             "projects.Membership",
-            [Emit("project", project_row), *project_items("{R}.project_id", user="{R}.user_id")],
+            [
+                Emit("project", project_row),
+                *project_items("{R}.project_id", kinds, user="{R}.user_id"),
+            ],
         ),
         Capture(
             "projects.Partner",
             [
                 Emit("project", project_row),
-                *project_items("{R}.project_id", organisation="{R}.organisation_id"),
+                *project_items("{R}.project_id", kinds, organisation="{R}.organisation_id"),
             ],
         ),
         Capture("projects.Biomarker", [Emit("project", project_row)]),
@@ -256,9 +253,10 @@ def _captures() -> list[Capture]:
                 Emit("organisation", "SELECT {R}.organisation_id, NULL", user="{R}.user_id"),
                 *project_items(
                     "SELECT pa.project_id FROM projects_partner pa WHERE pa.organisation_id = {R}.organisation_id",
+                    kinds,
                     user="{R}.user_id",
                 ),
-                *registered_tier_items(user="{R}.user_id"),
+                *registered_tier_items(kinds, user="{R}.user_id"),
             ],
         ),
         Capture(
@@ -274,39 +272,8 @@ def _captures() -> list[Capture]:
                 )
             ],
         ),
-        Capture(
-            "datasets.Dataset.allowed_organisations",
-            [
-                Emit(
-                    "dataset",
-                    "SELECT {R}.dataset_id, " + _DATASET_PROJECT,
-                    events=("INSERT", "DELETE"),
-                ),
-                Emit(
-                    "dataset-file",
-                    "SELECT x.id, "
-                    + _DATASET_PROJECT
-                    + " FROM datasets_datasetfile x WHERE x.dataset_id = {R}.dataset_id",
-                    events=("INSERT", "DELETE"),
-                ),
-            ],
-        ),
-        Capture(
-            "documents.Protocol.allowed_organisations",
-            [
-                Emit(
-                    "protocol",
-                    "SELECT {R}.protocol_id, (SELECT p.project_id FROM documents_protocol p WHERE p.id = {R}.protocol_id)",
-                    events=("INSERT", "DELETE"),
-                ),
-                Emit(
-                    "protocol-version",
-                    "SELECT x.id, (SELECT p.project_id FROM documents_protocol p WHERE p.id = {R}.protocol_id) "
-                    "FROM documents_protocolversion x WHERE x.protocol_id = {R}.protocol_id",
-                    events=("INSERT", "DELETE"),
-                ),
-            ],
-        ),
+        # Naming or unnaming an organisation opens or closes an item and its parts to it.
+        *(_named_organisations(kind) for kind in kinds),
         Capture(
             "projects.Project.disease_areas",
             [Emit("project", project_row, events=("INSERT", "DELETE"))],
@@ -314,9 +281,30 @@ def _captures() -> list[Capture]:
     ]
 
 
+def _named_organisations(kind: SharedKind) -> Capture:
+    fk = kind.item.model.split(".")[1].lower() + "_id"
+    project = f"(SELECT i.project_id FROM {kind.item.table} i WHERE i.id = {{R}}.{fk})"
+    links = ("INSERT", "DELETE")
+    emits = [Emit(kind.item.resource, f"SELECT {{R}}.{fk}, {project}", events=links)]
+    emits += [
+        Emit(
+            part.resource,
+            f"SELECT x.id, {project} FROM {part.table} x WHERE x.{part.parent_fk} = {{R}}.{fk}",
+            events=links,
+        )
+        for part in kind.children
+    ]
+    return Capture(kind.named_organisations, emits)
+
+
 def _and(source: str, condition: str) -> str:
     """Add a condition to a SELECT that may or may not have a WHERE yet."""
     return source + (condition if " WHERE " in source else " WHERE 1 = 1" + condition)
 
 
-CAPTURES = _captures()
+@cache
+def captures(kinds: tuple[SharedKind, ...] | None = None) -> list[Capture]:
+    """Every capture: what a write to each captured table puts into the feed. `kinds`: the
+    shared kinds whose tables exist (a migration installing the triggers before a kind's app
+    has created its tables leaves that kind out; its own migration installs them again)."""
+    return _captures(shared_kinds() if kinds is None else kinds)

@@ -3,7 +3,7 @@
 or a psql session — the database records the entry in the same transaction. Nothing depends
 on `post_save`.
 
-The triggers are generated from `apps.changes.registry.CAPTURES` for the connection's vendor:
+The triggers are generated from `apps.changes.registry.captures()` for the connection's vendor:
 PostgreSQL gets one PL/pgSQL function and one AFTER … FOR EACH ROW trigger per table; SQLite
 (`make run`) gets one AFTER trigger per table and event. Migrations call `install()` (and
 `uninstall()` backwards); a change to the registry ships with a migration that calls
@@ -16,7 +16,8 @@ so the reader can ask the policy who could see the object before (see `selectors
 import json
 import re
 
-from apps.changes.registry import CAPTURES, Capture, Emit
+from apps.changes.registry import Capture, Emit, captures
+from apps.core.kinds import shared_kinds
 
 EVENTS = ("INSERT", "UPDATE", "DELETE")
 OP = {"INSERT": "I", "UPDATE": "U", "DELETE": "D"}
@@ -189,10 +190,25 @@ def _sqlite_sql(capture: Capture, apps) -> tuple[list[str], list[str]]:
     return creates, drops
 
 
+def _present(apps) -> list[Capture]:
+    """The captures of the tables that exist in `apps` (a migration's historical state): the
+    shared kinds whose models are all there. A kind's app reinstalls once it has its tables."""
+
+    def exists(label: str) -> bool:
+        try:
+            apps.get_model(label)
+        except LookupError:
+            return False
+        return True
+
+    kinds = tuple(k for k in shared_kinds() if all(exists(part.model) for part in k.parts))
+    return captures(kinds)
+
+
 def install(apps, schema_editor) -> None:
     """(Re)create every capture trigger; a migration's RunPython forwards step."""
     vendor = schema_editor.connection.vendor
-    for capture in CAPTURES:
+    for capture in _present(apps):
         if vendor == "postgresql":
             create, _ = _postgres_sql(capture, apps)
             schema_editor.execute(create, params=None)
@@ -206,7 +222,7 @@ def install(apps, schema_editor) -> None:
 
 def uninstall(apps, schema_editor) -> None:
     vendor = schema_editor.connection.vendor
-    for capture in CAPTURES:
+    for capture in _present(apps):
         if vendor == "postgresql":
             _, drop = _postgres_sql(capture, apps)
             schema_editor.execute(drop, params=None)
@@ -220,7 +236,7 @@ def time_end_statements(apps, connection, label: str, row_id: str, overrides: di
     """The statements an UPDATE of row `row_id` of `label` would run, as op "T" (ended by
     time), with the before-image showing the row still in force (`overrides`)."""
     dialect = DIALECTS[connection.vendor]
-    [capture] = [c for c in CAPTURES if c.label == label]
+    [capture] = [c for c in captures() if c.label == label]
     table, columns = _table_and_columns(apps, label)
     quoted = _sql_string(str(row_id))
     # Scalar access to the row: {R}.col → (SELECT r.col FROM table r WHERE r.id = …).

@@ -1,16 +1,21 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.apps import apps
 
+from apps.core.kinds import shared_parts
 from apps.core.uploads import sweep_orphaned_files
-from apps.datasets.models import DatasetFile
-from apps.documents.models import ProtocolVersion
+
+
+def protected_file_models() -> list:
+    """Every model holding protected files: the file parts of the shared kinds, as declared."""
+    return [apps.get_model(part.model) for part in shared_parts() if part.files]
 
 
 def sweep_protected_orphans(*, older_than_hours: int = 24, dry_run: bool = False) -> list[str]:
-    """Protected files (dataset files, protocol versions) that no row points to any more."""
+    """Protected files (dataset files, protocol and analysis versions…) that no row points to."""
     return sweep_orphaned_files(
-        models=[DatasetFile, ProtocolVersion],
+        models=protected_file_models(),
         older_than=timedelta(hours=older_than_hours),
         dry_run=dry_run,
     )

@@ -1,14 +1,29 @@
 from django import forms
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 
 from apps.access.policy import visible
 from apps.core.guard import system_reads
+from apps.core.kinds import evidence_parts
 from apps.datasets.models import Dataset
 from apps.documents.models import Protocol, ProtocolVersion
 from apps.milestones.models import Deliverable, Milestone, MilestoneStatus
 from apps.milestones.services import MILESTONE_TRANSITIONS
 from apps.organisations.models import Organisation
 from apps.projects.models import Membership, PartnerStatus, WorkPackage
+
+EVIDENCE_FIELDS = [part.evidence for part in evidence_parts()]
+
+
+def evidence_choices(user, project) -> dict:
+    """{evidence field: the rows of the project `user` may see and cite}."""
+    choices = {}
+    for part in evidence_parts():
+        rows = django_apps.get_model(part.model).objects.filter(**{part.project_path: project})
+        if part.parent_fk:
+            rows = rows.select_related(part.parent_fk.removesuffix("_id"))
+        choices[part.evidence] = visible(user, rows)
+    return choices
 
 
 class DateInput(forms.DateInput):
@@ -53,6 +68,7 @@ class ProjectScopedForm(forms.ModelForm):
                 user, ProtocolVersion.objects.filter(protocol__project=project)
             ).select_related("protocol"),
         }
+        scoped.update(evidence_choices(user, project))
         for name, queryset in scoped.items():
             if name in self.fields:
                 self.fields[name].queryset = queryset
@@ -121,14 +137,13 @@ class DeliverableForm(ProjectScopedForm):
             "author",
             "reviewer",
             "approver",
-            "protocol_versions",
-            "datasets",
+            # The evidence picker: every shared kind's citable part, as declared.
+            *EVIDENCE_FIELDS,
         ]
         widgets = {
             "due_date": DateInput(),
             "summary": forms.Textarea(attrs={"rows": 4}),
-            "protocol_versions": forms.CheckboxSelectMultiple(),
-            "datasets": forms.CheckboxSelectMultiple(),
+            **{name: forms.CheckboxSelectMultiple() for name in EVIDENCE_FIELDS},
         }
         help_texts = {
             "summary": "Public deliverables show this summary in the public catalogue once approved.",

@@ -138,6 +138,10 @@ class Deliverable(BaseModel):
         "documents.ProtocolVersion", blank=True, related_name="+"
     )
     datasets = models.ManyToManyField("datasets.Dataset", blank=True, related_name="+")
+    # Evidence of every shared kind that declares a deliverable field (`apps.core.kinds`).
+    analysis_versions = models.ManyToManyField(
+        "analyses.AnalysisVersion", blank=True, related_name="+"
+    )
 
     objects = GuardedManager()
 

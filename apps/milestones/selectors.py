@@ -2,11 +2,13 @@
 
 import datetime
 
+from django.apps import apps as django_apps
 from django.db.models import Q, QuerySet
 
 from apps.access.policy import visible
 from apps.access.policy.milestones import can_see_milestones, public_deliverable_q
 from apps.access.policy.subjects import member_project_ids
+from apps.core.kinds import evidence_parts
 from apps.datasets.models import Dataset
 from apps.documents.models import ProtocolVersion
 from apps.milestones.models import Deliverable, Milestone, MilestoneChange
@@ -58,6 +60,23 @@ def deliverable_protocol_versions(user, deliverable_ids) -> QuerySet:
     links = Deliverable.protocol_versions.through.objects.filter(deliverable_id__in=deliverable_ids)
     versions = ProtocolVersion.objects.filter(pk__in=links.values("protocolversion_id"))
     return visible(user, versions).order_by("protocol__title", "number", "pk")
+
+
+def deliverable_evidence(user, deliverable) -> list[tuple[str, object]]:
+    """(label, row) for every piece of evidence of `deliverable` that `user` may see, each
+    shared kind's citable part in turn (`apps.core.kinds`), one query per part."""
+    rows = []
+    for part in evidence_parts():
+        model = django_apps.get_model(part.model)
+        links = getattr(Deliverable, part.evidence).through.objects.filter(
+            deliverable_id=deliverable.pk
+        )
+        target = f"{model._meta.model_name}_id"
+        cited = model.objects.filter(pk__in=links.values(target))
+        if part.parent_fk:
+            cited = cited.select_related(part.parent_fk.removesuffix("_id"))
+        rows += [(part.evidence_label, row) for row in visible(user, cited).order_by("pk")]
+    return rows
 
 
 def my_project_ids(user):

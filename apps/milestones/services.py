@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.core.kinds import evidence_parts
 from apps.milestones.models import Deliverable, Milestone, MilestoneChange, MilestoneStatus
 from apps.projects.models import Membership, MembershipRole, Partner, PartnerStatus
 
@@ -52,6 +53,27 @@ def _check_same_project(project, *, work_package=None, protocols=(), datasets=()
         errors["datasets"] = "Link only datasets of this project."
     if any(v.protocol.project_id != project.pk for v in versions):
         errors["protocol_versions"] = "Link only protocol versions of this project."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _take_evidence(fields: dict) -> dict:
+    """Pop the evidence links out of `fields`: one list per citable part of a shared kind
+    (`apps.core.kinds`: datasets, protocol versions, analysis versions…); None keeps a link."""
+    links = {part.evidence: fields.pop(part.evidence, None) for part in evidence_parts()}
+    return {name: rows for name, rows in links.items() if rows is not None}
+
+
+def _check_evidence(project, evidence: dict) -> None:
+    errors = {}
+    for part in evidence_parts():
+        parent = part.parent_fk.removesuffix("_id")
+        for row in evidence.get(part.evidence, ()):
+            owner = getattr(row, parent) if parent else row
+            if owner.project_id != project.pk:
+                errors[part.evidence] = (
+                    f"Link only {part.evidence.replace('_', ' ')} of this project."
+                )
     if errors:
         raise ValidationError(errors)
 
@@ -301,25 +323,22 @@ DELIVERABLE_FIELDS = (
 
 
 @transaction.atomic
-def deliverable_create(
-    *, project, actor, protocol_versions=(), datasets=(), request=None, **fields
-) -> Deliverable:
+def deliverable_create(*, project, actor, request=None, **fields) -> Deliverable:
+    """`fields`: the deliverable's, and its evidence links by field (`protocol_versions`,
+    `datasets`, `analysis_versions`…: every shared kind's citable part)."""
+    evidence = _take_evidence(fields)
     unknown = set(fields) - set(DELIVERABLE_FIELDS)
     if unknown:
         raise ValueError(f"Unknown deliverable fields: {sorted(unknown)}")
     deliverable = Deliverable(project=project, **fields)
-    _check_same_project(
-        project,
-        work_package=deliverable.work_package,
-        datasets=datasets,
-        versions=protocol_versions,
-    )
+    _check_same_project(project, work_package=deliverable.work_package)
+    _check_evidence(project, evidence)
     _check_partner(project, deliverable.lead_organisation, "lead_organisation")
     _check_people(deliverable)
     deliverable.full_clean()
     deliverable.save()
-    deliverable.protocol_versions.set(protocol_versions)
-    deliverable.datasets.set(datasets)
+    for name, rows in evidence.items():
+        getattr(deliverable, name).set(rows)
     _audit(
         deliverable,
         actor=actor,
@@ -335,11 +354,11 @@ def deliverable_update(
     *,
     deliverable: Deliverable,
     actor,
-    protocol_versions=None,
-    datasets=None,
     request=None,
     **changes,
 ) -> Deliverable:
+    """Evidence links among `changes` (by field) replace the current ones; None keeps them."""
+    evidence = _take_evidence(changes)
     unknown = set(changes) - set(DELIVERABLE_FIELDS)
     if unknown:
         raise ValueError(f"Unknown deliverable fields: {sorted(unknown)}")
@@ -349,20 +368,14 @@ def deliverable_update(
         )
     for field, value in changes.items():
         setattr(deliverable, field, value)
-    _check_same_project(
-        deliverable.project,
-        work_package=deliverable.work_package,
-        datasets=datasets or (),
-        versions=protocol_versions or (),
-    )
+    _check_same_project(deliverable.project, work_package=deliverable.work_package)
+    _check_evidence(deliverable.project, evidence)
     _check_partner(deliverable.project, deliverable.lead_organisation, "lead_organisation")
     _check_people(deliverable)
     deliverable.full_clean()
     deliverable.save()
-    if protocol_versions is not None:
-        deliverable.protocol_versions.set(protocol_versions)
-    if datasets is not None:
-        deliverable.datasets.set(datasets)
+    for name, rows in evidence.items():
+        getattr(deliverable, name).set(rows)
     _audit(deliverable, actor=actor, action="deliverable.update", request=request)
     return deliverable
 

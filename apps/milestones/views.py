@@ -8,7 +8,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.access.policy import Action, can, get_for_user
 from apps.milestones import selectors, services
 from apps.milestones.exports import milestones_csv, milestones_ics
-from apps.milestones.forms import DeferForm, DeliverableForm, MilestoneForm, ReturnForm, StatusForm
+from apps.milestones.forms import (
+    EVIDENCE_FIELDS,
+    DeferForm,
+    DeliverableForm,
+    MilestoneForm,
+    ReturnForm,
+    StatusForm,
+)
 from apps.milestones.models import Deliverable, Milestone
 from apps.milestones.services import today
 from apps.milestones.timeline import days_late, timeline_build
@@ -280,7 +287,7 @@ def public_deliverables(request):
 
 
 def _deliverable_fields(data) -> dict:
-    return {k: v for k, v in data.items() if k not in ("protocol_versions", "datasets")}
+    return {k: v for k, v in data.items() if k not in EVIDENCE_FIELDS}
 
 
 @login_required
@@ -295,7 +302,7 @@ def deliverable_create(request, slug: str):
         slug,
         form_class=DeliverableForm,
         create=services.deliverable_create,
-        links=("protocol_versions", "datasets"),
+        links=tuple(EVIDENCE_FIELDS),
         template="milestones/deliverable_form.html",
         done=done,
     )
@@ -317,8 +324,7 @@ def deliverable_edit(request, deliverable_id):
                 actor=request.user,
                 request=request,
                 **_deliverable_fields(data),
-                protocol_versions=list(data["protocol_versions"]),
-                datasets=list(data["datasets"]),
+                **{name: list(data[name]) for name in EVIDENCE_FIELDS},
             )
         except ValidationError as error:
             _apply_errors(form, error)
@@ -342,10 +348,7 @@ def _deliverable_context(request, deliverable, return_form=None) -> dict:
         "return_form": return_form or ReturnForm(),
         # Evidence through the policy, as the API lists it: a public deliverable may link
         # consortium-tier datasets or draft versions its readers may not see.
-        "protocol_versions": selectors.deliverable_protocol_versions(
-            user, [deliverable.pk]
-        ).select_related("protocol"),
-        "datasets": selectors.deliverable_datasets(user, [deliverable.pk]),
+        "evidence": selectors.deliverable_evidence(user, deliverable),
     }
 
 

@@ -13,6 +13,7 @@ class EventType(models.TextChoices):
     MEMBERSHIP_CHANGED = "membership_changed", "Project membership change"
     PROTOCOL_VERSION = "protocol_version", "New protocol version"
     DATASET_PUBLISHED = "dataset_published", "Dataset published"
+    ANALYSIS_VERSION = "analysis_version", "New analysis version"
     REQUEST_FILED = "request_filed", "Access request filed"
     REQUEST_DECIDED = "request_decided", "Access request decided"
     REVIEW_ASKED = "review_asked", "Review of an access request asked of you"

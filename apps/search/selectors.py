@@ -1,7 +1,8 @@
 """One search across the portal, seeing only what the person may see (issue 19).
 
-Eight kinds — projects, datasets, protocols, biomarkers and companion diagnostics,
-deliverables, milestones, organisations, and people who share a project with the searcher.
+The kinds — projects, the shared kinds (datasets, protocols, analyses: `apps.core.kinds`),
+biomarkers and companion diagnostics, deliverables, milestones, organisations, and people who
+share a project with the searcher.
 Each kind's candidates are the access policy's `visible(user, …)` rows of that kind, so a row
 the person may not see never matches, ranks, counts or appears in a snippet; the text each kind
 is searched on is only text anyone who sees the row may read (for projects, the public card
@@ -36,6 +37,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from django.apps import apps as django_apps
 from django.contrib.postgres.search import SearchHeadline
 from django.db import connection
 from django.db.models import (
@@ -63,11 +65,11 @@ from django.utils.safestring import SafeString
 from apps.access.policy import NOTHING, Action, condition, visible
 from apps.access.policy.subjects import is_signed_in, shared_subqueries
 from apps.accounts.models import User
+from apps.core.kinds import SharedKind, shared_kind, shared_kinds
 from apps.core.models import AccessTier
-from apps.datasets.models import Dataset, DatasetStatus, DataUseCondition
+from apps.datasets.models import DataUseCondition
 from apps.diseases import icd10
 from apps.diseases.models import DiseaseArea
-from apps.documents.models import Protocol
 from apps.milestones.models import Deliverable, Milestone, MilestoneStatus
 from apps.organisations.models import Organisation, OrganisationKind, OrganisationStatus
 from apps.projects.models import (
@@ -134,6 +136,7 @@ class Kind:
     organisation: Callable[[], object]
     year: Callable[[], object]
     moment: str = "updated_at"
+    shared: bool = False  # a shared kind (`apps.core.kinds`): tiered items of a project
 
     @property
     def rank(self) -> int:
@@ -177,6 +180,35 @@ def _project_lead():
     return _nothing_uuid()
 
 
+def _shared(shared: SharedKind) -> Kind:
+    """The search's view of a shared kind: items of a project under an access tier."""
+    spec = shared.search
+    year = Coalesce(*spec.year_from) if len(spec.year_from) > 1 else spec.year_from[0]
+    return Kind(
+        shared.name,
+        shared.label,
+        shared.plural,
+        django_apps.get_model(shared.model),
+        spec.title,
+        spec.fields,
+        "project",
+        tier=lambda: F("access_tier"),
+        status=(lambda: F(spec.status)) if spec.status else _no_status,
+        organisation=(lambda: F(spec.organisation)) if spec.organisation else _nothing_uuid,
+        year=lambda: ExtractYear(year),
+        shared=True,
+    )
+
+
+def _shared_statuses() -> dict:
+    labels = {}
+    for shared in shared_kinds():
+        if shared.search.status:
+            model = django_apps.get_model(shared.model)
+            labels.update(dict(model._meta.get_field(shared.search.status).choices))
+    return labels
+
+
 KINDS: tuple[Kind, ...] = (
     Kind(
         "project",
@@ -192,32 +224,8 @@ KINDS: tuple[Kind, ...] = (
         year=lambda: ExtractYear("start_date"),
         moment="card_updated_at",
     ),
-    Kind(
-        "dataset",
-        "Dataset",
-        "Datasets",
-        Dataset,
-        "title",
-        ("title", "description"),
-        "project",
-        tier=lambda: F("access_tier"),
-        status=lambda: F("status"),
-        organisation=lambda: F("steward_organisation_id"),
-        year=lambda: ExtractYear(Coalesce("published_at", "created_at")),
-    ),
-    Kind(
-        "protocol",
-        "Protocol",
-        "Protocols",
-        Protocol,
-        "title",
-        ("title", "description"),
-        "project",
-        tier=lambda: F("access_tier"),
-        status=_no_status,
-        organisation=_nothing_uuid,
-        year=lambda: ExtractYear("created_at"),
-    ),
+    # The shared kinds (datasets, protocols, analyses…), as declared (`apps.core.kinds`).
+    *(_shared(kind) for kind in shared_kinds()),
     Kind(
         "biomarker",
         "Biomarker or companion diagnostic",
@@ -289,7 +297,7 @@ BY_NAME = {kind.name: kind for kind in KINDS}
 
 STATUS_LABELS = {
     **dict(ProjectStatus.choices),
-    **dict(DatasetStatus.choices),
+    **_shared_statuses(),
     **dict(Deliverable.Status.choices),
     **dict(MilestoneStatus.choices),
     **dict(OrganisationStatus.choices),
@@ -906,7 +914,7 @@ def _people_projects(user, ids: list) -> dict:
 def _url(kind: Kind, row) -> str:
     if kind.name == "project":
         return row.get_absolute_url()
-    if kind.name in ("dataset", "protocol"):
+    if kind.shared:
         return row.get_absolute_url()
     if kind.name == "biomarker":
         # Shown in the project page's biomarkers section (`apps.projects.project_sections`).
@@ -935,7 +943,7 @@ def _tier_of(kind: Kind, row) -> str:
         return AccessTier.PUBLIC.value if row.is_public else MEMBERS_ONLY
     if kind.name == "biomarker":
         return AccessTier.PUBLIC.value if row.project.is_public else MEMBERS_ONLY
-    if kind.name in ("dataset", "protocol"):
+    if kind.shared:
         return row.access_tier
     if kind.name == "deliverable":
         return row.dissemination
@@ -947,7 +955,10 @@ def _tier_of(kind: Kind, row) -> str:
 def _status_of(kind: Kind, row) -> str:
     if kind.name == "biomarker":
         return row.development_stage
-    if kind.name in ("project", "dataset", "deliverable", "milestone", "organisation"):
+    if kind.shared:
+        status = shared_kind(kind.name).search.status
+        return getattr(row, status) if status else ""
+    if kind.name in ("project", "deliverable", "milestone", "organisation"):
         return row.status
     return ""
 

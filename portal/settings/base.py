@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "apps.projects",
     "apps.documents",
     "apps.datasets",
+    "apps.analyses",
     "apps.access",
     "apps.milestones",
     "apps.notifications",

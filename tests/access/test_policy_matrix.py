@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from apps.access.models import RequestStatus
 from apps.access.policy import Action, can, visible
+from apps.core.kinds import shared_kinds
 from apps.core.models import AccessTier
 from apps.datasets.models import Dataset, DatasetFile
 from apps.organisations.models import OrganisationStatus
@@ -15,6 +16,7 @@ from apps.projects.models import PartnerRole, SummaryVisibility
 from tests.access.factories import AccessGrantFactory, AccessRequestFactory
 from tests.accounts.factories import UserFactory
 from tests.datasets.factories import DatasetFactory, DatasetFileFactory
+from tests.kinds import BUILDERS
 from tests.organisations.factories import AffiliationFactory, OrganisationFactory
 from tests.projects.factories import PartnerFactory
 
@@ -195,3 +197,28 @@ def test_the_grant_holder_downloads_the_controlled_file(client, world):
     response = client.get(download)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"sample_id,fev1\nS001,2.31\nS002,1.87\n"
+
+
+# --- Every shared kind under the same table (issue 22) ----------------------------------------
+# The kinds come from the registry (`apps.core.kinds`), so a new kind is held to the table
+# without being named here. The controlled tier is the datasets' own (grants), tested above.
+SHARED_ROWS = [
+    (kind.name, tier, action)
+    for kind in shared_kinds()
+    for tier in kind.tiers
+    if tier != AccessTier.CONTROLLED
+    for action in ("view", "download", "edit")
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "tier", "action"), SHARED_ROWS, ids=["-".join(row) for row in SHARED_ROWS]
+)
+def test_every_shared_kind_follows_the_tier_table(world, project, partner_org, kind, tier, action):
+    users, _datasets = world
+    named = [partner_org] if tier == AccessTier.ORGANISATIONS else None
+    item, stored = BUILDERS[kind](project, tier, named)
+    asked = {"view": (Action.VIEW, item), "download": (Action.DOWNLOAD, stored)}
+    action_name, target = asked.get(action, (Action.EDIT, item))
+    actual = {role: can(users[role], action_name, target) for role in ROLES}
+    assert actual == ROWS[(tier, action)]

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from apps.api.feed import viewsets
+from apps.core.kinds import shared_kinds, shared_parts
 from apps.datasets.models import DatasetFile
 from apps.documents.models import ProtocolVersion
 from tests.api.conftest import token_for
@@ -26,10 +27,8 @@ WORLD_KEYS = {
     "organisation": "organisations",
     "disease-area": "disease-areas",
     "project": "projects",
-    "dataset": "datasets",
-    "dataset-file": "dataset-files",
-    "protocol": "protocols",
-    "protocol-version": "protocol-versions",
+    # Every shared kind's parts (datasets, protocols, analyses…), as declared.
+    **{part.resource: part.api_prefix for part in shared_parts()},
     "milestone": "milestones",
     "deliverable": "deliverables",
     "access-request": "access-requests",
@@ -43,10 +42,12 @@ TOMBSTONE_ORDER = [
     "access-request",
     "deliverable",
     "milestone",
-    "protocol-version",
-    "protocol",
-    "dataset-file",
-    "dataset",
+    # The shared kinds, the last declared first, each one's files or versions before it.
+    *(
+        part.resource
+        for kind in reversed(shared_kinds())
+        for part in (*reversed(kind.children), kind.item)
+    ),
     "project",
     "disease-area",
     "organisation",

@@ -8,8 +8,11 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
+from apps.core.kinds import shared_kinds
+from apps.core.models import AccessTier
 from apps.projects.models import MembershipRole, Partner
 from tests.api.conftest import client_for
+from tests.kinds import BUILDERS
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +122,7 @@ def world(coordinator, partner_member, project, lead_org):
         upload_id="finished",
         status=DatasetFileUpload.Status.ABORTED,
     )
-    return {
+    ids = {
         "file-uploads": file_upload.pk,
         "partner_id": project.partners.get(organisation=lead_org).pk,
         "membership_id": project.memberships.get(user=coordinator).pk,
@@ -138,6 +141,13 @@ def world(coordinator, partner_member, project, lead_org):
         "notifications": notification.pk,
         "audit-events": AuditEvent.objects.latest("id").pk,
     }
+    # One of every other shared kind (`apps.core.kinds`), from its test builder.
+    for kind in shared_kinds():
+        if kind.item.api_prefix not in ids:
+            item, stored = BUILDERS[kind.name](project, AccessTier.CONSORTIUM)
+            ids[kind.item.api_prefix] = item.pk
+            ids[next(p for p in kind.children if p.files).api_prefix] = stored.pk
+    return ids
 
 
 # Paths whose `results` is no resource list: the change feed, and search (results of every kind,

@@ -8,6 +8,7 @@ both questions, so they can never disagree:
 - `can(user, action, obj)` asks whether `obj` survives that filter.
 
 Every rule lives beside this module, by domain (`projects.py`, `project_parts.py`, `items.py`,
+`analyses.py`,
 `requests.py`, `organisations.py`, `reference.py`, …), and is imported at the bottom so that it
 registers itself: no app registers a rule of its own, so this package is the one place to read
 who may do what.
@@ -137,6 +138,7 @@ def get_for_user(user, queryset: models.QuerySet, *, action: str = Action.VIEW, 
 
 
 from apps.access.policy import (  # noqa: E402,F401  (rules register on import)
+    analyses,
     audit,
     committee_work,
     items,

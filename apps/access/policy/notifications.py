@@ -25,6 +25,7 @@ from django.db.models.functions import Cast, Replace
 
 from apps.access.policy import NOTHING, Action, rule, visible
 from apps.access.policy.subjects import is_signed_in
+from apps.core.kinds import shared_kinds
 from apps.notifications.models import Notification
 
 NOTIFICATION_TARGETS = (
@@ -32,8 +33,8 @@ NOTIFICATION_TARGETS = (
     "projects.membership",
     "projects.partner",
     "organisations.organisation",
-    "datasets.dataset",
-    "documents.protocol",
+    # The shared kinds' items (datasets, protocols, analyses…), as declared.
+    *(kind.model.lower() for kind in shared_kinds()),
     "access.accessrequest",
     "access.accessgrant",
     "access.requestreview",

@@ -13,22 +13,11 @@ from apps.api.feed import feed_page
 from apps.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_size_from
 from apps.api.schema import ApiAutoSchema
 from apps.api.views.base import problems
+from apps.changes.registry import syncable
 from apps.changes.selectors import BadCursor, cursor_decode, cursor_encode, head_cursor
 
-RESOURCES = [
-    "organisation",
-    "disease-area",
-    "project",
-    "dataset",
-    "dataset-file",
-    "protocol",
-    "protocol-version",
-    "milestone",
-    "deliverable",
-    "access-request",
-    "grant",
-    "notification",
-]
+# Every resource the feed sends: the change registry's syncable tables (shared kinds included).
+RESOURCES = list(syncable())
 
 ChangeItem = inline_serializer(
     "ChangeItem",

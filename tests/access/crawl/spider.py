@@ -55,12 +55,9 @@ PATH_KINDS = (
     ("projects/<slug:slug>/work-packages/<uuid:pk>", {"pk": "work_package"}),
     ("projects/invitations/<uuid:pk>", {"pk": "partner"}),
 )
+# The shared kinds' API resources are added from the registry (`_shared_api_kinds`).
 API_KINDS = {
     "projects": "project",
-    "datasets": "dataset",
-    "dataset-files": "dataset_file",
-    "protocols": "protocol",
-    "protocol-versions": "protocol_version",
     "milestones": "milestone",
     "deliverables": "deliverable",
     "access-requests": "access_request",
@@ -112,13 +109,41 @@ _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 _REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 
 
+def pool_name(resource: str) -> str:
+    """The pool of a shared kind's part ("analysis-version" → "analysis_version")."""
+    return resource.replace("-", "_")
+
+
+def _shared_kind_paths() -> tuple[tuple[str, dict], ...]:
+    """The site paths of the shared kinds (`apps.core.kinds`), from each kind's detail URL:
+    "analyses/<uuid:pk>" names an analysis, and so on, for every declared kind."""
+    from django.urls import reverse
+
+    from apps.core.kinds import shared_kinds
+
+    placeholder = "00000000-0000-0000-0000-000000000000"
+    paths = []
+    for kind in shared_kinds():
+        prefix = reverse(kind.detail_url, kwargs={"pk": placeholder}).split(placeholder)[0]
+        paths.append((f"{prefix.strip('/')}/<uuid:pk>", {"pk": kind.name}))
+    return tuple(paths)
+
+
+def _shared_api_kinds() -> dict[str, str]:
+    from apps.core.kinds import shared_parts
+
+    return {part.api_prefix: pool_name(part.resource) for part in shared_parts()}
+
+
 def _kind_for(template: str, name: str) -> str | None:
-    for fragment, kinds in PATH_KINDS:
+    for fragment, kinds in PATH_KINDS + _shared_kind_paths():
         if fragment in template and name in kinds:
             return kinds[name]
+    if name == "project_pk":
+        return "project"
     api = re.search(r"api/v1/\^?([a-z-]+)/", template)
     if api and name == "id":
-        return API_KINDS.get(api.group(1))
+        return {**API_KINDS, **_shared_api_kinds()}.get(api.group(1))
     return None
 
 

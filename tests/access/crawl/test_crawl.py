@@ -12,18 +12,19 @@ from django.test import Client
 
 from apps.access.policy import can
 from apps.core.guard import person_reads
-from tests.access.crawl.spider import NONSENSE, Pools, crawl
+from tests.access.crawl.spider import NONSENSE, Pools, crawl, pool_name
 from tests.access.crawl.world import CONTROLS, PROBES, build_world
 
 pytestmark = pytest.mark.slow
 
 
 def _pools(world) -> Pools:
+    from django.apps import apps
+
     from apps.access.models import AccessGrant, AccessRequest, CommitteeMember
     from apps.accounts.models import User
-    from apps.datasets.models import Dataset, DatasetFile
+    from apps.core.kinds import shared_parts
     from apps.diseases.models import DiseaseArea
-    from apps.documents.models import Protocol, ProtocolVersion
     from apps.milestones.models import Deliverable, Milestone
     from apps.notifications.models import Notification
     from apps.organisations.models import Organisation
@@ -31,10 +32,8 @@ def _pools(world) -> Pools:
 
     kinds = {
         "project": Project,
-        "dataset": Dataset,
-        "dataset_file": DatasetFile,
-        "protocol": Protocol,
-        "protocol_version": ProtocolVersion,
+        # Every shared kind's parts (datasets, protocols, analyses…), as declared.
+        **{pool_name(part.resource): apps.get_model(part.model) for part in shared_parts()},
         "milestone": Milestone,
         "deliverable": Deliverable,
         "access_request": AccessRequest,

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from apps.access.models import GrantStatus, RequestStatus
 from apps.access.policy import Action
+from apps.core.kinds import shared_kinds
 from apps.core.models import AccessTier
 from apps.datasets.models import DatasetStatus
 from apps.documents.models import ProtocolVersion
@@ -37,6 +38,7 @@ from tests.access.factories import (
 from tests.accounts.factories import UserFactory
 from tests.datasets.factories import DatasetFactory, DatasetFileFactory
 from tests.documents.factories import ProtocolFactory, ProtocolVersionFactory
+from tests.kinds import BUILDERS
 from tests.milestones.factories import DeliverableFactory, MilestoneFactory
 from tests.notifications.factories import NotificationFactory
 from tests.organisations.factories import AffiliationFactory, OrganisationFactory
@@ -233,6 +235,13 @@ def build_world() -> World:
             recipient=people["coordinator"], subject="kestrelnotification news", url="/"
         ),
     )
+
+    # One consortium-tier item of every shared kind (`apps.core.kinds`) in the members-only
+    # project, from the registry: a new kind is crawled without being named here.
+    for kind in shared_kinds():
+        word = f"kestrel{kind.name}item"
+        item, _stored = BUILDERS[kind.name](kestrel, AccessTier.CONSORTIUM, title=f"{word} work")
+        world.add(word, item)
 
     # Suspension comes last, as it does in life: the organisation was a partner until today.
     suspended.status = OrganisationStatus.SUSPENDED
