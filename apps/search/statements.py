@@ -1,0 +1,499 @@
+"""Search statements over the search table (`apps.search.index`, PostgreSQL).
+
+One statement answers a search page: the matching rows the person may see are gathered once
+(a MATERIALIZED CTE over `search_entry`), then cut to the page in the stable order
+`(bucket desc, moment desc, kind, id)` and grouped for every facet (GROUPING SETS, and the
+disease areas unnested). Visibility is the access policy's rule for each kind written as column
+tests on the entry against the person's facts (`PersonFacts`), which are read once per search
+through the policy's own subject subqueries and passed as arrays. `tests/search/
+test_search_table.py` holds this rule equal to `apps.access.policy.visible()` for every kind and
+every persona of the trust issue; the rows a page shows are read again through `visible()`
+before display (`apps.search.selectors._display_rows`), so the table can never show a hidden
+row, only drop one.
+
+Suggestions take a cheaper path (`suggestion_rows`): no facets, and each bucket asked for its
+first eight rows only (`LIMIT`), which PostgreSQL answers from the indexes.
+"""
+
+import json
+import uuid
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.utils.dateparse import parse_datetime
+
+from apps.access.policy import visible
+from apps.access.policy.items import active_grant_dataset_ids
+from apps.access.policy.subjects import (
+    EDITOR_ROLES,
+    active_organisation_ids,
+    consortium_project_ids,
+    is_signed_in,
+    is_staff,
+    member_project_ids,
+    shared_subqueries,
+)
+from apps.core.models import AccessTier
+from apps.datasets.models import DatasetStatus, DataUseCondition
+from apps.milestones.models import Deliverable
+from apps.organisations.models import Organisation, OrganisationStatus
+from apps.search.index import INDEXED_KINDS, TABLE
+
+# pg_trgm's word similarity a title needs to match a typed word (`%>`, through the trigram
+# indexes). Its default, 0.6, misses one dropped letter in a short word ("astma" scores 0.5
+# against "asthma"); 0.45 finds it, and what it adds ranks last (bucket TEXT).
+WORD_SIMILARITY_THRESHOLD = "0.45"
+PUBLISHED_DELIVERABLES = ("approved", "submitted")
+
+
+# --- The person ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PersonFacts:
+    """What the access rules ask of the person, as values (the policy's subject subqueries,
+    evaluated once): staff see every row's metadata; the others' visible rows are tested
+    against these sets."""
+
+    signed_in: bool = False
+    staff: bool = False
+    user_id: object = None
+    insider: tuple = ()  # consortium or current-member projects
+    member: tuple = ()  # current-member projects
+    editor: tuple = ()  # projects where a coordinator or contributor
+    grants: tuple = ()  # datasets held under an active grant
+    affiliated: bool = False  # an approved organisation, currently
+    organisations: tuple = ()  # organisations not approved that the person may still see
+
+
+def _sql(queryset) -> tuple[str, tuple]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def person_facts(user) -> PersonFacts:
+    """The person's facts in one statement (none for a visitor or staff), which also sets
+    pg_trgm's threshold for the connection (search is its only user)."""
+    threshold = "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)"
+    if not is_signed_in(user) or is_staff(user):
+        with connection.cursor() as cursor:
+            cursor.execute(threshold, [WORD_SIMILARITY_THRESHOLD])
+        return PersonFacts(signed_in=is_signed_in(user), staff=is_staff(user), user_id=user.pk)
+    with shared_subqueries():
+        parts = {
+            "consortium": consortium_project_ids(user),
+            "member": member_project_ids(user),
+            "editor": member_project_ids(user, roles=EDITOR_ROLES),
+            "grants": active_grant_dataset_ids(user),
+            "affiliated": active_organisation_ids(user),
+            # The organisation rule beyond "approved", asked of the policy itself: the rows it
+            # lets this person see among the others (their own organisations, any status).
+            "organisations": visible(
+                user, Organisation.objects.exclude(status=OrganisationStatus.APPROVED)
+            ).values("id"),
+        }
+        columns, params = [], [WORD_SIMILARITY_THRESHOLD]
+        for name, queryset in parts.items():
+            sql, sub_params = _sql(queryset)
+            columns.append(f"EXISTS({sql})" if name == "affiliated" else f"ARRAY({sql})")
+            params.extend(sub_params)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false), "
+            + ", ".join(columns),
+            params,
+        )
+        _, consortium, member, editor, grants, affiliated, organisations = cursor.fetchone()
+    return PersonFacts(
+        signed_in=True,
+        user_id=user.pk,
+        insider=tuple({*consortium, *member}),
+        member=tuple(member),
+        editor=tuple(editor),
+        grants=tuple(grants),
+        affiliated=bool(affiliated),
+        organisations=tuple(organisations),
+    )
+
+
+# --- SQL pieces ----------------------------------------------------------------------------------
+class Sql:
+    """A fragment of SQL with its parameters, joined in order."""
+
+    def __init__(self, text: str = "", *params):
+        self.text = text
+        self.params = list(params)
+
+    def __add__(self, other: "Sql") -> "Sql":
+        return Sql(self.text + other.text, *self.params, *other.params)
+
+    @classmethod
+    def join(cls, separator: str, parts: list["Sql"]) -> "Sql":
+        out = Sql()
+        for index, part in enumerate(parts):
+            if index:
+                out += Sql(separator)
+            out += part
+        return out
+
+
+def _any(column: str, values: tuple) -> Sql:
+    return Sql(f"{column} = ANY(%s::uuid[])", list(values))
+
+
+TRUE, FALSE = Sql("true"), Sql("false")
+
+
+def _or(*parts: Sql) -> Sql:
+    return Sql("(") + Sql.join(" OR ", list(parts)) + Sql(")")
+
+
+def _and(*parts: Sql) -> Sql:
+    return Sql("(") + Sql.join(" AND ", list(parts)) + Sql(")")
+
+
+def whole_project(facts: PersonFacts) -> Sql:
+    """The project's details may be read (the view-details rule): its text beyond the card
+    may match, and its lead partner may be named."""
+    if facts.staff:
+        return TRUE
+    return _or(Sql("(e.project_live AND e.project_public)"), _any("e.project_id", facts.insider))
+
+
+def _item_metadata(facts: PersonFacts) -> Sql:
+    """`apps.access.policy.items.item_metadata_q` over entry columns."""
+    outside = Sql(
+        "(e.project_live AND (e.tier = %s OR (e.tier = %s AND e.project_public)))",
+        AccessTier.PUBLIC.value,
+        AccessTier.CONTROLLED.value,
+    )
+    if not facts.signed_in:
+        return outside
+    registered = Sql("(e.project_live AND e.tier = %s AND %s)", AccessTier.REGISTERED.value)
+    registered.params.append(facts.affiliated)
+    return _or(outside, registered, _any("e.project_id", facts.insider))
+
+
+def visible_condition(kind: str, facts: PersonFacts) -> Sql:
+    """The access policy's view rule for `kind`, over `search_entry e` (tested against
+    `visible()` in tests/search/test_search_table.py)."""
+    if facts.staff:
+        return TRUE
+    insider = _any("e.project_id", facts.insider)
+    if kind == "project":
+        own = Sql("e.proposed_by_id = %s", facts.user_id) if facts.signed_in else FALSE
+        return _or(Sql("e.project_live"), insider, own)
+    if kind == "biomarker":
+        return _or(Sql("(e.project_live AND e.project_public)"), insider)
+    if kind == "milestone":
+        return insider if facts.signed_in else FALSE
+    if kind == "deliverable":
+        public = Sql(
+            "(e.tier = %s AND e.status = ANY(%s) AND e.project_live AND e.project_public)",
+            Deliverable.Dissemination.PUBLIC.value,
+            list(PUBLISHED_DELIVERABLES),
+        )
+        if not facts.signed_in:
+            return public
+        restricted = Deliverable.Dissemination.RESTRICTED.value
+        return _or(
+            public,
+            Sql("e.tier <> %s AND ", restricted) + insider,
+            Sql("e.tier = %s AND ", restricted) + _any("e.project_id", facts.member),
+        )
+    if kind == "dataset":
+        seen = Sql("e.status = %s AND ", DatasetStatus.PUBLISHED.value) + _item_metadata(facts)
+        if not facts.signed_in:
+            return seen
+        return _or(seen, _any("e.project_id", facts.editor), _any("e.object_id", facts.grants))
+    if kind == "protocol":
+        metadata = _item_metadata(facts)
+        if not facts.signed_in:
+            return metadata
+        return _or(metadata, _any("e.project_id", facts.editor))
+    if kind == "organisation":
+        return _or(
+            Sql("e.status = %s", OrganisationStatus.APPROVED.value),
+            _any("e.object_id", facts.organisations),
+        )
+    return FALSE  # a kind the table does not hold is never found through it
+
+
+def visible_sql(kinds: list[str], facts: PersonFacts) -> Sql:
+    """`e` is one of `kinds` and visible to the person."""
+    if facts.staff:
+        return Sql("e.kind = ANY(%s)", list(kinds))
+    arms = [
+        Sql("(e.kind = %s AND ", kind) + visible_condition(kind, facts) + Sql(")") for kind in kinds
+    ]
+    return _or(*arms) if arms else FALSE
+
+
+@dataclass
+class Match:
+    """What the typed text matches, prepared by `apps.search.selectors`."""
+
+    prefix_query: str  # to_tsquery text
+    text: str  # the whole text, for exact titles and typos
+    codes: list = field(default_factory=list)  # exact codes as stored in `codes`
+    icd_areas: list = field(default_factory=list)  # areas covering a typed ICD-10 code
+    synonym_areas: list = field(default_factory=list)  # areas named by the words
+    duo_term: str = ""  # a typed DUO id
+
+
+def _q() -> str:
+    return "to_tsquery('english'::regconfig, %s)"
+
+
+def match_sql(match: Match, facts: PersonFacts) -> Sql:
+    """The row matches the text: its words (a project's card only, for those who may not read
+    the whole project), a similar title, an exact code, or a disease synonym."""
+    whole = whole_project(facts)
+    text = _or(
+        Sql(f"(e.document @@ {_q()} AND (e.kind <> 'project' OR ", match.prefix_query)
+        + whole
+        + Sql("))"),
+        Sql(f"(e.card @@ {_q()} AND e.kind = 'project' AND NOT ", match.prefix_query)
+        + whole
+        + Sql(")"),
+    )
+    arms = [text, Sql("e.names %%> %s", match.text)]
+    arms.extend(_code_arms(match))
+    if match.synonym_areas:
+        arms.append(
+            Sql("(e.kind = 'project' AND e.disease_area_ids && %s::uuid[])", match.synonym_areas)
+        )
+    return _or(*arms)
+
+
+def _code_arms(match: Match) -> list[Sql]:
+    arms = []
+    if match.codes:
+        arms.append(Sql("e.codes && %s::text[]", match.codes))
+    if match.icd_areas:
+        arms.append(
+            Sql("(e.kind = 'project' AND e.disease_area_ids && %s::uuid[])", match.icd_areas)
+        )
+    if match.duo_term:
+        sql, params = _sql(
+            DataUseCondition.objects.filter(term_id=match.duo_term).values("policy__dataset_id")
+        )
+        arms.append(Sql(f"(e.kind = 'dataset' AND e.object_id IN ({sql}))", *params))
+    return arms
+
+
+def bucket_sql(match: Match) -> Sql:
+    """2: an exact code, title or acronym; 1: the title matches; 0: any other match."""
+    exact = [
+        Sql("lower(e.title) = lower(%s)", match.text),
+        Sql("(e.kind = 'project' AND lower(e.acronym) = lower(%s))", match.text),
+        *_code_arms(match),
+    ]
+    return (
+        Sql("CASE WHEN ")
+        + _or(*exact)
+        + Sql(f" THEN 2 WHEN e.title_doc @@ {_q()} THEN 1 ELSE 0 END", match.prefix_query)
+    )
+
+
+@dataclass(frozen=True)
+class EntryFilters:
+    tier: str = ""
+    status: str = ""
+    organisation: object = None
+    organisation_ids: tuple | None = None  # an organisation kind's visible organisations
+    disease: object = None
+    year: int | None = None
+
+
+def organisation_sql(facts: PersonFacts) -> Sql:
+    """The organisation a row counts under: a project's lead partner only for those who may
+    see the project's details (the Partner rule), any other row's own."""
+    return (
+        Sql("CASE WHEN e.kind <> 'project' OR ")
+        + whole_project(facts)
+        + Sql(" THEN e.organisation_id END")
+    )
+
+
+def filters_sql(filters: EntryFilters, facts: PersonFacts) -> Sql:
+    parts = [TRUE]
+    if filters.tier:
+        parts.append(Sql("e.tier = %s", filters.tier))
+    if filters.status:
+        parts.append(Sql("e.status = %s", filters.status))
+    if filters.organisation:
+        parts.append(organisation_sql(facts) + Sql(" = %s::uuid", str(filters.organisation)))
+    if filters.organisation_ids is not None:
+        parts.append(
+            organisation_sql(facts)
+            + Sql(" = ANY(%s::uuid[])", [str(pk) for pk in filters.organisation_ids])
+        )
+    if filters.disease:
+        parts.append(Sql("%s::uuid = ANY(e.disease_area_ids)", str(filters.disease)))
+    if filters.year:
+        parts.append(Sql("e.year = %s", filters.year))
+    return _and(*parts)
+
+
+@dataclass(frozen=True)
+class After:
+    bucket: int
+    moment: object
+    rank: int
+    pk: str
+
+
+def _after_sql(after: After | None, kind_order: list[str]) -> Sql:
+    if after is None:
+        return TRUE
+    rank = Sql("(array_position(%s::text[], m.kind) - 1)", kind_order)
+    same = Sql("(m.bucket = %s AND m.moment = %s AND ", after.bucket, after.moment) + rank
+    return _or(
+        Sql("m.bucket < %s", after.bucket),
+        Sql("(m.bucket = %s AND m.moment < %s)", after.bucket, after.moment),
+        same + Sql(" > %s)", after.rank),
+        same + Sql(" = %s AND m.object_id > %s::uuid)", after.rank, after.pk),
+    )
+
+
+def _matching_cte(kinds, facts, match, filters) -> Sql:
+    return (
+        Sql("SELECT e.kind, e.object_id, e.tier, e.status, e.year, e.disease_area_ids, e.moment, ")
+        + organisation_sql(facts)
+        + Sql(" AS organisation_id, ")
+        + bucket_sql(match)
+        + Sql(f" AS bucket FROM {TABLE} e WHERE ")
+        + visible_sql(kinds, facts)
+        + Sql(" AND ")
+        + match_sql(match, facts)
+        + Sql(" AND ")
+        + filters_sql(filters, facts)
+    )
+
+
+@dataclass
+class EntryAnswer:
+    page: list = field(default_factory=list)  # dicts as `selectors._page_rows` returns
+    groups: list = field(default_factory=list)  # (kind, tier, status, organisation, year, n)
+    areas: list = field(default_factory=list)  # (area id, n)
+
+
+def _page_row(row: dict, kind_order: list[str]) -> dict:
+    return {
+        "r_kind": row["kind"],
+        "r_rank": kind_order.index(row["kind"]),
+        "r_id": uuid.UUID(row["object_id"]),
+        "r_sort_bucket": row["bucket"],
+        "r_sort_moment": parse_datetime(row["moment"]),
+    }
+
+
+def search_entries(
+    kinds, facts, match, filters, *, after, size, kind_order, with_facets=True
+) -> EntryAnswer:
+    """The page (up to `size` rows after `after`) and, with facets, the counts per facet value
+    of every matching row the person may see: one statement."""
+    kinds = [kind for kind in kinds if kind in INDEXED_KINDS]
+    if not kinds:
+        return EntryAnswer()
+    page = (
+        Sql(
+            "(SELECT coalesce(json_agg(json_build_object('kind', p.kind, 'object_id', "
+            "p.object_id, 'bucket', p.bucket, 'moment', p.moment) ORDER BY p.bucket DESC, "
+            "p.moment DESC, p.rank, p.object_id), '[]') FROM (SELECT m.kind, m.object_id, "
+            "m.bucket, m.moment, array_position(%s::text[], m.kind) AS rank FROM m WHERE ",
+            kind_order,
+        )
+        + _after_sql(after, kind_order)
+        + Sql(" ORDER BY m.bucket DESC, m.moment DESC, rank, m.object_id LIMIT %s) p)", size)
+    )
+    if with_facets:
+        facets = Sql(
+            "(SELECT coalesce(json_agg(json_build_array(g.kind, g.tier, g.status, "
+            "g.organisation_id, g.year, g.n, g.k)), '[]') FROM (SELECT kind, tier, status, "
+            "organisation_id, year, count(*) AS n, "
+            "GROUPING(kind, tier, status, organisation_id, year) AS k FROM m "
+            "GROUP BY GROUPING SETS ((kind), (tier), (kind, status), (organisation_id), (year))"
+            ") g), "
+            "(SELECT coalesce(json_agg(json_build_array(a.area, a.n)), '[]') FROM "
+            "(SELECT area, count(*) AS n FROM m, unnest(m.disease_area_ids) AS area "
+            "GROUP BY area) a)"
+        )
+    else:
+        facets = Sql("'[]'::json, '[]'::json")
+    statement = (
+        Sql("WITH m AS MATERIALIZED (")
+        + _matching_cte(kinds, facts, match, filters)
+        + Sql(") SELECT ")
+        + page
+        + Sql(", ")
+        + facets
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement.text, statement.params)
+        page_rows, groups, areas = cursor.fetchone()
+    page_rows, groups, areas = (_json(page_rows), _json(groups), _json(areas))
+    return EntryAnswer(
+        page=[_page_row(row, kind_order) for row in page_rows],
+        groups=groups,
+        areas=[(uuid.UUID(area), n) for area, n in areas],
+    )
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def suggestion_entries(kinds, facts, match, filters, *, after, size, kind_order) -> list[dict]:
+    """The first `size` rows in the page order (after `after`), without facets and without
+    sorting every match: the exact and title buckets first, each cut to `size` in recency
+    order (which PostgreSQL may answer by walking the recency index), and the rest only when
+    those did not fill the page."""
+    kinds = [kind for kind in kinds if kind in INDEXED_KINDS]
+    if not kinds:
+        return []
+    matching = (
+        Sql("SELECT * FROM (SELECT e.kind, e.object_id, e.moment, ")
+        + bucket_sql(match)
+        + Sql(f" AS bucket FROM {TABLE} e WHERE ")
+        + visible_sql(kinds, facts)
+        + Sql(" AND ")
+        + match_sql(match, facts)
+        + Sql(" AND ")
+        + filters_sql(filters, facts)
+        + Sql(") m WHERE ")
+        + _after_sql(after, kind_order)
+    )
+
+    def arm(bucket: int, limit: int) -> Sql:
+        return (
+            Sql("(")
+            + matching
+            + Sql(
+                " AND m.bucket = %s ORDER BY m.moment DESC, array_position(%s::text[], m.kind), "
+                "m.object_id LIMIT %s)",
+                bucket,
+                kind_order,
+                limit,
+            )
+        )
+
+    rows = _fetch(Sql.join(" UNION ALL ", [arm(2, size), arm(1, size)]))
+    rows.sort(key=lambda row: -row[3])  # each arm is in order; exact before title
+    if len(rows) < size:
+        rows.extend(_fetch(arm(0, size - len(rows))))
+    return [
+        {
+            "r_kind": kind,
+            "r_rank": kind_order.index(kind),
+            "r_id": object_id,
+            "r_sort_bucket": bucket,
+            "r_sort_moment": moment,
+        }
+        for kind, object_id, moment, bucket in rows[:size]
+    ]
+
+
+def _fetch(statement: Sql) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(statement.text, statement.params)
+        return cursor.fetchall()
