@@ -10,8 +10,8 @@ the person may see it, where it ranks and which facet values it counts under:
   not stored: `apps.search.statements` passes it as arrays, so visibility is a few column tests;
 - the text: the full-text `document` (for projects the whole project; `card` is the public
   card's vector, all an outsider's words may match), `title_doc` for the title bucket,
-  `names` for pg_trgm's typo tolerance, `codes` (deliverable, ROR and ODS codes) matched
-  exactly;
+  `names` (titles and a project's disease areas), whose words feed the typo vocabulary
+  `search_word`, and `codes` (deliverable, ROR and ODS codes) matched exactly;
 - the facets: tier, status, organisation (a project's lead partner), year, the project's
   disease areas; and `moment`, the recency the order uses.
 
@@ -85,7 +85,6 @@ INDEXES = (
     f"CREATE INDEX IF NOT EXISTS search_entry_document ON {TABLE} USING gin (document)",
     f"CREATE INDEX IF NOT EXISTS search_entry_card ON {TABLE} USING gin (card)",
     f"CREATE INDEX IF NOT EXISTS search_entry_title_doc ON {TABLE} USING gin (title_doc)",
-    f"CREATE INDEX IF NOT EXISTS search_entry_names ON {TABLE} USING gin (names gin_trgm_ops)",
     f"CREATE INDEX IF NOT EXISTS search_entry_codes ON {TABLE} USING gin (codes)",
     f"CREATE INDEX IF NOT EXISTS search_entry_areas ON {TABLE} USING gin (disease_area_ids) "
     "WHERE kind = 'project'",
@@ -93,6 +92,36 @@ INDEXES = (
     f"CREATE INDEX IF NOT EXISTS search_entry_exact ON {TABLE} (lower(title))",
     f"CREATE INDEX IF NOT EXISTS search_entry_recent ON {TABLE} (moment DESC, kind, object_id)",
 )
+
+
+# Typo tolerance: the words of every title (and project disease area), each once. A typed word
+# that starts no known word is corrected to its nearest known words (pg_trgm's word similarity
+# over this small table, `apps.search.statements.person_facts`), and the search then matches
+# those words through the full-text index like any other: no row's text is compared by
+# trigrams at query time. Words are only added (a word no row uses any more finds nothing).
+WORDS = "search_word"
+CREATE_WORDS = f"CREATE TABLE IF NOT EXISTS {WORDS} (word text PRIMARY KEY)"
+WORD_INDEXES = (
+    f"CREATE INDEX IF NOT EXISTS search_word_trgm ON {WORDS} USING gin (word gin_trgm_ops)",
+    f"CREATE INDEX IF NOT EXISTS search_word_prefix ON {WORDS} (word text_pattern_ops)",
+)
+MIN_WORD_LENGTH = 3
+
+
+def _words_of(names: str) -> str:
+    return (
+        f"INSERT INTO {WORDS} (word) SELECT DISTINCT w FROM "
+        f"regexp_split_to_table(lower({names}), '[^[:alnum:]]+') AS w "
+        f"WHERE length(w) >= {MIN_WORD_LENGTH} ON CONFLICT DO NOTHING"
+    )
+
+
+def _words_sync() -> tuple[str, str]:
+    name = f"{PREFIX}_words"
+    body = f"""  IF TG_OP = 'INSERT' OR NEW.names IS DISTINCT FROM OLD.names THEN
+    {_words_of("NEW.names")};
+  END IF;"""
+    return _function(name, body), _trigger(TABLE, name, "INSERT OR UPDATE")
 
 
 def _live(project: str) -> str:
@@ -353,6 +382,7 @@ def _all_sync() -> list[tuple[str, str]]:
         _areas_sync(),
         _partners_sync(),
         _organisation_names_sync(),
+        _words_sync(),
     ]
 
 
@@ -363,11 +393,13 @@ def install(apps, schema_editor) -> None:
         return
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     schema_editor.execute(CREATE_TABLE)
+    schema_editor.execute(CREATE_WORDS)
     for create_function, create_trigger in _all_sync():
         schema_editor.execute(create_function, params=None)
         schema_editor.execute(create_trigger, params=None)
     refill(schema_editor)
-    for index in INDEXES:
+    schema_editor.execute(_words_of(f"(SELECT string_agg(names, ' ') FROM {TABLE})"))
+    for index in (*INDEXES, *WORD_INDEXES):
         schema_editor.execute(index)
 
 
@@ -379,6 +411,9 @@ def refill(schema_editor) -> None:
 def uninstall(apps, schema_editor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
+    # Dropping the table drops its own trigger (the vocabulary's).
+    schema_editor.execute(f"DROP TABLE IF EXISTS {TABLE}")
+    schema_editor.execute(f"DROP TABLE IF EXISTS {WORDS}")
     for kind in INDEXED_KINDS:
         table, _ = PROJECTIONS[kind]
         schema_editor.execute(f'DROP TRIGGER IF EXISTS {PREFIX} ON "{table}"')
@@ -386,6 +421,5 @@ def uninstall(apps, schema_editor) -> None:
     schema_editor.execute(f'DROP TRIGGER IF EXISTS {PREFIX} ON "projects_project_disease_areas"')
     schema_editor.execute(f'DROP TRIGGER IF EXISTS {PREFIX} ON "projects_partner"')
     schema_editor.execute(f'DROP TRIGGER IF EXISTS {PREFIX}_lead ON "organisations_organisation"')
-    for name in ("disease_areas", "partners", "lead_names"):
+    for name in ("disease_areas", "partners", "lead_names", "words"):
         schema_editor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}_{name}()")
-    schema_editor.execute(f"DROP TABLE IF EXISTS {TABLE}")

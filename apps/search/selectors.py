@@ -756,15 +756,20 @@ def _facet_counts(components) -> tuple[dict, int]:
     return counts, total
 
 
-def _facets(user, counts: dict, diseases: DiseaseMatch) -> dict[str, list[FacetValue]]:
-    organisations = {}
-    if counts["organisation"]:
-        organisations = {
-            row["id"]: row
-            for row in visible(
-                user, Organisation.objects.filter(id__in=list(counts["organisation"]))
-            ).values("id", "name", "kind")
-        }
+def _facets(
+    user, counts: dict, diseases: DiseaseMatch, known: dict | None = None
+) -> dict[str, list[FacetValue]]:
+    """The facets' values and labels; `known`: organisations already read for the person
+    (those of the search table's statement), the others are read here through the policy."""
+    organisations = dict(known or {})
+    unknown = [pk for pk in counts["organisation"] if pk not in organisations]
+    if unknown:
+        organisations.update(
+            (row["id"], row)
+            for row in visible(user, Organisation.objects.filter(id__in=unknown)).values(
+                "id", "name", "kind"
+            )
+        )
     kind_of_org: Counter = Counter()
     for org_id, n in counts["organisation"].items():
         if org_id in organisations:
@@ -1006,7 +1011,7 @@ def _why(bucket: int, snippet: str) -> str:
 
 
 # --- The search table (PostgreSQL) ----------------------------------------------------------------
-def _entry_match(terms: Terms, diseases: DiseaseMatch) -> statements.Match:
+def _entry_match(terms: Terms, diseases: DiseaseMatch, corrections: dict) -> statements.Match:
     """What the text matches in the search table: the same words, codes and synonyms as
     `_matching` (codes as `apps.search.index` stores them)."""
     token = terms.single_token
@@ -1019,8 +1024,15 @@ def _entry_match(terms: Terms, diseases: DiseaseMatch) -> statements.Match:
             codes.append("ror:" + ror.group(1).lower())
         elif ODS_CODE.match(token):
             codes.append("ods:" + token.upper())
+    words = " & ".join(
+        "(" + " | ".join(f"{known}:*" for known in (word, *corrections[word])) + ")"
+        if corrections.get(word)
+        else f"{word}:*"
+        for word in terms.words
+    )
     return statements.Match(
         prefix_query=terms.prefix_query,
+        words_query=words,
         text=terms.text,
         codes=codes,
         icd_areas=[str(pk) for pk in diseases.by_code],
@@ -1080,17 +1092,75 @@ def _order_key(row: dict) -> tuple:
     return (-row["r_sort_bucket"], -moment, row["r_rank"], uuid.UUID(str(row["r_id"])))
 
 
+# Kinds whose matches are few by nature (the people who share a project with the searcher):
+# read whole in one statement, counted in Python.
+BOUNDED_KINDS = ("person",)
+
+
+def _all_rows(kind: Kind, rows: QuerySet, cursor) -> tuple[list[dict], dict]:
+    """Every matching row of a bounded kind after `cursor`, in page order, and its counts
+    (of every matching row, as the facets count)."""
+    listed = list(
+        rows.annotate(
+            r_kind=Value(kind.name, output_field=CharField()),
+            r_rank=Value(kind.rank, output_field=IntegerField()),
+            r_id=F("pk"),
+            r_sort_bucket=F("r_bucket"),
+            r_sort_moment=F("r_moment"),
+            f_tier=F("r_tier"),
+            f_status=F("r_status"),
+            f_org=F("r_org"),
+            f_year=F("r_year"),
+        )
+        .values(
+            "r_kind",
+            "r_rank",
+            "r_id",
+            "r_sort_bucket",
+            "r_sort_moment",
+            "f_tier",
+            "f_status",
+            "f_org",
+            "f_year",
+        )
+        .order_by("-r_sort_bucket", "-r_sort_moment", "r_id")
+    )
+    counts: dict[str, Counter] = {name: Counter() for name in FACET_NAMES}
+    for row in listed:
+        counts["kind"][kind.name] += 1
+        counts["tier"][row["f_tier"]] += 1
+        if row["f_status"]:
+            counts["status"][f"{kind.name}:{row['f_status']}"] += 1
+        if row["f_org"]:
+            counts["organisation"][row["f_org"]] += 1
+        if row["f_year"]:
+            counts["year"][row["f_year"]] += 1
+    if cursor is not None:
+        after = _order_key(
+            {
+                "r_sort_bucket": cursor.bucket,
+                "r_sort_moment": cursor.moment,
+                "r_rank": cursor.rank,
+                "r_id": cursor.pk,
+            }
+        )
+        page = [row for row in listed if _order_key(row) > after]
+    else:
+        page = listed
+    return page, counts
+
+
 def _table_search(user, terms, filters, diseases, cursor, size, with_facets):
     """Page rows and facet counts from the search table, plus the kinds it does not hold
     (people, who are found through the searcher's own memberships) from their own tables."""
-    facts = statements.person_facts(user)
+    facts, corrections = statements.person_facts(user, terms.words)
     wanted = _kinds_wanted(filters, user)
     indexed = [kind.name for kind in wanted if kind.name in statements.INDEXED_KINDS]
     others = [kind for kind in wanted if kind.name not in statements.INDEXED_KINDS]
     after = None
     if cursor is not None:
         after = statements.After(cursor.bucket, cursor.moment, cursor.rank, cursor.pk)
-    match = _entry_match(terms, diseases)
+    match = _entry_match(terms, diseases, corrections)
     if with_facets:
         answer = statements.search_entries(
             indexed,
@@ -1103,6 +1173,7 @@ def _table_search(user, terms, filters, diseases, cursor, size, with_facets):
         )
         counts, total = _entry_counts(answer)
         rows = answer.page
+        known = answer.organisations
     else:
         rows = statements.suggestion_entries(
             indexed,
@@ -1114,22 +1185,29 @@ def _table_search(user, terms, filters, diseases, cursor, size, with_facets):
             kind_order=list(KIND_NAMES),
         )
         counts, total = {name: Counter() for name in FACET_NAMES}, 0
+        known = {}
     if others:
-        with shared_subqueries():
-            components = [
-                (kind, _filtered(user, kind, _with_facet_columns(user, kind, rows_), filters))
-                for kind, rows_ in (
-                    (kind, _matching(user, kind, terms, diseases)) for kind in others
-                )
-            ]
-        rows = rows + _page_rows(components, cursor, size)
-        if with_facets:
-            more, more_total = _facet_counts(components)
-            for name, counter in more.items():
+        components = [
+            (kind, _filtered(user, kind, _with_facet_columns(user, kind, rows_), filters))
+            for kind, rows_ in ((kind, _matching(user, kind, terms, diseases)) for kind in others)
+        ]
+        bounded = [(kind, rows_) for kind, rows_ in components if kind.name in BOUNDED_KINDS]
+        unbounded = [(kind, rows_) for kind, rows_ in components if kind.name not in BOUNDED_KINDS]
+        for kind, rows_ in bounded:
+            listed, kind_counts = _all_rows(kind, rows_, cursor)
+            rows = rows + listed[: size + 1]
+            for name, counter in kind_counts.items():
                 counts[name].update(counter)
-            total += more_total
+            total += len(listed)
+        if unbounded:
+            rows = rows + _page_rows(unbounded, cursor, size)
+            if with_facets:
+                more, more_total = _facet_counts(unbounded)
+                for name, counter in more.items():
+                    counts[name].update(counter)
+                total += more_total
     rows.sort(key=_order_key)
-    return rows[: size + 1], counts, total
+    return rows[: size + 1], counts, total, known
 
 
 # --- The entry points ----------------------------------------------------------------------------
@@ -1149,27 +1227,28 @@ def search(
     if not terms:
         return page
     diseases = disease_matches(terms)
-    if uses_postgres():
-        rows, counts, total = _table_search(
-            user, terms, filters, diseases, cursor, size, with_facets
-        )
-    else:
-        # Built once (the policy's subqueries shared), used by the page and the facets.
-        with shared_subqueries():
+    # The policy's subject subqueries are built once for every statement of the search.
+    with shared_subqueries():
+        if uses_postgres():
+            rows, counts, total, known = _table_search(
+                user, terms, filters, diseases, cursor, size, with_facets
+            )
+        else:
+            known = {}
             components = list(_components(user, terms, filters, diseases))
-        rows = _page_rows(components, cursor, size)
-        counts, total = _facet_counts(components) if with_facets else ({}, 0)
-    more = len(rows) > size
-    rows = rows[:size]
-    page.results = _results(user, rows, terms)
+            rows = _page_rows(components, cursor, size)
+            counts, total = _facet_counts(components) if with_facets else ({}, 0)
+        more = len(rows) > size
+        rows = rows[:size]
+        page.results = _results(user, rows, terms)
+        if with_facets:
+            page.total = total
+            page.facets = _facets(user, counts, diseases, known)
     if more and rows:
         last = rows[-1]
         page.next_cursor = Cursor(
             last["r_sort_bucket"], last["r_sort_moment"], last["r_rank"], str(last["r_id"])
         ).encode()
-    if with_facets:
-        page.total = total
-        page.facets = _facets(user, counts, diseases)
     return page
 
 

@@ -37,13 +37,14 @@ from apps.core.models import AccessTier
 from apps.datasets.models import DatasetStatus, DataUseCondition
 from apps.milestones.models import Deliverable
 from apps.organisations.models import Organisation, OrganisationStatus
-from apps.search.index import INDEXED_KINDS, TABLE
+from apps.search.index import INDEXED_KINDS, TABLE, WORDS
 
 # pg_trgm's word similarity a title needs to match a typed word (`%>`, through the trigram
 # indexes). Its default, 0.6, misses one dropped letter in a short word ("astma" scores 0.5
 # against "asthma"); 0.45 finds it, and what it adds ranks last (bucket TEXT).
 WORD_SIMILARITY_THRESHOLD = "0.45"
 PUBLISHED_DELIVERABLES = ("approved", "submitted")
+MIN_CORRECTED_LENGTH = 4  # shorter words are still being typed, or too short to correct
 
 
 # --- The person ----------------------------------------------------------------------------------
@@ -69,40 +70,62 @@ def _sql(queryset) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
-def person_facts(user) -> PersonFacts:
-    """The person's facts in one statement (none for a visitor or staff), which also sets
-    pg_trgm's threshold for the connection (search is its only user)."""
-    threshold = "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)"
-    if not is_signed_in(user) or is_staff(user):
+def _correction_sql(word: str) -> tuple[str, list]:
+    """Up to three known words nearest `word` (word similarity above the session's threshold,
+    set for every connection by `apps.search.apps`), when no known word starts with it."""
+    return (
+        f"CASE WHEN EXISTS (SELECT 1 FROM {WORDS} k WHERE k.word LIKE %s) THEN ARRAY[]::text[] "
+        f"ELSE ARRAY(SELECT v.word FROM {WORDS} v WHERE v.word %%> %s "
+        "ORDER BY word_similarity(%s, v.word) DESC, v.word LIMIT 3) END",
+        [word + "%", word, word],  # words are letters and digits only (`Terms`)
+    )
+
+
+def person_facts(user, words: tuple[str, ...] = ()) -> tuple[PersonFacts, dict]:
+    """The person's facts, and the corrections of typed `words` no known word starts with
+    (word → nearest known words): one statement."""
+    columns, params = [], []
+    typo_words = [
+        word for word in words if len(word) >= MIN_CORRECTED_LENGTH and not word.isdigit()
+    ]
+    for word in typo_words:
+        sql, word_params = _correction_sql(word)
+        columns.append(sql)
+        params.extend(word_params)
+    asks_facts = is_signed_in(user) and not is_staff(user)
+    if asks_facts:
+        with shared_subqueries():
+            parts = {
+                "consortium": consortium_project_ids(user),
+                "member": member_project_ids(user),
+                "editor": member_project_ids(user, roles=EDITOR_ROLES),
+                "grants": active_grant_dataset_ids(user),
+                "affiliated": active_organisation_ids(user),
+                # The organisation rule beyond "approved", asked of the policy itself: the
+                # rows it lets this person see among the others (their own, any status).
+                "organisations": visible(
+                    user, Organisation.objects.exclude(status=OrganisationStatus.APPROVED)
+                ).values("id"),
+            }
+            for name, queryset in parts.items():
+                sql, sub_params = _sql(queryset)
+                columns.append(f"EXISTS({sql})" if name == "affiliated" else f"ARRAY({sql})")
+                params.extend(sub_params)
+    values = []
+    if columns:
         with connection.cursor() as cursor:
-            cursor.execute(threshold, [WORD_SIMILARITY_THRESHOLD])
-        return PersonFacts(signed_in=is_signed_in(user), staff=is_staff(user), user_id=user.pk)
-    with shared_subqueries():
-        parts = {
-            "consortium": consortium_project_ids(user),
-            "member": member_project_ids(user),
-            "editor": member_project_ids(user, roles=EDITOR_ROLES),
-            "grants": active_grant_dataset_ids(user),
-            "affiliated": active_organisation_ids(user),
-            # The organisation rule beyond "approved", asked of the policy itself: the rows it
-            # lets this person see among the others (their own organisations, any status).
-            "organisations": visible(
-                user, Organisation.objects.exclude(status=OrganisationStatus.APPROVED)
-            ).values("id"),
-        }
-        columns, params = [], [WORD_SIMILARITY_THRESHOLD]
-        for name, queryset in parts.items():
-            sql, sub_params = _sql(queryset)
-            columns.append(f"EXISTS({sql})" if name == "affiliated" else f"ARRAY({sql})")
-            params.extend(sub_params)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false), "
-            + ", ".join(columns),
-            params,
-        )
-        _, consortium, member, editor, grants, affiliated, organisations = cursor.fetchone()
-    return PersonFacts(
+            cursor.execute("SELECT " + ", ".join(columns), params)
+            values = list(cursor.fetchone())
+    corrections = {
+        word: [known for known in values[index] if known != word]
+        for index, word in enumerate(typo_words)
+    }
+    corrections = {word: known for word, known in corrections.items() if known}
+    if not asks_facts:
+        facts = PersonFacts(signed_in=is_signed_in(user), staff=is_staff(user), user_id=user.pk)
+        return facts, corrections
+    consortium, member, editor, grants, affiliated, organisations = values[len(typo_words) :]
+    facts = PersonFacts(
         signed_in=True,
         user_id=user.pk,
         insider=tuple({*consortium, *member}),
@@ -112,6 +135,7 @@ def person_facts(user) -> PersonFacts:
         affiliated=bool(affiliated),
         organisations=tuple(organisations),
     )
+    return facts, corrections
 
 
 # --- SQL pieces ----------------------------------------------------------------------------------
@@ -231,12 +255,17 @@ def visible_sql(kinds: list[str], facts: PersonFacts) -> Sql:
 class Match:
     """What the typed text matches, prepared by `apps.search.selectors`."""
 
-    prefix_query: str  # to_tsquery text
-    text: str  # the whole text, for exact titles and typos
+    prefix_query: str  # to_tsquery text of the typed words (the title bucket)
+    text: str  # the whole text, for exact titles
+    words_query: str = ""  # to_tsquery text with corrections of typos (what matches)
     codes: list = field(default_factory=list)  # exact codes as stored in `codes`
     icd_areas: list = field(default_factory=list)  # areas covering a typed ICD-10 code
     synonym_areas: list = field(default_factory=list)  # areas named by the words
     duo_term: str = ""  # a typed DUO id
+
+    @property
+    def words(self) -> str:
+        return self.words_query or self.prefix_query
 
 
 def _q() -> str:
@@ -248,14 +277,10 @@ def match_sql(match: Match, facts: PersonFacts) -> Sql:
     the whole project), a similar title, an exact code, or a disease synonym."""
     whole = whole_project(facts)
     text = _or(
-        Sql(f"(e.document @@ {_q()} AND (e.kind <> 'project' OR ", match.prefix_query)
-        + whole
-        + Sql("))"),
-        Sql(f"(e.card @@ {_q()} AND e.kind = 'project' AND NOT ", match.prefix_query)
-        + whole
-        + Sql(")"),
+        Sql(f"(e.document @@ {_q()} AND (e.kind <> 'project' OR ", match.words) + whole + Sql("))"),
+        Sql(f"(e.card @@ {_q()} AND e.kind = 'project' AND NOT ", match.words) + whole + Sql(")"),
     )
-    arms = [text, Sql("e.names %%> %s", match.text)]
+    arms = [text]
     arms.extend(_code_arms(match))
     if match.synonym_areas:
         arms.append(
@@ -375,6 +400,7 @@ class EntryAnswer:
     page: list = field(default_factory=list)  # dicts as `selectors._page_rows` returns
     groups: list = field(default_factory=list)  # (kind, tier, status, organisation, year, n)
     areas: list = field(default_factory=list)  # (area id, n)
+    organisations: dict = field(default_factory=dict)  # id → {"name", "kind"}, visible ones
 
 
 def _page_row(row: dict, kind_order: list[str]) -> dict:
@@ -407,19 +433,29 @@ def search_entries(
         + Sql(" ORDER BY m.bucket DESC, m.moment DESC, rank, m.object_id LIMIT %s) p)", size)
     )
     if with_facets:
-        facets = Sql(
-            "(SELECT coalesce(json_agg(json_build_array(g.kind, g.tier, g.status, "
-            "g.organisation_id, g.year, g.n, g.k)), '[]') FROM (SELECT kind, tier, status, "
-            "organisation_id, year, count(*) AS n, "
-            "GROUPING(kind, tier, status, organisation_id, year) AS k FROM m "
-            "GROUP BY GROUPING SETS ((kind), (tier), (kind, status), (organisation_id), (year))"
-            ") g), "
-            "(SELECT coalesce(json_agg(json_build_array(a.area, a.n)), '[]') FROM "
-            "(SELECT area, count(*) AS n FROM m, unnest(m.disease_area_ids) AS area "
-            "GROUP BY area) a)"
+        facets = (
+            Sql(
+                "(SELECT coalesce(json_agg(json_build_array(g.kind, g.tier, g.status, "
+                "g.organisation_id, g.year, g.n, g.k)), '[]') FROM (SELECT kind, tier, status, "
+                "organisation_id, year, count(*) AS n, "
+                "GROUPING(kind, tier, status, organisation_id, year) AS k FROM m "
+                "GROUP BY GROUPING SETS ((kind), (tier), (kind, status), (organisation_id), (year))"
+                ") g), "
+                "(SELECT coalesce(json_agg(json_build_array(a.area, a.n)), '[]') FROM "
+                "(SELECT area, count(*) AS n FROM m, unnest(m.disease_area_ids) AS area "
+                "GROUP BY area) a), "
+                # The counted organisations the person may see, named (the organisation rule,
+                # on their own entries; `e` here is the organisation's entry).
+                "(SELECT coalesce(json_agg(json_build_array(o.id, o.name, o.kind)), '[]') FROM "
+                f"{TABLE} e JOIN organisations_organisation o ON o.id = e.object_id "
+                "WHERE e.kind = 'organisation' AND e.object_id IN (SELECT organisation_id FROM m) "
+                "AND "
+            )
+            + visible_condition("organisation", facts)
+            + Sql(")")
         )
     else:
-        facets = Sql("'[]'::json, '[]'::json")
+        facets = Sql("'[]'::json, '[]'::json, '[]'::json")
     statement = (
         Sql("WITH m AS MATERIALIZED (")
         + _matching_cte(kinds, facts, match, filters)
@@ -430,12 +466,16 @@ def search_entries(
     )
     with connection.cursor() as cursor:
         cursor.execute(statement.text, statement.params)
-        page_rows, groups, areas = cursor.fetchone()
+        page_rows, groups, areas, organisations = cursor.fetchone()
     page_rows, groups, areas = (_json(page_rows), _json(groups), _json(areas))
     return EntryAnswer(
         page=[_page_row(row, kind_order) for row in page_rows],
         groups=groups,
         areas=[(uuid.UUID(area), n) for area, n in areas],
+        organisations={
+            uuid.UUID(pk): {"id": uuid.UUID(pk), "name": name, "kind": kind}
+            for pk, name, kind in _json(organisations)
+        },
     )
 
 
