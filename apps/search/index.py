@@ -376,8 +376,37 @@ def _organisation_names_sync() -> tuple[str, str]:
     return _function(name, body), trigger
 
 
+def _truncate_sync(table: str, name: str, statement: str) -> tuple[str, str]:
+    """TRUNCATE fires no row trigger: the entries it leaves behind go too (a test database's
+    flush truncates every table)."""
+    function = f"{PREFIX}_truncate_{name}"
+    trigger = (
+        f'DROP TRIGGER IF EXISTS {PREFIX}_truncate ON "{table}";\n'
+        f'CREATE TRIGGER {PREFIX}_truncate AFTER TRUNCATE ON "{table}" '
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}();"
+    )
+    return _function(function, f"  {statement};"), trigger
+
+
+TRUNCATES = {
+    **{
+        kind: (table, f"DELETE FROM {TABLE} WHERE kind = '{kind}'")
+        for kind, (table, _) in PROJECTIONS.items()
+    },
+    "disease_areas": (
+        "projects_project_disease_areas",
+        f"UPDATE {TABLE} SET disease_area_ids = ARRAY[]::uuid[]",
+    ),
+    "partners": (
+        "projects_partner",
+        f"UPDATE {TABLE} SET organisation_id = NULL WHERE kind = 'project'",
+    ),
+}
+
+
 def _all_sync() -> list[tuple[str, str]]:
     return [
+        *(_truncate_sync(table, name, sql) for name, (table, sql) in TRUNCATES.items()),
         *(_kind_sync(kind) for kind in INDEXED_KINDS),
         _areas_sync(),
         _partners_sync(),
@@ -423,3 +452,6 @@ def uninstall(apps, schema_editor) -> None:
     schema_editor.execute(f'DROP TRIGGER IF EXISTS {PREFIX}_lead ON "organisations_organisation"')
     for name in ("disease_areas", "partners", "lead_names", "words"):
         schema_editor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}_{name}()")
+    for name, (table, _sql) in TRUNCATES.items():
+        schema_editor.execute(f'DROP TRIGGER IF EXISTS {PREFIX}_truncate ON "{table}"')
+        schema_editor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}_truncate_{name}()")
