@@ -132,9 +132,7 @@ def test_the_table_rule_lets_each_persona_see_what_the_policy_shows(world):
 
 
 def test_the_rule_follows_a_project_turned_members_only_or_closed(world):
-    Project.objects.filter(pk=world.respire.pk).update(
-        summary_visibility=SummaryVisibility.MEMBERS
-    )
+    Project.objects.filter(pk=world.respire.pk).update(summary_visibility=SummaryVisibility.MEMBERS)
     assert_same_as_policy(world)
     world.hush.status = ProjectStatus.WITHDRAWN
     world.hush.save()
