@@ -278,7 +278,8 @@ def match_sql(match: Match, facts: PersonFacts) -> Sql:
     whole = whole_project(facts)
     text = _or(
         Sql(f"(e.document @@ {_q()} AND (e.kind <> 'project' OR ", match.words) + whole + Sql("))"),
-        Sql(f"(e.card @@ {_q()} AND e.kind = 'project' AND NOT ", match.words) + whole + Sql(")"),
+        # Only projects have a card.
+        Sql(f"(e.card @@ {_q()} AND NOT ", match.words) + whole + Sql(")"),
     )
     arms = [text]
     arms.extend(_code_arms(match))
@@ -442,14 +443,20 @@ def search_entries(
                 "GROUP BY GROUPING SETS ((kind), (tier), (kind, status), (organisation_id), (year))"
                 ") g), "
                 "(SELECT coalesce(json_agg(json_build_array(a.area, a.n)), '[]') FROM "
-                "(SELECT area, count(*) AS n FROM m, unnest(m.disease_area_ids) AS area "
+                # Rows grouped by their (few distinct) area lists first, then the lists
+                # unnested: far fewer rows to unnest than one per match.
+                "(SELECT area, sum(d.n) AS n FROM (SELECT disease_area_ids, count(*) AS n "
+                "FROM m GROUP BY disease_area_ids) d, unnest(d.disease_area_ids) AS area "
                 "GROUP BY area) a), "
                 # The counted organisations the person may see, named (the organisation rule,
                 # on their own entries; `e` here is the organisation's entry).
                 "(SELECT coalesce(json_agg(json_build_array(o.id, o.name, o.kind)), '[]') FROM "
                 f"{TABLE} e JOIN organisations_organisation o ON o.id = e.object_id "
-                "WHERE e.kind = 'organisation' AND e.object_id IN (SELECT organisation_id FROM m) "
-                "AND "
+                # The counted ones are looked up in a jsonb object built once: the planner
+                # cannot estimate how many there are, and probing them one by one cost more.
+                "WHERE e.kind = 'organisation' AND (SELECT jsonb_object_agg(c.organisation_id, 1) "
+                "FROM (SELECT DISTINCT organisation_id FROM m WHERE organisation_id IS NOT NULL) c) "
+                "? e.object_id::text AND "
             )
             + visible_condition("organisation", facts)
             + Sql(")")
@@ -483,44 +490,48 @@ def _json(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
+# Rows a suggestion first looks among: the most recently changed (see `suggestion_entries`).
+RECENT_WINDOW = 2000
+
+
+def _exact_sql(match: Match) -> Sql:
+    return _or(
+        Sql("lower(e.title) = lower(%s)", match.text),
+        Sql("(e.kind = 'project' AND lower(e.acronym) = lower(%s))", match.text),
+        *_code_arms(match),
+    )
+
+
 def suggestion_entries(kinds, facts, match, filters, *, after, size, kind_order) -> list[dict]:
     """The first `size` rows in the page order (after `after`), without facets and without
-    sorting every match: the exact and title buckets first, each cut to `size` in recency
-    order (which PostgreSQL may answer by walking the recency index), and the rest only when
-    those did not fill the page."""
+    sorting every match. Bucket by bucket (exact, title, the rest) until the page is full;
+    within a bucket the most recent rows first, looked for among the `RECENT_WINDOW` most
+    recently changed entries (an index walk) and, only when those cannot settle the order
+    (too few matches there: a rare word), among every match (then few, through the text
+    indexes). PostgreSQL cannot estimate how many rows a prefix matches, so the choice is
+    made here, not by the planner."""
     kinds = [kind for kind in kinds if kind in INDEXED_KINDS]
     if not kinds:
         return []
-    matching = (
-        Sql("SELECT * FROM (SELECT e.kind, e.object_id, e.moment, ")
-        + bucket_sql(match)
-        + Sql(f" AS bucket FROM {TABLE} e WHERE ")
-        + visible_sql(kinds, facts)
-        + Sql(" AND ")
-        + match_sql(match, facts)
-        + Sql(" AND ")
-        + filters_sql(filters, facts)
-        + Sql(") m WHERE ")
-        + _after_sql(after, kind_order)
-    )
-
-    def arm(bucket: int, limit: int) -> Sql:
-        return (
-            Sql("(")
-            + matching
-            + Sql(
-                " AND m.bucket = %s ORDER BY m.moment DESC, array_position(%s::text[], m.kind), "
-                "m.object_id LIMIT %s)",
-                bucket,
-                kind_order,
-                limit,
-            )
-        )
-
-    rows = _fetch(Sql.join(" UNION ALL ", [arm(2, size), arm(1, size)]))
-    rows.sort(key=lambda row: -row[3])  # each arm is in order; exact before title
-    if len(rows) < size:
-        rows.extend(_fetch(arm(0, size - len(rows))))
+    scope = visible_sql(kinds, facts) + Sql(" AND ") + filters_sql(filters, facts)
+    exact = _exact_sql(match)
+    title = Sql(f"e.title_doc @@ {_q()}", match.prefix_query)
+    buckets = [
+        (2, exact + Sql(" AND ") + match_sql(match, facts)),
+        # A title match is a match: the title's words are in the document and the card.
+        (1, title + Sql(" AND NOT ") + exact),
+        (0, match_sql(match, facts) + Sql(" AND NOT ") + title + Sql(" AND NOT ") + exact),
+    ]
+    rows: list[tuple] = []
+    for bucket, condition in buckets:
+        need = size - len(rows)
+        if need <= 0:
+            break
+        where = condition + Sql(" AND ") + scope
+        found = None if bucket == 2 else _first_recent(where, bucket, after, need, kind_order)
+        if found is None:
+            found = _first(Sql(f"{TABLE} e"), where, bucket, after, need, kind_order)
+        rows.extend(found)
     return [
         {
             "r_kind": kind,
@@ -531,6 +542,45 @@ def suggestion_entries(kinds, facts, match, filters, *, after, size, kind_order)
         }
         for kind, object_id, moment, bucket in rows[:size]
     ]
+
+
+def _first(source: Sql, where: Sql, bucket: int, after, need: int, kind_order) -> list[tuple]:
+    statement = (
+        Sql("SELECT m.kind, m.object_id, m.moment, m.bucket FROM (SELECT e.kind, e.object_id, ")
+        + Sql("e.moment, %s AS bucket FROM ", bucket)
+        + source
+        + Sql(" WHERE ")
+        + where
+        + Sql(") m WHERE ")
+        + _after_sql(after, kind_order)
+        + Sql(
+            " ORDER BY m.moment DESC, array_position(%s::text[], m.kind), m.object_id LIMIT %s",
+            kind_order,
+            need,
+        )
+    )
+    return _fetch(statement)
+
+
+def _first_recent(where: Sql, bucket: int, after, need: int, kind_order) -> list[tuple] | None:
+    """The first `need` rows among the most recent entries, or None when those cannot tell:
+    every entry changed after the window's oldest moment is in the window, so its matches
+    strictly newer than that moment are in their final order."""
+    window = Sql(
+        f"(SELECT * FROM {TABLE} ORDER BY moment DESC, kind, object_id LIMIT %s) e",
+        RECENT_WINDOW,
+    )
+    rows = _first(window, where, bucket, after, need, kind_order)
+    if len(rows) < need:
+        return None
+    oldest = _fetch(
+        Sql(
+            f"SELECT min(moment) FROM (SELECT moment FROM {TABLE} ORDER BY moment DESC, kind, "
+            "object_id LIMIT %s) w",
+            RECENT_WINDOW,
+        )
+    )[0][0]
+    return rows if rows[-1][2] > oldest else None
 
 
 def _fetch(statement: Sql) -> list[tuple]:
