@@ -92,7 +92,7 @@ INDEXES = (
     f"CREATE INDEX IF NOT EXISTS search_entry_exact ON {TABLE} (lower(title))",
     f"CREATE INDEX IF NOT EXISTS search_entry_acronym ON {TABLE} (lower(acronym)) "
     "WHERE kind = 'project'",
-    f"CREATE INDEX IF NOT EXISTS search_entry_recent ON {TABLE} (moment DESC, kind, object_id)",
+    f"CREATE INDEX IF NOT EXISTS search_entry_recent ON {TABLE} (kind, moment DESC, object_id)",
 )
 
 

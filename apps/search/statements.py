@@ -15,6 +15,7 @@ Suggestions take a cheaper path (`suggestion_rows`): no facets, and each bucket 
 first eight rows only (`LIMIT`), which PostgreSQL answers from the indexes.
 """
 
+import datetime
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -491,7 +492,7 @@ def _json(value):
 
 
 # Rows a suggestion first looks among: the most recently changed (see `suggestion_entries`).
-RECENT_WINDOW = 2000
+RECENT_WINDOW = 500  # per kind
 
 
 def _exact_sql(match: Match) -> Sql:
@@ -500,6 +501,18 @@ def _exact_sql(match: Match) -> Sql:
         Sql("(e.kind = 'project' AND lower(e.acronym) = lower(%s))", match.text),
         *_code_arms(match),
     )
+
+
+INSIDERS_ONLY = ("milestone",)
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def _micros(moment) -> int:
+    return (moment - _EPOCH) // datetime.timedelta(microseconds=1)
+
+
+def _scope(kinds, facts, filters) -> Sql:
+    return visible_sql(kinds, facts) + Sql(" AND ") + filters_sql(filters, facts)
 
 
 def suggestion_entries(kinds, facts, match, filters, *, after, size, kind_order) -> list[dict]:
@@ -513,7 +526,6 @@ def suggestion_entries(kinds, facts, match, filters, *, after, size, kind_order)
     kinds = [kind for kind in kinds if kind in INDEXED_KINDS]
     if not kinds:
         return []
-    scope = visible_sql(kinds, facts) + Sql(" AND ") + filters_sql(filters, facts)
     exact = _exact_sql(match)
     title = Sql(f"e.title_doc @@ {_q()}", match.prefix_query)
     buckets = [
@@ -522,16 +534,35 @@ def suggestion_entries(kinds, facts, match, filters, *, after, size, kind_order)
         (1, title + Sql(" AND NOT ") + exact),
         (0, match_sql(match, facts) + Sql(" AND NOT ") + title + Sql(" AND NOT ") + exact),
     ]
+    # Kinds a person who is not staff sees only in their own projects (milestones): few rows,
+    # found through the project index, apart from the window (where, being the most recently
+    # written rows of many projects, they would crowd out what the person may see).
+    insiders_only = [] if facts.staff else [kind for kind in kinds if kind in INSIDERS_ONLY]
+    if not facts.insider:
+        insiders_only, kinds = (
+            [],
+            [kind for kind in kinds if kind not in INSIDERS_ONLY or facts.staff],
+        )
+    windowed = [kind for kind in kinds if kind not in insiders_only]
     rows: list[tuple] = []
     for bucket, condition in buckets:
         need = size - len(rows)
         if need <= 0:
             break
-        where = condition + Sql(" AND ") + scope
-        found = None if bucket == 2 else _first_recent(where, bucket, after, need, kind_order)
-        if found is None:
-            found = _first(Sql(f"{TABLE} e"), where, bucket, after, need, kind_order)
-        rows.extend(found)
+        found: list[tuple] = []
+        if windowed:
+            where = condition + Sql(" AND ") + _scope(windowed, facts, filters)
+            part = None
+            if bucket != 2:
+                part = _first_recent(where, windowed, bucket, after, need, kind_order)
+            if part is None:
+                part = _first(Sql(f"{TABLE} e"), where, bucket, after, need, kind_order)
+            found.extend(part)
+        for kind in insiders_only:
+            where = condition + Sql(" AND ") + _scope([kind], facts, filters)
+            found.extend(_first(Sql(f"{TABLE} e"), where, bucket, after, need, kind_order))
+        found.sort(key=lambda row: (-_micros(row[2]), kind_order.index(row[0]), row[1]))
+        rows.extend(found[:need])
     return [
         {
             "r_kind": kind,
@@ -545,13 +576,17 @@ def suggestion_entries(kinds, facts, match, filters, *, after, size, kind_order)
 
 
 def _first(source: Sql, where: Sql, bucket: int, after, need: int, kind_order) -> list[tuple]:
+    """The first `need` rows of `source` meeting `where`. The matches are gathered first (a
+    MATERIALIZED CTE, so through the text indexes): with an ORDER BY … LIMIT over them the
+    planner, which cannot estimate how many rows a prefix matches, would rather walk the
+    recency index, which for a rare word reads the whole table."""
     statement = (
-        Sql("SELECT m.kind, m.object_id, m.moment, m.bucket FROM (SELECT e.kind, e.object_id, ")
-        + Sql("e.moment, %s AS bucket FROM ", bucket)
+        Sql("WITH m AS MATERIALIZED (SELECT e.kind, e.object_id, e.moment, ")
+        + Sql("%s AS bucket FROM ", bucket)
         + source
         + Sql(" WHERE ")
         + where
-        + Sql(") m WHERE ")
+        + Sql(") SELECT m.kind, m.object_id, m.moment, m.bucket FROM m WHERE ")
         + _after_sql(after, kind_order)
         + Sql(
             " ORDER BY m.moment DESC, array_position(%s::text[], m.kind), m.object_id LIMIT %s",
@@ -562,25 +597,29 @@ def _first(source: Sql, where: Sql, bucket: int, after, need: int, kind_order) -
     return _fetch(statement)
 
 
-def _first_recent(where: Sql, bucket: int, after, need: int, kind_order) -> list[tuple] | None:
-    """The first `need` rows among the most recent entries, or None when those cannot tell:
-    every entry changed after the window's oldest moment is in the window, so its matches
-    strictly newer than that moment are in their final order."""
-    window = Sql(
-        f"(SELECT * FROM {TABLE} ORDER BY moment DESC, kind, object_id LIMIT %s) e",
-        RECENT_WINDOW,
-    )
-    rows = _first(window, where, bucket, after, need, kind_order)
-    if len(rows) < need:
-        return None
-    oldest = _fetch(
+def _first_recent(where: Sql, kinds, bucket: int, after, need: int, kind_order):
+    """The first `need` rows among each kind's most recent entries (an index walk per kind),
+    or None when those cannot tell. A kind's entries changed after its window's oldest moment
+    are all in its window; so matches strictly newer than every full window's oldest moment
+    are complete, and in their final order."""
+    windows = [
         Sql(
-            f"SELECT min(moment) FROM (SELECT moment FROM {TABLE} ORDER BY moment DESC, kind, "
-            "object_id LIMIT %s) w",
+            f"(SELECT * FROM {TABLE} WHERE kind = %s ORDER BY moment DESC, object_id LIMIT %s)",
+            kind,
             RECENT_WINDOW,
         )
-    )[0][0]
-    return rows if rows[-1][2] > oldest else None
+        for kind in kinds
+    ]
+    union = Sql("(") + Sql.join(" UNION ALL ", windows) + Sql(") e")
+    rows = _first(union, where, bucket, after, need, kind_order)
+    if len(rows) < need:
+        return None
+    edges = Sql.join(
+        " UNION ALL ",
+        [Sql("(SELECT min(w.moment), count(*) FROM ") + window + Sql(" w)") for window in windows],
+    )
+    full = [oldest for oldest, count in _fetch(edges) if count >= RECENT_WINDOW]
+    return rows if not full or rows[-1][2] > max(full) else None
 
 
 def _fetch(statement: Sql) -> list[tuple]:
