@@ -72,13 +72,16 @@ def _sql(queryset) -> tuple[str, tuple]:
 
 
 def _correction_sql(word: str) -> tuple[str, list]:
-    """Up to three known words nearest `word` (word similarity above the session's threshold,
-    set for every connection by `apps.search.apps`), when no known word starts with it."""
+    """Up to three known words whose word similarity to `word` is at least 0.45, when no known
+    word starts with it. pg_trgm's `%` (similarity above its default 0.3, from the GIN index)
+    finds the candidates, so no session setting is needed."""
     return (
         f"CASE WHEN EXISTS (SELECT 1 FROM {WORDS} k WHERE k.word LIKE %s) THEN ARRAY[]::text[] "
-        f"ELSE ARRAY(SELECT v.word FROM {WORDS} v WHERE v.word %%> %s "
+        f"ELSE ARRAY(SELECT v.word FROM {WORDS} v WHERE v.word %% %s "
+        "AND word_similarity(%s, v.word) >= %s::real "
         "ORDER BY word_similarity(%s, v.word) DESC, v.word LIMIT 3) END",
-        [word + "%", word, word],  # words are letters and digits only (`Terms`)
+        # Words are letters and digits only (`Terms`): nothing in them is a LIKE wildcard.
+        [word + "%", word, word, WORD_SIMILARITY_THRESHOLD, word],
     )
 
 
@@ -113,10 +116,17 @@ def person_facts(user, words: tuple[str, ...] = ()) -> tuple[PersonFacts, dict]:
                 columns.append(f"EXISTS({sql})" if name == "affiliated" else f"ARRAY({sql})")
                 params.extend(sub_params)
     values = []
+    if is_signed_in(user):
+        # People's names are matched with pg_trgm's `%>` (`apps.search.selectors._matching`),
+        # which reads this session setting: set in the same statement, before theirs.
+        columns.append("set_config('pg_trgm.word_similarity_threshold', %s, false)")
+        params.append(WORD_SIMILARITY_THRESHOLD)
     if columns:
         with connection.cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(columns), params)
             values = list(cursor.fetchone())
+        if is_signed_in(user):
+            values.pop()
     corrections = {
         word: [known for known in values[index] if known != word]
         for index, word in enumerate(typo_words)
