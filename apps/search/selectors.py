@@ -32,6 +32,7 @@ import datetime
 import difflib
 import re
 import threading
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -81,6 +82,7 @@ from apps.projects.models import (
     Project,
     ProjectStatus,
 )
+from apps.search import statements
 from apps.search.documents import (
     MARK_CLOSE,
     MARK_OPEN,
@@ -111,10 +113,6 @@ DELIVERABLE_CODE = re.compile(r"^[A-Za-z]{1,3}\d+(?:\.\d+)*$")
 DUO_ID = re.compile(r"^DUO:\d{7}$", re.IGNORECASE)
 ODS_CODE = re.compile(r"^(?:(?=.*\d)[A-Za-z0-9]{3,10}|[A-Z0-9]{3,10})$")
 SYNONYM_SIMILARITY = 0.8
-# pg_trgm's word similarity a title needs to match a typed word (`%>`, through the trigram
-# indexes). Its default, 0.6, misses one dropped letter in a short word ("astma" scores 0.5
-# against "asthma"); 0.45 finds it, and what it adds ranks last (bucket TEXT).
-WORD_SIMILARITY_THRESHOLD = "0.45"
 
 
 def uses_postgres() -> bool:
@@ -766,15 +764,20 @@ def _facet_counts(components) -> tuple[dict, int]:
     return counts, total
 
 
-def _facets(user, counts: dict, diseases: DiseaseMatch) -> dict[str, list[FacetValue]]:
-    organisations = {}
-    if counts["organisation"]:
-        organisations = {
-            row["id"]: row
-            for row in visible(
-                user, Organisation.objects.filter(id__in=list(counts["organisation"]))
-            ).values("id", "name", "kind")
-        }
+def _facets(
+    user, counts: dict, diseases: DiseaseMatch, known: dict | None = None
+) -> dict[str, list[FacetValue]]:
+    """The facets' values and labels; `known`: organisations already read for the person
+    (those of the search table's statement), the others are read here through the policy."""
+    organisations = dict(known or {})
+    unknown = [pk for pk in counts["organisation"] if pk not in organisations]
+    if unknown:
+        organisations.update(
+            (row["id"], row)
+            for row in visible(user, Organisation.objects.filter(id__in=unknown)).values(
+                "id", "name", "kind"
+            )
+        )
     kind_of_org: Counter = Counter()
     for org_id, n in counts["organisation"].items():
         if org_id in organisations:
@@ -1018,14 +1021,204 @@ def _why(bucket: int, snippet: str) -> str:
     return WHY[TEXT] if "<mark>" in snippet else "Similar spelling or related disease"
 
 
-def _set_similarity_threshold() -> None:
-    """For this connection's session: search is the only user of pg_trgm's `%>` operator."""
-    if uses_postgres():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
-                [WORD_SIMILARITY_THRESHOLD],
+# --- The search table (PostgreSQL) ----------------------------------------------------------------
+def _entry_match(terms: Terms, diseases: DiseaseMatch, corrections: dict) -> statements.Match:
+    """What the text matches in the search table: the same words, codes and synonyms as
+    `_matching` (codes as `apps.search.index` stores them)."""
+    token = terms.single_token
+    codes = []
+    if token and DELIVERABLE_CODE.match(token):
+        codes.append(token.upper())
+    if token:
+        ror = ROR.match(token)
+        if ror:
+            codes.append("ror:" + ror.group(1).lower())
+        elif ODS_CODE.match(token):
+            codes.append("ods:" + token.upper())
+    words = " & ".join(
+        "(" + " | ".join(f"{known}:*" for known in (word, *corrections[word])) + ")"
+        if corrections.get(word)
+        else f"{word}:*"
+        for word in terms.words
+    )
+    return statements.Match(
+        prefix_query=terms.prefix_query,
+        words_query=words,
+        text=terms.text,
+        codes=codes,
+        icd_areas=[str(pk) for pk in diseases.by_code],
+        synonym_areas=[str(pk) for pk in diseases.by_synonym],
+        duo_term=token.upper() if token and DUO_ID.match(token) else "",
+    )
+
+
+def _entry_filters(user, filters: Filters) -> statements.EntryFilters:
+    organisation_ids = None
+    if filters.organisation_kind:
+        organisation_ids = tuple(
+            visible(user, Organisation.objects.filter(kind=filters.organisation_kind)).values_list(
+                "id", flat=True
             )
+        )
+    return statements.EntryFilters(
+        tier=filters.tier,
+        status=filters.status,
+        organisation=filters.organisation,
+        organisation_ids=organisation_ids,
+        disease=filters.disease,
+        year=filters.year,
+    )
+
+
+# GROUPING(kind, tier, status, organisation_id, year) of each grouping set of the statement.
+_GROUPING = {15: "kind", 23: "tier", 11: "status", 29: "organisation", 30: "year"}
+
+
+def _entry_counts(answer: statements.EntryAnswer) -> tuple[dict, int]:
+    counts: dict[str, Counter] = {name: Counter() for name in FACET_NAMES}
+    total = 0
+    for kind, tier, status, organisation, year, n, grouping in answer.groups:
+        facet = _GROUPING.get(grouping)
+        if facet == "kind":
+            counts["kind"][kind] += n
+            total += n
+        elif facet == "tier":
+            counts["tier"][tier] += n
+        elif facet == "status" and status:
+            counts["status"][f"{kind}:{status}"] += n
+        elif facet == "organisation" and organisation:
+            counts["organisation"][uuid.UUID(organisation)] += n
+        elif facet == "year" and year:
+            counts["year"][year] += n
+    for area, n in answer.areas:
+        counts["disease"][area] += n
+    return counts, total
+
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def _order_key(row: dict) -> tuple:
+    moment = (row["r_sort_moment"] - _EPOCH) // datetime.timedelta(microseconds=1)
+    return (-row["r_sort_bucket"], -moment, row["r_rank"], uuid.UUID(str(row["r_id"])))
+
+
+# Kinds whose matches are few by nature (the people who share a project with the searcher):
+# read whole in one statement, counted in Python.
+BOUNDED_KINDS = ("person",)
+
+
+def _all_rows(kind: Kind, rows: QuerySet, cursor) -> tuple[list[dict], dict]:
+    """Every matching row of a bounded kind after `cursor`, in page order, and its counts
+    (of every matching row, as the facets count)."""
+    listed = list(
+        rows.annotate(
+            r_kind=Value(kind.name, output_field=CharField()),
+            r_rank=Value(kind.rank, output_field=IntegerField()),
+            r_id=F("pk"),
+            r_sort_bucket=F("r_bucket"),
+            r_sort_moment=F("r_moment"),
+            f_tier=F("r_tier"),
+            f_status=F("r_status"),
+            f_org=F("r_org"),
+            f_year=F("r_year"),
+        )
+        .values(
+            "r_kind",
+            "r_rank",
+            "r_id",
+            "r_sort_bucket",
+            "r_sort_moment",
+            "f_tier",
+            "f_status",
+            "f_org",
+            "f_year",
+        )
+        .order_by("-r_sort_bucket", "-r_sort_moment", "r_id")
+    )
+    counts: dict[str, Counter] = {name: Counter() for name in FACET_NAMES}
+    for row in listed:
+        counts["kind"][kind.name] += 1
+        counts["tier"][row["f_tier"]] += 1
+        if row["f_status"]:
+            counts["status"][f"{kind.name}:{row['f_status']}"] += 1
+        if row["f_org"]:
+            counts["organisation"][row["f_org"]] += 1
+        if row["f_year"]:
+            counts["year"][row["f_year"]] += 1
+    if cursor is not None:
+        after = _order_key(
+            {
+                "r_sort_bucket": cursor.bucket,
+                "r_sort_moment": cursor.moment,
+                "r_rank": cursor.rank,
+                "r_id": cursor.pk,
+            }
+        )
+        page = [row for row in listed if _order_key(row) > after]
+    else:
+        page = listed
+    return page, counts
+
+
+def _table_search(user, terms, filters, diseases, cursor, size, with_facets):
+    """Page rows and facet counts from the search table, plus the kinds it does not hold
+    (people, who are found through the searcher's own memberships) from their own tables."""
+    facts, corrections = statements.person_facts(user, terms.words)
+    wanted = _kinds_wanted(filters, user)
+    indexed = [kind.name for kind in wanted if kind.name in statements.INDEXED_KINDS]
+    others = [kind for kind in wanted if kind.name not in statements.INDEXED_KINDS]
+    after = None
+    if cursor is not None:
+        after = statements.After(cursor.bucket, cursor.moment, cursor.rank, cursor.pk)
+    match = _entry_match(terms, diseases, corrections)
+    if with_facets:
+        answer = statements.search_entries(
+            indexed,
+            facts,
+            match,
+            _entry_filters(user, filters),
+            after=after,
+            size=size + 1,
+            kind_order=list(KIND_NAMES),
+        )
+        counts, total = _entry_counts(answer)
+        rows = answer.page
+        known = answer.organisations
+    else:
+        rows = statements.suggestion_entries(
+            indexed,
+            facts,
+            match,
+            _entry_filters(user, filters),
+            after=after,
+            size=size + 1,
+            kind_order=list(KIND_NAMES),
+        )
+        counts, total = {name: Counter() for name in FACET_NAMES}, 0
+        known = {}
+    if others:
+        components = [
+            (kind, _filtered(user, kind, _with_facet_columns(user, kind, rows_), filters))
+            for kind, rows_ in ((kind, _matching(user, kind, terms, diseases)) for kind in others)
+        ]
+        bounded = [(kind, rows_) for kind, rows_ in components if kind.name in BOUNDED_KINDS]
+        unbounded = [(kind, rows_) for kind, rows_ in components if kind.name not in BOUNDED_KINDS]
+        for kind, rows_ in bounded:
+            listed, kind_counts = _all_rows(kind, rows_, cursor)
+            rows = rows + listed[: size + 1]
+            for name, counter in kind_counts.items():
+                counts[name].update(counter)
+            total += len(listed)
+        if unbounded:
+            rows = rows + _page_rows(unbounded, cursor, size)
+            if with_facets:
+                more, more_total = _facet_counts(unbounded)
+                for name, counter in more.items():
+                    counts[name].update(counter)
+                total += more_total
+    rows.sort(key=_order_key)
+    return rows[: size + 1], counts, total, known
 
 
 # --- The entry points ----------------------------------------------------------------------------
@@ -1045,22 +1238,28 @@ def search(
     if not terms:
         return page
     diseases = disease_matches(terms)
-    _set_similarity_threshold()
-    # Built once (the policy's subqueries shared), used by the page and the facets' statements.
+    # The policy's subject subqueries are built once for every statement of the search.
     with shared_subqueries():
-        components = list(_components(user, terms, filters, diseases))
-    rows = _page_rows(components, cursor, size)
-    more = len(rows) > size
-    rows = rows[:size]
-    page.results = _results(user, rows, terms)
+        if uses_postgres():
+            rows, counts, total, known = _table_search(
+                user, terms, filters, diseases, cursor, size, with_facets
+            )
+        else:
+            known = {}
+            components = list(_components(user, terms, filters, diseases))
+            rows = _page_rows(components, cursor, size)
+            counts, total = _facet_counts(components) if with_facets else ({}, 0)
+        more = len(rows) > size
+        rows = rows[:size]
+        page.results = _results(user, rows, terms)
+        if with_facets:
+            page.total = total
+            page.facets = _facets(user, counts, diseases, known)
     if more and rows:
         last = rows[-1]
         page.next_cursor = Cursor(
             last["r_sort_bucket"], last["r_sort_moment"], last["r_rank"], str(last["r_id"])
         ).encode()
-    if with_facets:
-        counts, page.total = _facet_counts(components)
-        page.facets = _facets(user, counts, diseases)
     return page
 
 
