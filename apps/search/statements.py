@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
 
 from apps.access.policy import visible
@@ -111,8 +112,13 @@ def person_facts(user, words: tuple[str, ...] = ()) -> tuple[PersonFacts, dict]:
                     user, Organisation.objects.exclude(status=OrganisationStatus.APPROVED)
                 ).values("id"),
             }
-            for name, queryset in parts.items():
-                sql, sub_params = _sql(queryset)
+            known = {}
+            for name, part in parts.items():
+                if not isinstance(part, QuerySet):
+                    # Already known from the person's cached access facts (apps.access.facts).
+                    known[name] = part
+                    continue
+                sql, sub_params = _sql(part)
                 columns.append(f"EXISTS({sql})" if name == "affiliated" else f"ARRAY({sql})")
                 params.extend(sub_params)
     values = []
@@ -135,7 +141,10 @@ def person_facts(user, words: tuple[str, ...] = ()) -> tuple[PersonFacts, dict]:
     if not asks_facts:
         facts = PersonFacts(signed_in=is_signed_in(user), staff=is_staff(user), user_id=user.pk)
         return facts, corrections
-    consortium, member, editor, grants, affiliated, organisations = values[len(typo_words) :]
+    asked = iter(values[len(typo_words) :])
+    consortium, member, editor, grants, affiliated, organisations = (
+        known[name] if name in known else next(asked) for name in parts
+    )
     facts = PersonFacts(
         signed_in=True,
         user_id=user.pk,
