@@ -62,9 +62,10 @@ def deliverable_protocol_versions(user, deliverable_ids) -> QuerySet:
     return visible(user, versions).order_by("protocol__title", "number", "pk")
 
 
-def deliverable_evidence(user, deliverable) -> list[tuple[str, object]]:
-    """(label, row) for every piece of evidence of `deliverable` that `user` may see, each
-    shared kind's citable part in turn (`apps.core.kinds`), one query per part."""
+def deliverable_evidence(user, deliverable) -> list[dict]:
+    """Every piece of evidence of `deliverable` that `user` may see (label, title, version
+    number or None, url), each shared kind's citable part in turn (`apps.core.kinds`), one
+    query per part."""
     rows = []
     for part in evidence_parts():
         model = django_apps.get_model(part.model)
@@ -73,9 +74,18 @@ def deliverable_evidence(user, deliverable) -> list[tuple[str, object]]:
         )
         target = f"{model._meta.model_name}_id"
         cited = model.objects.filter(pk__in=links.values(target))
-        if part.parent_fk:
-            cited = cited.select_related(part.parent_fk.removesuffix("_id"))
-        rows += [(part.evidence_label, row) for row in visible(user, cited).order_by("pk")]
+        parent = part.parent_fk.removesuffix("_id")
+        if parent:
+            cited = cited.select_related(parent)
+        rows += [
+            {
+                "label": part.evidence_label,
+                "title": str(getattr(row, parent)) if parent else str(row),
+                "number": getattr(row, "number", None),
+                "url": row.get_absolute_url(),
+            }
+            for row in visible(user, cited).order_by("pk")
+        ]
     return rows
 
 

@@ -349,6 +349,9 @@ def _deliverable_context(request, deliverable, return_form=None) -> dict:
         # Evidence through the policy, as the API lists it: a public deliverable may link
         # consortium-tier datasets or draft versions its readers may not see.
         "evidence": selectors.deliverable_evidence(user, deliverable),
+        # The first two kinds' rows by name, as the API's deliverable lists them.
+        "protocol_versions": selectors.deliverable_protocol_versions(user, [deliverable.pk]),
+        "datasets": selectors.deliverable_datasets(user, [deliverable.pk]),
     }
 
 

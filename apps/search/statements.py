@@ -328,14 +328,9 @@ def _code_arms(match: Match) -> list[Sql]:
 
 def bucket_sql(match: Match) -> Sql:
     """2: an exact code, title or acronym; 1: the title matches; 0: any other match."""
-    exact = [
-        Sql("lower(e.title) = lower(%s)", match.text),
-        Sql("(e.kind = 'project' AND lower(e.acronym) = lower(%s))", match.text),
-        *_code_arms(match),
-    ]
     return (
         Sql("CASE WHEN ")
-        + _or(*exact)
+        + _exact_sql(match)
         + Sql(f" THEN 2 WHEN e.title_doc @@ {_q()} THEN 1 ELSE 0 END", match.prefix_query)
     )
 

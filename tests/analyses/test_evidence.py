@@ -41,7 +41,7 @@ def test_a_deliverable_cites_an_analysis_version_and_shows_it_to_its_readers(
     assert list(deliverable.analysis_versions.all()) == [version]
     client.force_login(partner_member)
     page = client.get(reverse("milestones:deliverable", kwargs={"deliverable_id": deliverable.pk}))
-    assert "Analysis" in page.content.decode() and "Model v1" in page.content.decode()
+    assert "Analysis" in page.content.decode() and "Model</a>, version 1" in page.content.decode()
 
 
 def test_a_draft_analysis_version_stays_hidden_from_a_public_deliverables_visitors(
