@@ -101,8 +101,12 @@ INDEXES = (
 # over this small table, `apps.search.statements.person_facts`), and the search then matches
 # those words through the full-text index like any other: no row's text is compared by
 # trigrams at query time. Words are only added (a word no row uses any more finds nothing).
+# No unique key, on purpose: with one, a transaction adding a new word would make every other
+# writer of that word wait for it to end (and two writers adding two words in opposite order
+# would deadlock), so a long import would stall unrelated saves. A word is added when no
+# committed row has it; two concurrent writers may both add it, and readers take DISTINCT.
 WORDS = "search_word"
-CREATE_WORDS = f"CREATE TABLE IF NOT EXISTS {WORDS} (word text PRIMARY KEY)"
+CREATE_WORDS = f"CREATE TABLE IF NOT EXISTS {WORDS} (word text NOT NULL)"
 WORD_INDEXES = (
     f"CREATE INDEX IF NOT EXISTS search_word_trgm ON {WORDS} USING gin (word gin_trgm_ops)",
     f"CREATE INDEX IF NOT EXISTS search_word_prefix ON {WORDS} (word text_pattern_ops)",
@@ -114,7 +118,8 @@ def _words_of(names: str) -> str:
     return (
         f"INSERT INTO {WORDS} (word) SELECT DISTINCT w FROM "
         f"regexp_split_to_table(lower({names}), '[^[:alnum:]]+') AS w "
-        f"WHERE length(w) >= {MIN_WORD_LENGTH} ON CONFLICT DO NOTHING"
+        f"WHERE length(w) >= {MIN_WORD_LENGTH} "
+        f"AND NOT EXISTS (SELECT 1 FROM {WORDS} k WHERE k.word = w)"
     )
 
 

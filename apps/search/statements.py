@@ -78,9 +78,9 @@ def _correction_sql(word: str) -> tuple[str, list]:
     finds the candidates, so no session setting is needed."""
     return (
         f"CASE WHEN EXISTS (SELECT 1 FROM {WORDS} k WHERE k.word LIKE %s) THEN ARRAY[]::text[] "
-        f"ELSE ARRAY(SELECT v.word FROM {WORDS} v WHERE v.word %% %s "
-        "AND word_similarity(%s, v.word) >= %s::real "
-        "ORDER BY word_similarity(%s, v.word) DESC, v.word LIMIT 3) END",
+        f"ELSE ARRAY(SELECT d.word FROM (SELECT DISTINCT v.word FROM {WORDS} v "
+        "WHERE v.word %% %s AND word_similarity(%s, v.word) >= %s::real) d "
+        "ORDER BY word_similarity(%s, d.word) DESC, d.word LIMIT 3) END",
         # Words are letters and digits only (`Terms`): nothing in them is a LIKE wildcard.
         [word + "%", word, word, WORD_SIMILARITY_THRESHOLD, word],
     )
