@@ -110,6 +110,8 @@ CREATE_WORDS = f"CREATE TABLE IF NOT EXISTS {WORDS} (word text NOT NULL)"
 WORD_INDEXES = (
     f"CREATE INDEX IF NOT EXISTS search_word_trgm ON {WORDS} USING gin (word gin_trgm_ops)",
     f"CREATE INDEX IF NOT EXISTS search_word_prefix ON {WORDS} (word text_pattern_ops)",
+    # The trigger's "is this word known?" probe, once per word of every written row.
+    f"CREATE INDEX IF NOT EXISTS search_word_word ON {WORDS} (word)",
 )
 MIN_WORD_LENGTH = 3
 
@@ -128,7 +130,11 @@ def _words_sync() -> tuple[str, str]:
     body = f"""  IF TG_OP = 'INSERT' OR NEW.names IS DISTINCT FROM OLD.names THEN
     {_words_of("NEW.names")};
   END IF;"""
-    return _function(name, body), _trigger(TABLE, name, "INSERT OR UPDATE")
+    # The "is this word known?" probe must use the index even while the table's statistics
+    # still say it is empty (a bulk write of new words would otherwise scan it once per word).
+    return _function(name, body, "SET enable_seqscan = off"), _trigger(
+        TABLE, name, "INSERT OR UPDATE"
+    )
 
 
 def _live(project: str) -> str:
@@ -297,10 +303,10 @@ def upsert(kind: str, where: str) -> str:
     return f"INSERT INTO {TABLE} ({_COLUMN_LIST}) {projection} WHERE {where}{_UPSERT_TAIL}"
 
 
-def _function(name: str, body: str) -> str:
+def _function(name: str, body: str, settings: str = "") -> str:
     return (
-        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $body$\n"
-        f"BEGIN\n{body}\n  RETURN NULL;\nEND\n$body$;"
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql {settings} "
+        f"AS $body$\nBEGIN\n{body}\n  RETURN NULL;\nEND\n$body$;"
     )
 
 
