@@ -13,6 +13,7 @@ import json
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cache
 from html.parser import HTMLParser
 from itertools import product
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -55,7 +56,7 @@ PATH_KINDS = (
     ("projects/<slug:slug>/work-packages/<uuid:pk>", {"pk": "work_package"}),
     ("projects/invitations/<uuid:pk>", {"pk": "partner"}),
 )
-# The shared kinds' API resources are added from the registry (`_shared_api_kinds`).
+# The shared kinds' API resources are added from the registry (`_api_kinds`).
 API_KINDS = {
     "projects": "project",
     "milestones": "milestone",
@@ -114,6 +115,7 @@ def pool_name(resource: str) -> str:
     return resource.replace("-", "_")
 
 
+@cache
 def _shared_kind_paths() -> tuple[tuple[str, dict], ...]:
     """The site paths of the shared kinds (`apps.core.kinds`), from each kind's detail URL:
     "analyses/<uuid:pk>" names an analysis, and so on, for every declared kind."""
@@ -129,10 +131,13 @@ def _shared_kind_paths() -> tuple[tuple[str, dict], ...]:
     return tuple(paths)
 
 
-def _shared_api_kinds() -> dict[str, str]:
+@cache
+def _api_kinds() -> dict[str, str]:
+    """API_KINDS and the shared kinds' resources, asked once per process (`_kind_for` runs for
+    every path parameter of every route)."""
     from apps.core.kinds import shared_parts
 
-    return {part.api_prefix: pool_name(part.resource) for part in shared_parts()}
+    return {**API_KINDS, **{part.api_prefix: pool_name(part.resource) for part in shared_parts()}}
 
 
 def _kind_for(template: str, name: str) -> str | None:
@@ -143,7 +148,7 @@ def _kind_for(template: str, name: str) -> str | None:
         return "project"
     api = re.search(r"api/v1/\^?([a-z-]+)/", template)
     if api and name == "id":
-        return {**API_KINDS, **_shared_api_kinds()}.get(api.group(1))
+        return _api_kinds().get(api.group(1))
     return None
 
 
@@ -280,10 +285,7 @@ class _WatchedHtmx(htmx_middleware.HtmxDetails):
 
     consulted = False
 
-    def __bool__(self) -> bool:
-        self.consulted = True
-        return super().__bool__()
-
+    # Every question (`bool(request.htmx)`, `.target`, `.boosted`…) reads a header through here.
     def _get_header_value(self, name: str) -> str | None:
         self.consulted = True
         return super()._get_header_value(name)
