@@ -17,10 +17,15 @@ System code opts out by name, with a reason a reviewer can read:
 
 `grep -rn "system_reads\\|\\.system(" apps` lists every exception.
 
+A union led by an ungoverned queryset refuses an unscoped governed part as it joins (below).
+
 What the guard does not cover, on purpose: forward foreign keys and `select_related` (they
 use the base manager: a visible row's own parent), writes (`update()`, `delete()`, bulk writes
 — they return no rows), and locking reads (`select_for_update()`), which services take on the
-rows they are about to change. Reverse relations (`project.datasets.all()`) and prefetches
+rows they are about to change. Nor does it see a governed table that an ungoverned query
+only joins or filters on (`Organisation.objects.filter(datasets__title=...)`): the guard marks
+querysets, not SQL, so such filters are kept out by review and found by the leak crawl, which
+asks every route as every persona. Reverse relations (`project.datasets.all()`) and prefetches
 are guarded: they list children, and a child's visibility is its own.
 """
 
@@ -251,6 +256,24 @@ class GuardedQuerySet(models.QuerySet):
         combined = super()._combinator_query(combinator, *other_qs, all=all)
         combined._read_scope = self._combined_scope(*other_qs)
         return combined
+
+
+# A union led by an ungoverned queryset is a plain `QuerySet`: it has no check of its own, and
+# the governed parts it carries would be read unchecked. So an unscoped governed part is refused
+# as it joins such a union (`Organisation.objects.values("id").union(Dataset.objects...)`),
+# the one place Django lets a guarded queryset hide inside an unguarded one.
+_plain_combinator_query = models.QuerySet._combinator_query
+
+
+def _combinator_query_checking_guarded_parts(self, combinator, *other_qs, all=False):
+    if not isinstance(self, GuardedQuerySet):
+        for other in other_qs:
+            if isinstance(other, GuardedQuerySet):
+                other._check_read()
+    return _plain_combinator_query(self, combinator, *other_qs, all=all)
+
+
+models.QuerySet._combinator_query = _combinator_query_checking_guarded_parts
 
 
 class GuardedManager(models.Manager.from_queryset(GuardedQuerySet)):

@@ -15,6 +15,7 @@ from apps.core.guard import (
 )
 from apps.datasets.models import Dataset
 from apps.milestones.models import Deliverable
+from apps.organisations.models import Organisation
 from apps.projects.models import Membership, Project
 from portal.celery import app as celery_app
 from tests.datasets.factories import DatasetFactory
@@ -108,6 +109,18 @@ def test_combining_a_visible_queryset_with_an_unscoped_one_loses_the_mark(projec
             list(mixed)
         with pytest.raises(UnscopedRead):
             list(visible(outsider, Dataset.objects.all()).union(Dataset.objects.all()))
+
+
+def test_a_union_led_by_an_ungoverned_queryset_refuses_an_unscoped_governed_part(project, outsider):
+    DatasetFactory(project=project)
+    ungoverned = Organisation.objects.values("id")
+    with person_reads():
+        with pytest.raises(UnscopedRead):
+            ungoverned.union(Dataset.objects.values("id"))
+        checked = ungoverned.union(visible(outsider, Dataset.objects.values("id")))
+        assert set(ungoverned.values_list("id", flat=True)) <= {row["id"] for row in checked}
+        with system_reads("the test names a system read"):
+            assert len(list(ungoverned.union(Dataset.objects.values("id"), all=True))) >= 1
 
 
 def test_a_system_read_names_its_reason(project):
