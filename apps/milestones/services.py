@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.access.policy import visible
 from apps.audit.services import audit_record
 from apps.core.kinds import evidence_parts
 from apps.milestones.models import Deliverable, Milestone, MilestoneChange, MilestoneStatus
@@ -62,6 +63,17 @@ def _take_evidence(fields: dict) -> dict:
     (`apps.core.kinds`: datasets, protocol versions, analysis versions…); None keeps a link."""
     links = {part.evidence: fields.pop(part.evidence, None) for part in evidence_parts()}
     return {name: rows for name, rows in links.items() if rows is not None}
+
+
+def _replace_links(owner, field: str, chosen, *, actor) -> None:
+    """Replace the links `actor` can see with `chosen`. A link to a row the actor may not see
+    stays: they were never shown it, so leaving it out of their choice is not removing it."""
+    links = getattr(owner, field)
+    shown = visible(actor, links.all()).values("pk")
+    kept_out_of_sight = list(
+        links.all().system("links an editor is not shown survive their edit").exclude(pk__in=shown)
+    )
+    links.set([*chosen, *kept_out_of_sight])
 
 
 def _check_evidence(project, evidence: dict) -> None:
@@ -178,9 +190,9 @@ def milestone_update(
     milestone.full_clean()
     milestone.save()
     if protocols is not None:
-        milestone.protocols.set(protocols)
+        _replace_links(milestone, "protocols", protocols, actor=actor)
     if datasets is not None:
-        milestone.datasets.set(datasets)
+        _replace_links(milestone, "datasets", datasets, actor=actor)
     _audit(milestone, actor=actor, action="milestone.update", request=request)
     return milestone
 
@@ -375,7 +387,7 @@ def deliverable_update(
     deliverable.full_clean()
     deliverable.save()
     for name, rows in evidence.items():
-        getattr(deliverable, name).set(rows)
+        _replace_links(deliverable, name, rows, actor=actor)
     _audit(deliverable, actor=actor, action="deliverable.update", request=request)
     return deliverable
 

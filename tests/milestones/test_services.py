@@ -135,6 +135,31 @@ def test_milestone_links_only_items_of_its_own_project(project, coordinator):
         )
 
 
+def test_editing_links_keeps_the_ones_the_editor_is_not_shown(
+    milestone, project, coordinator, partner_org
+):
+    from apps.datasets.models import DatasetStatus
+    from tests.datasets.factories import DatasetFactory
+
+    published = DatasetFactory(project=project, title="Published cohort")
+    draft = DatasetFactory(project=project, title="Draft cohort", status=DatasetStatus.DRAFT)
+    services.milestone_update(milestone=milestone, actor=coordinator, datasets=[published, draft])
+    viewer = UserFactory()
+    AffiliationFactory(user=viewer, organisation=partner_org)
+    MembershipFactory(
+        project=project, user=viewer, organisation=partner_org, role=MembershipRole.VIEWER
+    )
+
+    # The viewer is shown the published dataset only: unticking it leaves the draft linked.
+    services.milestone_update(milestone=milestone, actor=viewer, datasets=[])
+    linked = milestone.datasets.system("the test reads the links it wrote")
+    assert list(linked.values_list("title", flat=True)) == ["Draft cohort"]
+
+    # The coordinator sees both, so their empty choice removes both.
+    services.milestone_update(milestone=milestone, actor=coordinator, datasets=[])
+    assert not milestone.datasets.system("the test reads the links it wrote").exists()
+
+
 # --- Deliverables ---------------------------------------------------------------------------
 @pytest.fixture
 def deliverable(project, partner_member, coordinator):
