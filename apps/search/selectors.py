@@ -64,6 +64,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString
 
 from apps.access.policy import NOTHING, Action, condition, visible
+from apps.access.policy.project_parts import active_lead_q
 from apps.access.policy.subjects import is_signed_in, shared_subqueries
 from apps.accounts.models import User
 from apps.core.kinds import SharedKind, shared_kind, shared_kinds
@@ -77,8 +78,6 @@ from apps.projects.models import (
     Biomarker,
     Membership,
     Partner,
-    PartnerRole,
-    PartnerStatus,
     Project,
     ProjectStatus,
 )
@@ -486,9 +485,7 @@ def _whole_project(user, prefix: str = "") -> Case:
 def _lead_subquery(user):
     leads = visible(
         user,
-        Partner.objects.filter(
-            project_id=OuterRef("pk"), role=PartnerRole.LEAD, status=PartnerStatus.ACTIVE
-        ),
+        Partner.objects.filter(active_lead_q(), project_id=OuterRef("pk")),
     )
     return Subquery(leads.values("organisation_id")[:1], output_field=UUIDField())
 

@@ -74,6 +74,11 @@ def biomarker_view(user) -> Q:
 
 
 # --- Who learns that an organisation takes part in a project -------------------------------------
+def active_lead_q() -> Q:
+    """The partner row a project card names: its active lead."""
+    return Q(role=PartnerRole.LEAD, status=PartnerStatus.ACTIVE)
+
+
 def known_partner_q(user) -> Q:
     """Partner rows whose relation `user` may learn (ACCESS.md, "Who learns that something
     exists"): those the Partner view rule shows (every partner of a project whose details the
@@ -82,9 +87,7 @@ def known_partner_q(user) -> Q:
 
     Every filter, profile and option list that matches projects by partner organisation asks
     this, so a members-only project's other partners never decide what anyone else sees."""
-    card_lead = Q(role=PartnerRole.LEAD, status=PartnerStatus.ACTIVE) & project_listed_q(
-        user, "project__"
-    )
+    card_lead = active_lead_q() & project_listed_q(user, "project__")
     return partner_view(user) | card_lead
 
 
@@ -93,7 +96,7 @@ def card_lead_partners(partners):
     project cards the caller fetched through the policy: whoever may see a card may know its
     lead (the `card_lead` clause of `known_partner_q`), so the rows need no rule of their own
     beyond their card's."""
-    return _checked(partners.filter(role=PartnerRole.LEAD, status=PartnerStatus.ACTIVE))
+    return _checked(partners.filter(active_lead_q()))
 
 
 def known_partnerships(user, partners=None):
