@@ -2,6 +2,7 @@ from django import forms
 
 from apps.accounts.models import TIME_ZONE_CHOICES, User
 from apps.accounts.validators import validate_orcid
+from apps.core.widgets import LongSelect
 
 # What people paste from their ORCID record page; the iD itself is what we keep.
 ORCID_URL_PREFIXES = ("https://orcid.org/", "http://orcid.org/", "orcid.org/")
@@ -80,6 +81,7 @@ class ProfileForm(forms.ModelForm):
             "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
             "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
             "job_title": forms.TextInput(attrs={"autocomplete": "organization-title"}),
+            "time_zone": LongSelect(),
         }
 
     def __init__(self, *args, **kwargs):

@@ -13,7 +13,7 @@ register = template.Library()
 
 # Widgets (BoundField.widget_type) whose options are rendered one by one in a <fieldset>.
 CHOICE_LIST_WIDGETS = {"radioselect", "checkboxselectmultiple"}
-SELECT_WIDGETS = {"select", "selectmultiple", "nullbooleanselect"}
+SELECT_WIDGETS = {"select", "selectmultiple", "nullbooleanselect", "longselect"}
 
 # Status value → colour tone of its badge. The badge always shows the status in words too.
 STATUS_TONES = {
