@@ -1,15 +1,15 @@
 from django import forms
 
-from apps.access.tiers import project_partner_organisations
+from apps.access.tiers import project_partner_organisations, tier_choices
+from apps.analyses.kind import ANALYSIS
 from apps.analyses.models import AnalysisCategory
-from apps.analyses.services import ANALYSIS_TIERS
 
 
 class AnalysisForm(forms.Form):
     title = forms.CharField(max_length=300)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
     category = forms.ChoiceField(choices=AnalysisCategory.choices)
-    access_tier = forms.ChoiceField(choices=ANALYSIS_TIERS, label="Access tier")
+    access_tier = forms.ChoiceField(choices=tier_choices(ANALYSIS), label="Access tier")
     allowed_organisations = forms.ModelMultipleChoiceField(
         queryset=None,
         required=False,

@@ -2,9 +2,10 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from apps.access.tiers import DATASET_TIERS, project_partner_organisations
+from apps.access.tiers import project_partner_organisations, tier_choices
 from apps.core.models import AccessTier
 from apps.core.uploads import ACCEPTED_FORMATS_TEXT, inspect_upload, upload_limit_text
+from apps.datasets.kind import DATASET
 
 
 class DatasetForm(forms.Form):
@@ -20,7 +21,7 @@ class DatasetForm(forms.Form):
         empty_label="Choose an organisation",
     )
     access_tier = forms.ChoiceField(
-        choices=DATASET_TIERS,
+        choices=tier_choices(DATASET),
         initial=AccessTier.CONSORTIUM,
         help_text="Who may see the description and who may download the files.",
     )

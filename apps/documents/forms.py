@@ -1,8 +1,9 @@
 from django import forms
 
-from apps.access.tiers import PROTOCOL_TIERS, project_partner_organisations
+from apps.access.tiers import project_partner_organisations, tier_choices
 from apps.core.models import AccessTier
 from apps.datasets.forms import UploadForm, configure_upload_field
+from apps.documents.kind import PROTOCOL
 
 CHANGE_NOTE_HELP = "What changed and why; shown in the version history and the comparison."
 
@@ -11,7 +12,7 @@ class ProtocolForm(forms.Form):
     title = forms.CharField(max_length=300)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
     access_tier = forms.ChoiceField(
-        choices=PROTOCOL_TIERS,
+        choices=tier_choices(PROTOCOL),
         initial=AccessTier.CONSORTIUM,
         help_text="Who may see the protocol and download its versions. Controlled access is "
         "offered for datasets only.",
