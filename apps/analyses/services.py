@@ -8,13 +8,14 @@ write through the API cannot cite (and so learn the existence of) an item hidden
 author.
 """
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.access.policy import visible
 from apps.analyses.kind import ANALYSIS
-from apps.analyses.models import Analysis, AnalysisCategory, AnalysisVersion
-from apps.core.models import AccessTier
+from apps.analyses.models import Analysis, AnalysisVersion
 from apps.datasets.models import Dataset
 from apps.documents.models import ProtocolVersion
 from apps.items import services as items
@@ -30,41 +31,16 @@ WRITES = items.ItemWrites(
 )
 
 
-def analysis_create(
-    *,
-    project,
-    actor,
-    title: str,
-    description: str = "",
-    category: str = AnalysisCategory.CODE,
-    access_tier: str = AccessTier.CONSORTIUM,
-    allowed_organisations=(),
-    request=None,
-) -> Analysis:
-    """An analysis with no versions yet; the caller checked Action.CONTRIBUTE on the project."""
-    return items.item_create(
-        WRITES,
-        project=project,
-        actor=actor,
-        allowed_organisations=allowed_organisations,
-        request=request,
-        title=title,
-        description=description,
-        category=category,
-        access_tier=access_tier,
-    )
+def analysis_create(*, project, actor, **fields) -> Analysis:
+    """An analysis with no versions yet (`items.item_create`: title, description, category,
+    access_tier, allowed_organisations, request); the caller checked Action.CONTRIBUTE on the
+    project."""
+    return items.item_create(WRITES, project=project, actor=actor, **fields)
 
 
-def analysis_update(*, analysis, actor, allowed_organisations=None, request=None, **changes):
-    """`allowed_organisations=None` keeps the named organisations; a list replaces them."""
-    return items.item_update(
-        WRITES,
-        item=analysis,
-        actor=actor,
-        allowed_organisations=allowed_organisations,
-        request=request,
-        **changes,
-    )
+def analysis_update(*, analysis, actor, **changes) -> Analysis:
+    """`items.item_update`: `allowed_organisations=None` keeps the named organisations."""
+    return items.item_update(WRITES, item=analysis, actor=actor, **changes)
 
 
 def _inputs_seen_by(actor, *, datasets, protocol_versions) -> tuple[list, list]:
@@ -120,20 +96,10 @@ def analysis_version_add(
     )
 
 
-def analysis_version_approve(*, version, actor, request=None) -> AnalysisVersion:
-    """Draft → approved, superseding the approved one. The caller checked Action.MANAGE on
-    the project (coordinators approve)."""
-    return items.version_approve(WRITES, version=version, actor=actor, request=request)
-
-
-def analysis_version_record_download(*, version, actor, request=None) -> None:
-    """The audit event of one download, written before the body is sent."""
-    items.record_download(WRITES, stored=version, actor=actor, request=request)
-
-
-def analysis_version_delete(*, version, actor, request=None) -> None:
-    """Delete a draft (never an approved or superseded one); the file goes after commit."""
-    items.version_delete(WRITES, version=version, actor=actor, request=request)
+# The other version writes, bound to analyses.
+analysis_version_approve = partial(items.version_approve, WRITES)
+analysis_version_delete = partial(items.version_delete, WRITES)
+analysis_version_record_download = partial(items.version_record_download, WRITES)
 
 
 def analysis_create_with_first_version(

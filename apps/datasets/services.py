@@ -5,7 +5,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.core.models import AccessTier
+from apps.audit.services import audit_record
 from apps.core.uploads import (
     delete_stored_file_on_commit,
     inspect_upload,
@@ -33,46 +33,18 @@ def _dataset_audit(dataset, action: str, *, actor, request=None, **extra):
     return items.item_audit(WRITES, dataset, action, actor=actor, request=request, **extra)
 
 
-def dataset_create(
-    *,
-    project,
-    actor,
-    title: str,
-    steward_organisation,
-    access_tier: str = AccessTier.CONSORTIUM,
-    description: str = "",
-    allowed_organisations=(),
-    request=None,
-) -> Dataset:
-    """A draft dataset in `project`; the caller checked Action.CONTRIBUTE on the project."""
-    return items.item_create(
-        WRITES,
-        project=project,
-        actor=actor,
-        allowed_organisations=allowed_organisations,
-        request=request,
-        audit={"to_state": DatasetStatus.DRAFT},
-        title=title,
-        description=description,
-        steward_organisation=steward_organisation,
-        access_tier=access_tier,
-        status=DatasetStatus.DRAFT,
-    )
+def dataset_create(*, project, actor, **fields) -> Dataset:
+    """A draft dataset in `project` (`items.item_create`: title, description,
+    steward_organisation, access_tier, allowed_organisations, request); the caller checked
+    Action.CONTRIBUTE on the project."""
+    audit = {"to_state": DatasetStatus.DRAFT}
+    return items.item_create(WRITES, project=project, actor=actor, audit=audit, **fields)
 
 
-def dataset_update(
-    *, dataset, actor, allowed_organisations=None, request=None, **changes
-) -> Dataset:
-    """Change the metadata, steward or tier; the caller checked Action.EDIT on the dataset.
-    `allowed_organisations=None` keeps the named organisations; a list replaces them."""
-    return items.item_update(
-        WRITES,
-        item=dataset,
-        actor=actor,
-        allowed_organisations=allowed_organisations,
-        request=request,
-        **changes,
-    )
+def dataset_update(*, dataset, actor, **changes) -> Dataset:
+    """Change the metadata, steward or tier; the caller checked Action.EDIT on the dataset
+    (`items.item_update`: `allowed_organisations=None` keeps the named organisations)."""
+    return items.item_update(WRITES, item=dataset, actor=actor, **changes)
 
 
 @transaction.atomic
@@ -148,9 +120,15 @@ def dataset_file_record(row: DatasetFile, *, actor, request=None, **details) -> 
     the server, or in parts by `apps.datasets.multipart`, which adds `multipart=True`)."""
     row.full_clean()
     row.save(force_insert=True)
-    details = {"dataset_id": str(row.dataset_id), "sha256": row.sha256, "size": row.size, **details}
-    _dataset_audit(
-        row.dataset, "file.upload", target=row, actor=actor, request=request, details=details
+    dataset = row.dataset
+    audit_record(
+        actor=actor,
+        action="dataset.file.upload",
+        target=row,
+        request=request,
+        project_id=dataset.project_id,
+        organisation_id=dataset.steward_organisation_id,
+        details={"dataset_id": str(dataset.pk), "sha256": row.sha256, "size": row.size, **details},
     )
     return row
 
@@ -172,4 +150,4 @@ def dataset_file_delete(*, file, actor, request=None) -> None:
 
 def dataset_file_record_download(*, file, actor, request=None) -> None:
     """The audit event of one download, written before the body is sent."""
-    items.record_download(WRITES, stored=file, actor=actor, request=request)
+    items.file_record_download(WRITES, file=file, actor=actor, request=request)

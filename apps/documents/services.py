@@ -7,9 +7,10 @@ only to mark it superseded. The services refuse everything else, the admin is re
 such rows, and on PostgreSQL a trigger (migration 0002) refuses it in the database too.
 """
 
+from functools import partial
+
 from django.db import transaction
 
-from apps.core.models import AccessTier
 from apps.documents.kind import PROTOCOL
 from apps.documents.models import Protocol, ProtocolVersion
 from apps.items import services as items
@@ -25,39 +26,15 @@ WRITES = items.ItemWrites(
 )
 
 
-def protocol_create(
-    *,
-    project,
-    actor,
-    title: str,
-    description: str = "",
-    access_tier: str = AccessTier.CONSORTIUM,
-    allowed_organisations=(),
-    request=None,
-) -> Protocol:
-    """A protocol with no versions yet; the caller checked Action.CONTRIBUTE on the project."""
-    return items.item_create(
-        WRITES,
-        project=project,
-        actor=actor,
-        allowed_organisations=allowed_organisations,
-        request=request,
-        title=title,
-        description=description,
-        access_tier=access_tier,
-    )
+def protocol_create(*, project, actor, **fields) -> Protocol:
+    """A protocol with no versions yet (`items.item_create`: title, description, access_tier,
+    allowed_organisations, request); the caller checked Action.CONTRIBUTE on the project."""
+    return items.item_create(WRITES, project=project, actor=actor, **fields)
 
 
-def protocol_update(*, protocol, actor, allowed_organisations=None, request=None, **changes):
-    """`allowed_organisations=None` keeps the named organisations; a list replaces them."""
-    return items.item_update(
-        WRITES,
-        item=protocol,
-        actor=actor,
-        allowed_organisations=allowed_organisations,
-        request=request,
-        **changes,
-    )
+def protocol_update(*, protocol, actor, **changes) -> Protocol:
+    """`items.item_update`: `allowed_organisations=None` keeps the named organisations."""
+    return items.item_update(WRITES, item=protocol, actor=actor, **changes)
 
 
 def protocol_version_add(*, protocol, actor, upload, change_note: str, request=None):
@@ -67,27 +44,11 @@ def protocol_version_add(*, protocol, actor, upload, change_note: str, request=N
     )
 
 
-def protocol_version_update(*, version, actor, change_note: str, request=None):
-    """Only a draft's change note can change; approved and superseded versions are immutable."""
-    return items.version_update(
-        WRITES, version=version, actor=actor, change_note=change_note, request=request
-    )
-
-
-def protocol_version_delete(*, version, actor, request=None) -> None:
-    """Delete a draft (never an approved or superseded version); the file goes after commit."""
-    items.version_delete(WRITES, version=version, actor=actor, request=request)
-
-
-def protocol_version_approve(*, version, actor, request=None) -> ProtocolVersion:
-    """Draft → approved, superseding the approved one; the project's members are told. The
-    caller checked Action.MANAGE on the project (coordinators approve)."""
-    return items.version_approve(WRITES, version=version, actor=actor, request=request)
-
-
-def protocol_version_record_download(*, version, actor, request=None) -> None:
-    """The audit event of one download, written before the body is sent."""
-    items.record_download(WRITES, stored=version, actor=actor, request=request)
+# The other version writes, bound to protocols: approving one announces it to the project.
+protocol_version_update = partial(items.version_update, WRITES)
+protocol_version_delete = partial(items.version_delete, WRITES)
+protocol_version_approve = partial(items.version_approve, WRITES)
+protocol_version_record_download = partial(items.version_record_download, WRITES)
 
 
 def protocol_create_with_first_version(

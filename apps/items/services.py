@@ -69,6 +69,12 @@ def _named_organisations(writes, *, project, access_tier, allowed_organisations,
     )
 
 
+def _only_editable(writes: ItemWrites, fields: dict, service: str) -> None:
+    unknown = set(fields) - set(writes.editable)
+    if unknown:
+        raise TypeError(f"{writes.kind.name}_{service} cannot set {', '.join(sorted(unknown))}")
+
+
 @transaction.atomic
 def item_create(
     writes: ItemWrites,
@@ -80,16 +86,18 @@ def item_create(
     audit=None,
     **fields,
 ):
-    """A new item in `project` (the caller checked Action.CONTRIBUTE on it); `audit`: more of
-    the create event (e.g. the state it starts in)."""
+    """A new item in `project` with `fields` (editable ones; the model's defaults for the
+    rest), whose tier and named organisations are checked against the project. The caller
+    checked Action.CONTRIBUTE on the project. `audit`: more of the create event."""
+    _only_editable(writes, fields, "create")
+    item = writes.model(project=project, created_by=actor, **fields)
     named = _named_organisations(
         writes,
         project=project,
-        access_tier=fields.get("access_tier"),
+        access_tier=item.access_tier,
         allowed_organisations=allowed_organisations,
         steward=fields.get(writes.steward_field),
     )
-    item = writes.model(project=project, created_by=actor, **fields)
     item.full_clean()
     item.save()
     item.allowed_organisations.set(named)
@@ -103,9 +111,7 @@ def item_update(
 ):
     """Change the item's editable fields (the caller checked Action.EDIT on it).
     `allowed_organisations=None` keeps the named organisations; a list replaces them."""
-    unknown = set(changes) - set(writes.editable)
-    if unknown:
-        raise TypeError(f"{writes.kind.name}_update cannot change {', '.join(sorted(unknown))}")
+    _only_editable(writes, changes, "update")
     item = writes.model.objects.select_for_update().get(pk=item.pk)
     before = {field: str(getattr(item, field)) for field in changes}
     for field, value in changes.items():
@@ -301,15 +307,22 @@ def _announce_version(writes: ItemWrites, version, item, actor) -> None:
     )
 
 
+def version_record_download(writes: ItemWrites, *, version, actor, request=None) -> None:
+    """The audit event of one download of a version, written before the body is sent."""
+    _record_download(
+        writes, version, "version.download", {"number": version.number}, actor, request
+    )
+
+
+def file_record_download(writes: ItemWrites, *, file, actor, request=None) -> None:
+    """The audit event of one download of an item's file, written before the body is sent."""
+    details = {f"{file.item_field}_id": str(file.item_id)}
+    _record_download(writes, file, "file.download", details, actor, request)
+
+
 @transaction.atomic
-def record_download(writes: ItemWrites, *, stored, actor, request=None) -> None:
-    """The audit event of one download of a version or a file, written before the body is
-    sent; it names the version's number or the file's item."""
-    if isinstance(stored, ItemVersion):
-        action, details = "version.download", {"number": stored.number}
-    else:
-        action, details = "file.download", {f"{stored.item_field}_id": str(stored.item_id)}
-    details |= {"sha256": stored.sha256, "size": stored.size}
+def _record_download(writes, stored, action: str, details: dict, actor, request) -> None:
+    details = {**details, "sha256": stored.sha256, "size": stored.size}
     item_audit(
         writes, stored.item, action, target=stored, actor=actor, request=request, details=details
     )
