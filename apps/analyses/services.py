@@ -11,7 +11,6 @@ author.
 from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from apps.access.policy import visible
 from apps.analyses.kind import ANALYSIS
@@ -20,27 +19,6 @@ from apps.datasets.models import Dataset
 from apps.documents.models import ProtocolVersion
 from apps.items import services as items
 from apps.notifications.models import EventType
-
-WRITES = items.ItemWrites(
-    kind=ANALYSIS,
-    model=Analysis,
-    editable=("title", "description", "category", "access_tier"),
-    version_model=AnalysisVersion,
-    version_event=EventType.ANALYSIS_VERSION,
-    announce_on="add",
-)
-
-
-def analysis_create(*, project, actor, **fields) -> Analysis:
-    """An analysis with no versions yet (`items.item_create`: title, description, category,
-    access_tier, allowed_organisations, request); the caller checked Action.CONTRIBUTE on the
-    project."""
-    return items.item_create(WRITES, project=project, actor=actor, **fields)
-
-
-def analysis_update(*, analysis, actor, **changes) -> Analysis:
-    """`items.item_update`: `allowed_organisations=None` keeps the named organisations."""
-    return items.item_update(WRITES, item=analysis, actor=actor, **changes)
 
 
 def _inputs_seen_by(actor, *, datasets, protocol_versions) -> tuple[list, list]:
@@ -60,19 +38,8 @@ def _inputs_seen_by(actor, *, datasets, protocol_versions) -> tuple[list, list]:
     return seen_datasets, seen_versions
 
 
-def analysis_version_add(
-    *,
-    analysis,
-    actor,
-    upload,
-    change_note: str,
-    datasets=(),
-    protocol_versions=(),
-    request=None,
-) -> AnalysisVersion:
-    """A new draft version with the next number (`items.version_add`), citing the inputs it
-    used; the project's members are told."""
-    items.required_change_note(change_note)
+def _citing(actor, change_note: str, *, datasets=(), protocol_versions=()):
+    """`ItemWrites.citing`: a version records the datasets and protocol versions it used."""
     used_datasets, used_versions = _inputs_seen_by(
         actor, datasets=datasets, protocol_versions=protocol_versions
     )
@@ -85,36 +52,41 @@ def analysis_version_add(
             "protocol_versions": sorted(str(v.pk) for v in used_versions),
         }
 
-    return items.version_add(
-        WRITES,
-        item=analysis,
-        actor=actor,
-        upload=upload,
-        change_note=change_note,
-        request=request,
-        cite=cite,
-    )
+    return cite
 
 
-# The other version writes, bound to analyses.
+WRITES = items.ItemWrites(
+    kind=ANALYSIS,
+    model=Analysis,
+    editable=("title", "description", "category", "access_tier"),
+    version_model=AnalysisVersion,
+    version_event=EventType.ANALYSIS_VERSION,
+    announce_on="add",
+    citing=_citing,
+)
+
+
+def analysis_create(*, project, actor, **fields) -> Analysis:
+    """An analysis with no versions yet (`items.item_create`: title, description, category,
+    access_tier, allowed_organisations, request); the caller checked Action.CONTRIBUTE on the
+    project."""
+    return items.item_create(WRITES, project=project, actor=actor, **fields)
+
+
+def analysis_update(*, analysis, actor, **changes) -> Analysis:
+    """`items.item_update`: `allowed_organisations=None` keeps the named organisations."""
+    return items.item_update(WRITES, item=analysis, actor=actor, **changes)
+
+
+def analysis_version_add(*, analysis, **arguments) -> AnalysisVersion:
+    """A new draft version (`items.version_add`: actor, upload, change_note, datasets,
+    protocol_versions, request) citing the inputs it used; the project's members are told."""
+    return items.version_add(WRITES, item=analysis, **arguments)
+
+
+# The other writes, bound to analyses. The first version's `datasets` and `protocol_versions`
+# are the inputs it used.
+analysis_create_with_first_version = partial(items.item_create_with_first_version, WRITES)
 analysis_version_approve = partial(items.version_approve, WRITES)
 analysis_version_delete = partial(items.version_delete, WRITES)
 analysis_version_record_download = partial(items.version_record_download, WRITES)
-
-
-def analysis_create_with_first_version(
-    *, project, actor, upload, change_note: str, inputs=None, request=None, **fields
-) -> Analysis:
-    """The analysis and its first draft version together: neither exists without the other.
-    `inputs`: {"datasets": …, "protocol_versions": …} the first version used."""
-    with transaction.atomic():
-        analysis = analysis_create(project=project, actor=actor, request=request, **fields)
-        analysis_version_add(
-            analysis=analysis,
-            actor=actor,
-            upload=upload,
-            change_note=change_note,
-            request=request,
-            **(inputs or {}),
-        )
-    return analysis

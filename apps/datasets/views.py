@@ -200,29 +200,9 @@ def _detail_context(request, dataset) -> dict:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def dataset_edit(request, pk):
-    dataset = dataset_get_for_user(request.user, pk, action=Action.EDIT)
-    initial = {
-        "title": dataset.title,
-        "description": dataset.description,
-        "steward_organisation": dataset.steward_organisation,
-        "access_tier": dataset.access_tier,
-        "allowed_organisations": list(dataset.allowed_organisations.all()),
-    }
-    form = DatasetForm(request.POST or None, initial=initial, project=dataset.project)
-    return items.form_page(
-        request,
-        form,
-        save=lambda data: services.dataset_update(
-            dataset=dataset, actor=request.user, request=request, **data
-        ),
-        message="Dataset saved.",
-        template="datasets/dataset_form.html",
-        context=_context(dataset),
-        to=dataset,
-    )
+dataset_edit = items.item_edit_view(
+    services.WRITES, DatasetForm, template="datasets/dataset_form.html", get=dataset_get_for_user
+)
 
 
 @login_required

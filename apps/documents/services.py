@@ -9,8 +9,6 @@ such rows, and on PostgreSQL a trigger (migration 0002) refuses it in the databa
 
 from functools import partial
 
-from django.db import transaction
-
 from apps.documents.kind import PROTOCOL
 from apps.documents.models import Protocol, ProtocolVersion
 from apps.items import services as items
@@ -37,27 +35,14 @@ def protocol_update(*, protocol, actor, **changes) -> Protocol:
     return items.item_update(WRITES, item=protocol, actor=actor, **changes)
 
 
-def protocol_version_add(*, protocol, actor, upload, change_note: str, request=None):
-    """A new draft version with the next number (`items.version_add`)."""
-    return items.version_add(
-        WRITES, item=protocol, actor=actor, upload=upload, change_note=change_note, request=request
-    )
+def protocol_version_add(*, protocol, **arguments) -> ProtocolVersion:
+    """A new draft version (`items.version_add`: actor, upload, change_note, request)."""
+    return items.version_add(WRITES, item=protocol, **arguments)
 
 
-# The other version writes, bound to protocols: approving one announces it to the project.
+# The other writes, bound to protocols: approving a version announces it to the project.
+protocol_create_with_first_version = partial(items.item_create_with_first_version, WRITES)
 protocol_version_update = partial(items.version_update, WRITES)
 protocol_version_delete = partial(items.version_delete, WRITES)
 protocol_version_approve = partial(items.version_approve, WRITES)
 protocol_version_record_download = partial(items.version_record_download, WRITES)
-
-
-def protocol_create_with_first_version(
-    *, project, actor, upload, change_note: str, request=None, **fields
-) -> Protocol:
-    """The protocol and its first draft version together: neither exists without the other."""
-    with transaction.atomic():
-        protocol = protocol_create(project=project, actor=actor, request=request, **fields)
-        protocol_version_add(
-            protocol=protocol, actor=actor, upload=upload, change_note=change_note, request=request
-        )
-    return protocol

@@ -6,7 +6,6 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from apps.access.policy import Action, can
@@ -40,30 +39,9 @@ def project_protocol_list(request, project_pk):
     )
 
 
-@csrf_exempt  # CSRF is checked by items.upload_form_page, after the streaming handler is installed
-@login_required
-@require_http_methods(["GET", "POST"])
-def protocol_create(request, project_pk):
-    project = project_get_for_user(request.user, project_pk, Action.CONTRIBUTE)
-
-    def save(fields):
-        protocol = services.protocol_create_with_first_version(
-            project=project,
-            actor=request.user,
-            request=request,
-            upload=fields.pop("file"),
-            **fields,
-        )
-        messages.success(request, "Protocol created with version 1 as a draft.")
-        return redirect(protocol)
-
-    return items.upload_form_page(
-        request,
-        form_class=partial(ProtocolCreateForm, project=project),
-        template="documents/protocol_form.html",
-        context=_context(project=project),
-        save=save,
-    )
+protocol_create = items.item_create_view(
+    services.WRITES, ProtocolCreateForm, template="documents/protocol_form.html"
+)
 
 
 def protocol_detail(request, pk):
@@ -104,53 +82,12 @@ def _compare(request, versions, numbers):
     return form, protocol_version_diff(by_number[older], by_number[newer])
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def protocol_edit(request, pk):
-    protocol = item_get_for_user(request.user, Protocol, pk, action=Action.EDIT)
-    initial = {
-        "title": protocol.title,
-        "description": protocol.description,
-        "access_tier": protocol.access_tier,
-        "allowed_organisations": list(protocol.allowed_organisations.all()),
-    }
-    form = ProtocolForm(request.POST or None, initial=initial, project=protocol.project)
-    return items.form_page(
-        request,
-        form,
-        save=lambda data: services.protocol_update(
-            protocol=protocol, actor=request.user, request=request, **data
-        ),
-        message="Protocol saved.",
-        template="documents/protocol_edit.html",
-        context=_context(protocol),
-    )
-
-
-@csrf_exempt  # CSRF is checked by items.upload_form_page, after the streaming handler is installed
-@login_required
-@require_http_methods(["GET", "POST"])
-def version_upload(request, pk):
-    protocol = item_get_for_user(request.user, Protocol, pk, action=Action.CONTRIBUTE)
-
-    def save(fields):
-        version = services.protocol_version_add(
-            protocol=protocol,
-            actor=request.user,
-            request=request,
-            upload=fields["file"],
-            change_note=fields["change_note"],
-        )
-        messages.success(request, f"Version {version.number} uploaded as a draft.")
-        return redirect(protocol)
-
-    return items.upload_form_page(
-        request,
-        form_class=VersionUploadForm,
-        template="documents/version_upload.html",
-        context=_context(protocol),
-        save=save,
-    )
+protocol_edit = items.item_edit_view(
+    services.WRITES, ProtocolForm, template="documents/protocol_edit.html"
+)
+version_upload = items.version_upload_view(
+    services.WRITES, VersionUploadForm, template="documents/version_upload.html"
+)
 
 
 @login_required
@@ -184,7 +121,8 @@ def version_delete(request, pk, number):
     return render(request, "documents/version_delete.html", _context(protocol, version=version))
 
 
+# Pages every kind with versions has.
 version_approve = items.version_approve_view(
-    services.WRITES, name="protocol", template="documents/version_approve.html"
+    services.WRITES, template="documents/version_approve.html"
 )
 version_download = items.version_download_view(services.WRITES)

@@ -37,6 +37,13 @@ class ItemForm(forms.Form):
         self.partners = project_partner_organisations(project)
         self.fields["allowed_organisations"].queryset = self.partners
 
+    @classmethod
+    def initial_for(cls, item) -> dict:
+        """The form's fields as `item` has them (its edit page)."""
+        fields = [name for name in cls.base_fields if name != "allowed_organisations"]
+        initial = {name: getattr(item, name) for name in fields}
+        return {**initial, "allowed_organisations": list(item.allowed_organisations.all())}
+
 
 def configure_upload_field(field: forms.FileField) -> None:
     """Help text with the limit and formats, and the limit for the progress script's check."""

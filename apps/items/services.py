@@ -42,6 +42,10 @@ class ItemWrites:
     version_model: type[ItemVersion] | None = None
     version_event: str = ""  # the notification event telling the project of a new version
     announce_on: str = "approve"  # when: "approve" (the approved version) or "add" (any draft)
+    # For a kind whose versions cite inputs: `citing(actor, change_note, **inputs)` checks them
+    # (before anything is stored) and returns `cite(version)`, which links them once saved and
+    # returns what the audit event records of them.
+    citing: Callable[..., Callable[[ItemVersion], dict]] | None = None
 
 
 def item_audit(writes: ItemWrites, item, action: str, *, actor, target=None, request=None, **extra):
@@ -149,20 +153,14 @@ def _file_details(version) -> dict:
 
 
 def version_add(
-    writes: ItemWrites,
-    *,
-    item,
-    actor,
-    upload,
-    change_note: str,
-    request=None,
-    cite: Callable[[ItemVersion], dict] | None = None,
+    writes: ItemWrites, *, item, actor, upload, change_note: str, request=None, **inputs
 ):
-    """A new draft version with the next number. The item row is locked while the number is
-    chosen, so two uploads at once get consecutive numbers (the unique constraint backs it
-    up); the stored file is deleted if anything fails. `cite(version)` links what the kind's
-    version records besides its file, returning it for the audit event."""
+    """A new draft version with the next number, citing `inputs` (kinds with `citing`). The
+    item row is locked while the number is chosen, so two uploads at once get consecutive
+    numbers (the unique constraint backs it up); the stored file is deleted if anything
+    fails."""
     note = required_change_note(change_note)
+    cite = writes.citing(actor, note, **inputs) if writes.citing else None
     inspected = inspect_upload(upload)
     item_field = writes.version_model.item_field
     version = writes.version_model(**{item_field: item}, created_by=actor, change_note=note)
@@ -190,6 +188,27 @@ def version_add(
         if writes.announce_on == "add":
             _announce_version(writes, version, item, actor)
     return version
+
+
+def item_create_with_first_version(
+    writes: ItemWrites, *, project, actor, upload, change_note: str, request=None, **fields
+):
+    """The item and its first draft version together: neither exists without the other.
+    `fields`: the item's (`item_create`) and the version's inputs (kinds with `citing`)."""
+    item_fields = {*writes.editable, "allowed_organisations"}
+    inputs = {name: fields.pop(name) for name in list(fields) if name not in item_fields}
+    with transaction.atomic():
+        item = item_create(writes, project=project, actor=actor, request=request, **fields)
+        version_add(
+            writes,
+            item=item,
+            actor=actor,
+            upload=upload,
+            change_note=change_note,
+            request=request,
+            **inputs,
+        )
+    return item
 
 
 def _locked_draft(writes: ItemWrites, version):

@@ -4,12 +4,13 @@ download through the policy. The kinds' views fetch their item and call these wi
 templates and services."""
 
 from collections.abc import Callable
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.access.policy import Action, can, visible
@@ -23,6 +24,7 @@ from apps.core.uploads import (
     too_large_refusal,
 )
 from apps.datasets.navigation import project_url
+from apps.datasets.selectors import project_get_for_user
 from apps.items import services
 from apps.items.forms import with_upload_refusal
 from apps.items.selectors import item_get_for_user, part_get_for_download, version_get_for_user
@@ -93,19 +95,117 @@ def _upload_form_page(request, handler, *, form_class, template, context, save):
     return render(request, template, {**context, "form": form}, status=400)
 
 
-def version_approve_view(writes, *, name: str, template: str):
+def _no_inputs(user, project) -> dict:
+    return {}
+
+
+def item_create_view(writes, form_class, *, template: str, form_inputs=_no_inputs):
+    """The page creating an item with its first (draft) version (`<namespace>:create`, with
+    `project_pk`); `form_inputs(user, project)`: more of the form's arguments (what a version
+    may cite)."""
+
+    @csrf_exempt  # CSRF is checked by upload_form_page, after the streaming handler is installed
+    @login_required
+    @require_http_methods(["GET", "POST"])
+    def item_create(request, project_pk):
+        project = project_get_for_user(request.user, project_pk, Action.CONTRIBUTE)
+
+        def save(fields):
+            item = services.item_create_with_first_version(
+                writes,
+                project=project,
+                actor=request.user,
+                request=request,
+                upload=fields.pop("file"),
+                **fields,
+            )
+            messages.success(request, f"{writes.kind.label} created with version 1 as a draft.")
+            return redirect(item)
+
+        inputs = form_inputs(request.user, project)
+        return upload_form_page(
+            request,
+            form_class=partial(form_class, project=project, **inputs),
+            template=template,
+            context=item_context(writes.kind.name, project=project),
+            save=save,
+        )
+
+    return item_create
+
+
+def item_edit_view(writes, form_class, *, template: str, get=None):
+    """The page editing an item's fields (`<namespace>:edit`, with `pk`); `get(user, pk,
+    action=...)` fetches the item through the policy (default `item_get_for_user`)."""
+    get = get or partial(item_get_for_user, model=writes.model)
+
+    @login_required
+    @require_http_methods(["GET", "POST"])
+    def item_edit(request, pk):
+        item = get(request.user, pk=pk, action=Action.EDIT)
+        form = form_class(
+            request.POST or None, initial=form_class.initial_for(item), project=item.project
+        )
+        return form_page(
+            request,
+            form,
+            save=lambda data: services.item_update(
+                writes, item=item, actor=request.user, request=request, **data
+            ),
+            message=f"{writes.kind.label} saved.",
+            template=template,
+            context=item_context(writes.kind.name, item),
+            to=item,
+        )
+
+    return item_edit
+
+
+def version_upload_view(writes, form_class, *, template: str, form_inputs=_no_inputs):
+    """The page adding a draft version (`<namespace>:version_upload`, with `pk`)."""
+
+    @csrf_exempt  # CSRF is checked by upload_form_page, after the streaming handler is installed
+    @login_required
+    @require_http_methods(["GET", "POST"])
+    def version_upload(request, pk):
+        item = item_get_for_user(request.user, writes.model, pk, action=Action.CONTRIBUTE)
+
+        def save(fields):
+            version = services.version_add(
+                writes,
+                item=item,
+                actor=request.user,
+                request=request,
+                upload=fields.pop("file"),
+                **fields,
+            )
+            messages.success(request, f"Version {version.number} uploaded as a draft.")
+            return redirect(item)
+
+        return upload_form_page(
+            request,
+            form_class=partial(form_class, **form_inputs(request.user, item.project)),
+            template=template,
+            context=item_context(writes.kind.name, item),
+            save=save,
+        )
+
+    return version_upload
+
+
+def version_approve_view(writes, *, template: str):
     """The kind's version approval page (`<namespace>:version_approve`, with `pk` and
-    `number`); `name` is the item's name in the template's context."""
+    `number`)."""
 
     @login_required
     @require_http_methods(["GET", "POST"])
     def version_approve(request, pk, number: int):
-        return _version_approve(request, writes, pk=pk, number=number, name=name, template=template)
+        return _version_approve(request, writes, pk=pk, number=number, template=template)
 
     return version_approve
 
 
-def _version_approve(request, writes, *, pk, number: int, name: str, template: str):
+def _version_approve(request, writes, *, pk, number: int, template: str):
     """Approval cannot be undone (the approved version supersedes the current one), so GET
     asks for confirmation and POST approves. Coordinators of the project only (403)."""
     item = item_get_for_user(request.user, writes.model, pk)
@@ -118,7 +218,7 @@ def _version_approve(request, writes, *, pk, number: int, name: str, template: s
     if request.method == "GET":
         approved = item.versions.filter(status=VersionStatus.APPROVED)
         current = visible(request.user, approved).first()
-        context = item_context(name, item, version=version, current=current)
+        context = item_context(writes.kind.name, item, version=version, current=current)
         return render(request, template, context)
     try:
         services.version_approve(writes, version=version, actor=request.user, request=request)
