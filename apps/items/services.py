@@ -326,6 +326,14 @@ def _announce_version(writes: ItemWrites, version, item, actor) -> None:
     )
 
 
+def record_download(writes: ItemWrites, *, stored, actor, request=None) -> None:
+    """The audit event of one download of a version or an item's file."""
+    if isinstance(stored, ItemVersion):
+        version_record_download(writes, version=stored, actor=actor, request=request)
+    else:
+        file_record_download(writes, file=stored, actor=actor, request=request)
+
+
 def version_record_download(writes: ItemWrites, *, version, actor, request=None) -> None:
     """The audit event of one download of a version, written before the body is sent."""
     _record_download(

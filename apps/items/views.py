@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.access.policy import Action, can, visible
-from apps.core.shared_items import ItemVersion, VersionStatus
+from apps.core.shared_items import VersionStatus
 from apps.core.uploads import (
     UploadRefused,
     declared_too_large,
@@ -99,6 +99,19 @@ def _no_inputs(user, project) -> dict:
     return {}
 
 
+def _saving(request, write: Callable, message: str) -> Callable:
+    """The `save` of an upload form: `write(actor=, request=, upload=, **fields)`, then the
+    message (formatted with the saved row as `saved`) and its page."""
+
+    def save(fields):
+        upload = fields.pop("file")
+        saved = write(actor=request.user, request=request, upload=upload, **fields)
+        messages.success(request, message.format(saved=saved))
+        return redirect(saved)
+
+    return save
+
+
 def item_create_view(writes, form_class, *, template: str, form_inputs=_no_inputs):
     """The page creating an item with its first (draft) version (`<namespace>:create`, with
     `project_pk`); `form_inputs(user, project)`: more of the form's arguments (what a version
@@ -109,26 +122,15 @@ def item_create_view(writes, form_class, *, template: str, form_inputs=_no_input
     @require_http_methods(["GET", "POST"])
     def item_create(request, project_pk):
         project = project_get_for_user(request.user, project_pk, Action.CONTRIBUTE)
-
-        def save(fields):
-            item = services.item_create_with_first_version(
-                writes,
-                project=project,
-                actor=request.user,
-                request=request,
-                upload=fields.pop("file"),
-                **fields,
-            )
-            messages.success(request, f"{writes.kind.label} created with version 1 as a draft.")
-            return redirect(item)
-
-        inputs = form_inputs(request.user, project)
+        create = partial(services.item_create_with_first_version, writes, project=project)
         return upload_form_page(
             request,
-            form_class=partial(form_class, project=project, **inputs),
+            form_class=partial(form_class, project=project, **form_inputs(request.user, project)),
             template=template,
             context=item_context(writes.kind.name, project=project),
-            save=save,
+            save=_saving(
+                request, create, f"{writes.kind.label} created with version 1 as a draft."
+            ),
         )
 
     return item_create
@@ -169,25 +171,13 @@ def version_upload_view(writes, form_class, *, template: str, form_inputs=_no_in
     @require_http_methods(["GET", "POST"])
     def version_upload(request, pk):
         item = item_get_for_user(request.user, writes.model, pk, action=Action.CONTRIBUTE)
-
-        def save(fields):
-            version = services.version_add(
-                writes,
-                item=item,
-                actor=request.user,
-                request=request,
-                upload=fields.pop("file"),
-                **fields,
-            )
-            messages.success(request, f"Version {version.number} uploaded as a draft.")
-            return redirect(item)
-
+        add = partial(services.version_add, writes, item=item)
         return upload_form_page(
             request,
             form_class=partial(form_class, **form_inputs(request.user, item.project)),
             template=template,
             context=item_context(writes.kind.name, item),
-            save=save,
+            save=_saving(request, add, "Version {saved.number} uploaded as a draft."),
         )
 
     return version_upload
@@ -246,10 +236,5 @@ def download(request, writes, model, *, item_pk, **lookup):
     records nothing)."""
     stored = part_get_for_download(request.user, model, item_pk=item_pk, **lookup)
     response = protected_file_response(stored)
-    if isinstance(stored, ItemVersion):
-        services.version_record_download(
-            writes, version=stored, actor=request.user, request=request
-        )
-    else:
-        services.file_record_download(writes, file=stored, actor=request.user, request=request)
+    services.record_download(writes, stored=stored, actor=request.user, request=request)
     return response

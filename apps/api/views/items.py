@@ -24,7 +24,7 @@ from apps.access.policy.items import (
     FILES_OF_VISIBLE_DATASETS,
     dataset_download_among_visible_q,
 )
-from apps.api.filters import SyncFilterSet, search_filter, uuid_filter
+from apps.api.filters import SyncFilterSet, item_filter, search_filter, uuid_filter, version_filter
 from apps.api.rows import dataset_rows, files_by_dataset, organisations_by_dataset, page_key
 from apps.api.serializers.items import (
     DatasetCreateInput,
@@ -58,12 +58,12 @@ from apps.api.views.uploads import (
     upload_problems,
     upload_request_body,
 )
-from apps.core.models import AccessTier
 from apps.core.uploads import protected_file_response, use_streaming_uploads
 from apps.datasets import services as dataset_services
 from apps.datasets.models import Dataset, DatasetFile, DatasetStatus
 from apps.documents import services as protocol_services
 from apps.documents.models import Protocol, ProtocolVersion
+from apps.items import services as item_services
 from apps.organisations.models import Organisation
 from apps.projects.models import Project
 
@@ -108,6 +108,24 @@ def api_file_response(stored):
     response = protected_file_response(stored)
     response["Content-Type"] = DOWNLOAD_MEDIA_TYPE
     return response
+
+
+# `GET …/{id}/download/` of a file or version: the file when the caller may download it,
+# otherwise 404 whether or not it exists; the download is audited before the body is sent.
+# (Comments, not docstrings, here: drf-spectacular would publish a docstring.)
+class DownloadMixin:
+    writes = None  # the kind's ItemWrites (apps.items.services)
+
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, AnyFileRenderer])
+    def download(self, request, *args, **kwargs):
+        rows = self.model.objects.select_related(self.model.item_field).filter(pk=kwargs["id"])
+        stored = visible(request.user, rows, Action.DOWNLOAD).first()
+        if stored is None:
+            raise Http404
+        item_services.record_download(
+            self.writes, stored=stored, actor=request.user, request=request
+        )
+        return api_file_response(stored)
 
 
 def _project_for_contribution(user, pk) -> Project:
@@ -228,16 +246,12 @@ class ItemWritesMixin:
 
 
 # --- Datasets -----------------------------------------------------------------------------------
-class DatasetFilter(SyncFilterSet):
+class DatasetFilter(item_filter(Dataset)):
     status = django_filters.ChoiceFilter(choices=DatasetStatus.choices)
-    access_tier = django_filters.ChoiceFilter(choices=AccessTier.choices)
-    project = uuid_filter("project_id", "Datasets of this project.")
     organisation = uuid_filter("steward_organisation_id", "Datasets this organisation stewards.")
     disease_area = django_filters.UUIDFilter(
         method="filter_disease_area", help_text="Datasets of projects tagged with this area."
     )
-    search = search_filter("Matches the title or description.")
-    search_fields = ("title", "description")
 
     class Meta:
         model = Dataset
@@ -400,33 +414,19 @@ class DatasetFileFilter(SyncFilterSet):
     retrieve=retrieve_schema("Get a dataset file's metadata and SHA-256", DatasetFileOutput),
     download=extend_schema(summary="Download a dataset file", responses=DOWNLOAD_RESPONSES),
 )
-class DatasetFileViewSet(ResourceViewSet):
+class DatasetFileViewSet(DownloadMixin, ResourceViewSet):
     model = DatasetFile
     output_serializer = DatasetFileOutput
     filterset_class = DatasetFileFilter
     http_method_names = ["get", "head", "options"]
-
-    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, AnyFileRenderer])
-    def download(self, request, *args, **kwargs):
-        files = DatasetFile.objects.select_related("dataset").filter(pk=kwargs["id"])
-        file = visible(request.user, files, Action.DOWNLOAD).first()
-        if file is None:
-            raise Http404
-        dataset_services.dataset_file_record_download(
-            file=file, actor=request.user, request=request
-        )
-        return api_file_response(file)
+    writes = dataset_services.WRITES
 
 
 # --- Protocols ----------------------------------------------------------------------------------
-class ProtocolFilter(SyncFilterSet):
-    access_tier = django_filters.ChoiceFilter(choices=AccessTier.choices)
-    project = uuid_filter("project_id", "Protocols of this project.")
+class ProtocolFilter(item_filter(Protocol)):
     disease_area = django_filters.UUIDFilter(
         method="filter_disease_area", help_text="Protocols of projects tagged with this area."
     )
-    search = search_filter("Matches the title or description.")
-    search_fields = ("title", "description")
 
     class Meta:
         model = Protocol
@@ -519,16 +519,7 @@ class ProtocolViewSet(ItemWritesMixin, ResourceViewSet):
         return self.created_response(ProtocolVersionOutput, version)
 
 
-class ProtocolVersionFilter(SyncFilterSet):
-    status = django_filters.ChoiceFilter(choices=ProtocolVersion.Status.choices)
-    protocol = uuid_filter("protocol_id", "Versions of this protocol.")
-    project = uuid_filter("protocol__project_id", "Versions of this project's protocols.")
-    search = search_filter("Matches the change note or file name.")
-    search_fields = ("change_note", "file_name")
-
-    class Meta:
-        model = ProtocolVersion
-        fields = ["status", "protocol", "project", "updated_since"]
+ProtocolVersionFilter = version_filter(ProtocolVersion)
 
 
 @extend_schema_view(
@@ -545,22 +536,12 @@ class ProtocolVersionFilter(SyncFilterSet):
         responses={200: ProtocolVersionOutput, **problems(400, 403, 404, 412)},
     ),
 )
-class ProtocolVersionViewSet(ResourceViewSet):
+class ProtocolVersionViewSet(DownloadMixin, ResourceViewSet):
     model = ProtocolVersion
     output_serializer = ProtocolVersionOutput
     filterset_class = ProtocolVersionFilter
     http_method_names = ["get", "post", "head", "options"]
-
-    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, AnyFileRenderer])
-    def download(self, request, *args, **kwargs):
-        versions = ProtocolVersion.objects.select_related("protocol").filter(pk=kwargs["id"])
-        version = visible(request.user, versions, Action.DOWNLOAD).first()
-        if version is None:
-            raise Http404
-        protocol_services.protocol_version_record_download(
-            version=version, actor=request.user, request=request
-        )
-        return api_file_response(version)
+    writes = protocol_services.WRITES
 
     @action(detail=True, methods=["post"])
     def approve(self, request, *args, **kwargs):
