@@ -26,6 +26,7 @@ WRITES = items.ItemWrites(
     model=Dataset,
     editable=("title", "description", "steward_organisation", "access_tier"),
     steward_field="steward_organisation",
+    created_state=DatasetStatus.DRAFT,
 )
 
 
@@ -37,8 +38,7 @@ def dataset_create(*, project, actor, **fields) -> Dataset:
     """A draft dataset in `project` (`items.item_create`: title, description,
     steward_organisation, access_tier, allowed_organisations, request); the caller checked
     Action.CONTRIBUTE on the project."""
-    audit = {"to_state": DatasetStatus.DRAFT}
-    return items.item_create(WRITES, project=project, actor=actor, audit=audit, **fields)
+    return items.item_create(WRITES, project=project, actor=actor, **fields)
 
 
 def dataset_update(*, dataset, actor, **changes) -> Dataset:

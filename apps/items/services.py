@@ -39,6 +39,7 @@ class ItemWrites:
     model: type[SharedItem]
     editable: tuple[str, ...]  # the fields `item_update` may change
     steward_field: str = ""  # an organisation responsible for the item, checked with the tier
+    created_state: str = ""  # the state a new item starts in, for kinds with states (audited)
     version_model: type[ItemVersion] | None = None
     version_event: str = ""  # the notification event telling the project of a new version
     announce_on: str = "approve"  # when: "approve" (the approved version) or "add" (any draft)
@@ -105,7 +106,8 @@ def item_create(
     item.full_clean()
     item.save()
     item.allowed_organisations.set(named)
-    item_audit(writes, item, "create", actor=actor, request=request, **(audit or {}))
+    state = writes.created_state
+    item_audit(writes, item, "create", actor=actor, request=request, to_state=state)
     return item
 
 
@@ -148,8 +150,21 @@ def required_change_note(change_note: str) -> str:
     return change_note.strip()
 
 
-def _file_details(version) -> dict:
-    return {"number": version.number, "sha256": version.sha256, "size": version.size}
+def _version_moved(writes, item, version, action: str, states, actor, request, **details):
+    """The audit event of a version's transition (`states`: from, to; "" for none), naming
+    its number and `details`."""
+    from_state, to_state = states
+    item_audit(
+        writes,
+        item,
+        action,
+        target=version,
+        actor=actor,
+        request=request,
+        from_state=from_state,
+        to_state=to_state,
+        details={"number": version.number, **details},
+    )
 
 
 def version_add(
@@ -174,16 +189,10 @@ def version_add(
         version.number = (numbered.aggregate(latest=Max("number"))["latest"] or 0) + 1
         version.full_clean()
         version.save()
-        details = {**_file_details(version), **(cite(version) if cite else {})}
-        item_audit(
-            writes,
-            item,
-            "version.add",
-            target=version,
-            actor=actor,
-            request=request,
-            to_state=Status.DRAFT,
-            details=details,
+        details = {"sha256": version.sha256, "size": version.size}
+        details |= cite(version) if cite else {}
+        _version_moved(
+            writes, item, version, "version.add", ("", Status.DRAFT), actor, request, **details
         )
         if writes.announce_on == "add":
             _announce_version(writes, version, item, actor)
@@ -236,15 +245,9 @@ def version_update(writes: ItemWrites, *, version, actor, change_note: str, requ
 def version_delete(writes: ItemWrites, *, version, actor, request=None) -> None:
     """Delete a draft (never an approved or superseded version); the file goes after commit."""
     locked = _locked_draft(writes, version)
-    item_audit(
-        writes,
-        locked.item,
-        "version.delete",
-        target=locked,
-        actor=actor,
-        request=request,
-        from_state=Status.DRAFT,
-        details={"number": locked.number, "sha256": locked.sha256},
+    moved = (Status.DRAFT, "")
+    _version_moved(
+        writes, locked.item, locked, "version.delete", moved, actor, request, sha256=locked.sha256
     )
     delete_stored_file_on_commit(locked.file)
     locked.delete()
@@ -272,32 +275,25 @@ def version_approve(writes: ItemWrites, *, version, actor, request=None):
     for old in previous:
         old.status = Status.SUPERSEDED
         old.save(update_fields=["status", "updated_at"])
-        item_audit(
+        moved = (Status.APPROVED, Status.SUPERSEDED)
+        _version_moved(
             writes,
             item,
+            old,
             "version.supersede",
-            target=old,
-            actor=actor,
-            request=request,
-            from_state=Status.APPROVED,
-            to_state=Status.SUPERSEDED,
-            details={"number": old.number, "superseded_by": locked.number},
+            moved,
+            actor,
+            request,
+            superseded_by=locked.number,
         )
     locked.status = Status.APPROVED
     locked.approved_by = actor
     locked.approved_at = timezone.now()
     locked.full_clean()
     locked.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
-    item_audit(
-        writes,
-        item,
-        "version.approve",
-        target=locked,
-        actor=actor,
-        request=request,
-        from_state=Status.DRAFT,
-        to_state=Status.APPROVED,
-        details={"number": locked.number, "sha256": locked.sha256},
+    moved = (Status.DRAFT, Status.APPROVED)
+    _version_moved(
+        writes, item, locked, "version.approve", moved, actor, request, sha256=locked.sha256
     )
     if writes.announce_on == "approve":
         _announce_version(writes, locked, item, actor)

@@ -13,7 +13,7 @@ from apps.analyses.api.serializers import AnalysisOutput, AnalysisVersionOutput
 from apps.analyses.models import Analysis, AnalysisCategory, AnalysisVersion
 from apps.api.filters import item_filter, version_filter
 from apps.api.views.base import ResourceViewSet, problems, retrieve_schema
-from apps.api.views.items import DOWNLOAD_RESPONSES, DownloadMixin
+from apps.api.views.items import DownloadMixin, part_schema
 from apps.datasets.models import Dataset
 from apps.documents.models import ProtocolVersion
 
@@ -75,14 +75,7 @@ def _cited(user, objects, field: str, model) -> dict:
     return cited
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List analysis versions",
-        responses={200: AnalysisVersionOutput(many=True), **problems(400)},
-    ),
-    retrieve=retrieve_schema("Get an analysis version", AnalysisVersionOutput),
-    download=extend_schema(summary="Download an analysis version", responses=DOWNLOAD_RESPONSES),
-)
+@part_schema(AnalysisVersionOutput, plural="analysis versions", one="an analysis version")
 class AnalysisVersionViewSet(DownloadMixin, ResourceViewSet):
     model = AnalysisVersion
     output_serializer = AnalysisVersionOutput

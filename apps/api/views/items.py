@@ -1,6 +1,8 @@
 """Datasets, protocols, their files and versions: metadata, writes through the domain
 services, and downloads through the same policy check as the site (404 unless allowed)."""
 
+from functools import partial
+
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -128,6 +130,19 @@ class DownloadMixin:
         return api_file_response(stored)
 
 
+def part_schema(output, *, plural: str, one: str, get: str = "", **more):
+    """The schema of a file or version resource: its list, one row and its download
+    (`plural`: "protocol versions", `one`: "a protocol version"); `more`: its other actions."""
+    return extend_schema_view(
+        list=extend_schema(
+            summary=f"List {plural}", responses={200: output(many=True), **problems(400)}
+        ),
+        retrieve=retrieve_schema(get or f"Get {one}", output),
+        download=extend_schema(summary=f"Download {one}", responses=DOWNLOAD_RESPONSES),
+        **more,
+    )
+
+
 def _project_for_contribution(user, pk) -> Project:
     project = visible(user, Project.objects.filter(pk=pk), Action.CONTRIBUTE).first()
     if project is None:
@@ -156,6 +171,18 @@ def _item_changes(user, data: dict) -> tuple[dict, list]:
 class ItemWritesMixin:
     """Create and update of a dataset or protocol: the same input shape (tier, allowed
     organisations) and the same service signature, so one implementation serves both."""
+
+    # (The docstring is published as the operations' description: the schema keeps it as it
+    # was. The services are those of every kind, `apps.items.services`.)
+    writes = None  # the kind's ItemWrites
+    create_input = update_input = None  # the kind's input serializers
+
+    def create(self, request, *args, **kwargs):
+        return self.create_item(self.create_input, partial(item_services.item_create, self.writes))
+
+    def partial_update(self, request, *args, **kwargs):
+        update = partial(item_services.item_update, self.writes)
+        return self.update_item(self.update_input, update, "item")
 
     def create_item(self, input_class, service):
         user = self.request.user
@@ -310,6 +337,8 @@ class DatasetViewSet(ItemWritesMixin, ResourceViewSet):
     row_actions = (Action.DOWNLOAD,)
     http_method_names = ["get", "post", "patch", "head", "options"]
     upload_actions = ("upload",)
+    writes = dataset_services.WRITES
+    create_input, update_input = DatasetCreateInput, DatasetUpdateInput
 
     def base_queryset(self):
         # Prefetched into plain lists (`to_attr`): Django builds no manager and no queryset
@@ -354,12 +383,6 @@ class DatasetViewSet(ItemWritesMixin, ResourceViewSet):
         return self.get_paginated_response(data)
 
     page_key = staticmethod(page_key)
-
-    def create(self, request, *args, **kwargs):
-        return self.create_item(DatasetCreateInput, dataset_services.dataset_create)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update_item(DatasetUpdateInput, dataset_services.dataset_update, "dataset")
 
     @action(detail=True, methods=["post"], url_path="files", parser_classes=UPLOAD_PARSERS)
     def upload(self, request, *args, **kwargs):
@@ -407,12 +430,11 @@ class DatasetFileFilter(SyncFilterSet):
         fields = ["dataset", "project", "updated_since"]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List dataset files", responses={200: DatasetFileOutput(many=True), **problems(400)}
-    ),
-    retrieve=retrieve_schema("Get a dataset file's metadata and SHA-256", DatasetFileOutput),
-    download=extend_schema(summary="Download a dataset file", responses=DOWNLOAD_RESPONSES),
+@part_schema(
+    DatasetFileOutput,
+    plural="dataset files",
+    one="a dataset file",
+    get="Get a dataset file's metadata and SHA-256",
 )
 class DatasetFileViewSet(DownloadMixin, ResourceViewSet):
     model = DatasetFile
@@ -475,6 +497,8 @@ class ProtocolViewSet(ItemWritesMixin, ResourceViewSet):
     filterset_class = ProtocolFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
     upload_actions = ("upload_version",)
+    writes = protocol_services.WRITES
+    create_input, update_input = ProtocolCreateInput, ProtocolUpdateInput
 
     def base_queryset(self):
         return Protocol.objects.prefetch_related(
@@ -497,12 +521,6 @@ class ProtocolViewSet(ItemWritesMixin, ResourceViewSet):
             else set()
         }
 
-    def create(self, request, *args, **kwargs):
-        return self.create_item(ProtocolCreateInput, protocol_services.protocol_create)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update_item(ProtocolUpdateInput, protocol_services.protocol_update, "protocol")
-
     @action(detail=True, methods=["post"], url_path="versions", parser_classes=UPLOAD_PARSERS)
     def upload_version(self, request, *args, **kwargs):
         def store(protocol, upload):
@@ -522,13 +540,10 @@ class ProtocolViewSet(ItemWritesMixin, ResourceViewSet):
 ProtocolVersionFilter = version_filter(ProtocolVersion)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List protocol versions",
-        responses={200: ProtocolVersionOutput(many=True), **problems(400)},
-    ),
-    retrieve=retrieve_schema("Get a protocol version", ProtocolVersionOutput),
-    download=extend_schema(summary="Download a protocol version", responses=DOWNLOAD_RESPONSES),
+@part_schema(
+    ProtocolVersionOutput,
+    plural="protocol versions",
+    one="a protocol version",
     approve=extend_schema(
         summary="Approve a draft version (coordinators); the previous one is superseded",
         request=None,
