@@ -130,6 +130,24 @@ class DownloadMixin:
         return api_file_response(stored)
 
 
+def item_write_schemas(output, *, create_input, update_input, created: str, updated: str) -> dict:
+    """The schemas of an item's create and partial update (`ItemWritesMixin`), as keyword
+    arguments of `extend_schema_view`."""
+    return {
+        "create": extend_schema(
+            summary=created,
+            request=create_input,
+            responses={201: output, **problems(400, 403, 413, 415)},
+        ),
+        "partial_update": extend_schema(
+            summary=updated,
+            parameters=[IF_MATCH, ETAG_HEADER],
+            request=update_input,
+            responses={200: output, **problems(400, 403, 404, 412, 413, 415)},
+        ),
+    }
+
+
 def part_schema(output, *, plural: str, one: str, get: str = "", **more):
     """The schema of a file or version resource: its list, one row and its download
     (`plural`: "protocol versions", `one`: "a protocol version"); `more`: its other actions."""
@@ -297,16 +315,12 @@ class DatasetFilter(item_filter(Dataset)):
     retrieve=retrieve_schema(
         "Get a dataset with its files, their checksums and your access", DatasetDetailOutput
     ),
-    create=extend_schema(
-        summary="Create a draft dataset (contributors of the project)",
-        request=DatasetCreateInput,
-        responses={201: DatasetDetailOutput, **problems(400, 403, 413, 415)},
-    ),
-    partial_update=extend_schema(
-        summary="Update a dataset's metadata or tier",
-        parameters=[IF_MATCH, ETAG_HEADER],
-        request=DatasetUpdateInput,
-        responses={200: DatasetDetailOutput, **problems(400, 403, 404, 412, 413, 415)},
+    **item_write_schemas(
+        DatasetDetailOutput,
+        create_input=DatasetCreateInput,
+        update_input=DatasetUpdateInput,
+        created="Create a draft dataset (contributors of the project)",
+        updated="Update a dataset's metadata or tier",
     ),
     upload=extend_schema(
         summary="Upload a file to a dataset (its editors)",
@@ -462,16 +476,12 @@ class ProtocolFilter(item_filter(Protocol)):
         summary="List protocols", responses={200: ProtocolOutput(many=True), **problems(400)}
     ),
     retrieve=retrieve_schema("Get a protocol with its versions", ProtocolOutput),
-    create=extend_schema(
-        summary="Create a protocol (contributors of the project)",
-        request=ProtocolCreateInput,
-        responses={201: ProtocolOutput, **problems(400, 403, 413, 415)},
-    ),
-    partial_update=extend_schema(
-        summary="Update a protocol's metadata or tier",
-        parameters=[IF_MATCH, ETAG_HEADER],
-        request=ProtocolUpdateInput,
-        responses={200: ProtocolOutput, **problems(400, 403, 404, 412, 413, 415)},
+    **item_write_schemas(
+        ProtocolOutput,
+        create_input=ProtocolCreateInput,
+        update_input=ProtocolUpdateInput,
+        created="Create a protocol (contributors of the project)",
+        updated="Update a protocol's metadata or tier",
     ),
     upload_version=extend_schema(
         summary="Upload a new draft version of a protocol (contributors of the project)",
