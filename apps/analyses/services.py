@@ -63,6 +63,13 @@ WRITES = items.ItemWrites(
     version_event=EventType.ANALYSIS_VERSION,
     announce_on="add",
     citing=_citing,
+    # Analysis code and notebooks (Jupyter, Python, R scripts), as text: what runs an analysis
+    # is shared as its source, never as a program the portal would serve to run.
+    upload_types=(
+        ("ipynb", "application/x-ipynb+json"),
+        ("py", "text/x-python"),
+        ("r", "text/x-r"),
+    ),
 )
 
 

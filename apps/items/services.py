@@ -47,6 +47,8 @@ class ItemWrites:
     # (before anything is stored) and returns `cite(version)`, which links them once saved and
     # returns what the audit event records of them.
     citing: Callable[..., Callable[[ItemVersion], dict]] | None = None
+    # Text formats a version may be besides every kind's (extension, content type).
+    upload_types: tuple[tuple[str, str], ...] = ()
 
 
 def item_audit(writes: ItemWrites, item, action: str, *, actor, target=None, request=None, **extra):
@@ -176,7 +178,7 @@ def version_add(
     fails."""
     note = required_change_note(change_note)
     cite = writes.citing(actor, note, **inputs) if writes.citing else None
-    inspected = inspect_upload(upload)
+    inspected = inspect_upload(upload, more_text_types=writes.upload_types)
     item_field = writes.version_model.item_field
     version = writes.version_model(**{item_field: item}, created_by=actor, change_note=note)
     with stored_file_rollback(version), transaction.atomic():

@@ -1,14 +1,18 @@
 """Analysis pages run through the shared item pages (`apps.items.views`): created with a
 first version citing what the author sees, new versions uploaded, drafts approved by the
-project's coordinators only."""
+project's coordinators only. A version may be code or a notebook, which a dataset may not."""
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from apps.analyses import services
 from apps.analyses.models import Analysis, AnalysisVersion
 from apps.audit.models import AuditEvent
 from apps.core.models import AccessTier
+from apps.datasets.services import dataset_file_add
 from tests.analyses.factories import AnalysisFactory, AnalysisVersionFactory
 from tests.datasets.factories import DatasetFactory
 
@@ -97,3 +101,33 @@ def test_only_a_coordinator_approves_a_draft_which_supersedes_the_approved_one(
     first.refresh_from_db()
     draft.refresh_from_db()
     assert (first.status, draft.status) == (Status.SUPERSEDED, Status.APPROVED)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "content_type"),
+    [
+        ("cut-off.ipynb", NOTEBOOK, "application/x-ipynb+json"),
+        ("derive_cut_off.py", b"import pandas as pd\n", "text/x-python"),
+        ("survival_model.R", b"library(survival)\n", "text/x-r"),
+    ],
+)
+def test_an_analysis_version_may_be_a_notebook_or_a_python_or_r_script(
+    project, partner_member, name, content, content_type
+):
+    analysis = AnalysisFactory(project=project)
+    version = services.analysis_version_add(
+        analysis=analysis,
+        actor=partner_member,
+        upload=ContentFile(content, name=name),
+        change_note="Run.",
+    )
+    assert (version.file_name, version.content_type) == (name, content_type)
+
+
+def test_a_dataset_file_may_not_be_a_script(project, partner_member, lead_org):
+    dataset = DatasetFactory(project=project, steward_organisation=lead_org)
+    with pytest.raises(ValidationError) as refused:
+        dataset_file_add(
+            dataset=dataset, actor=partner_member, upload=ContentFile(b"import os\n", name="x.py")
+        )
+    assert "not accepted" in " ".join(refused.value.messages)
