@@ -1,13 +1,11 @@
 """Analysis pages run through the shared item pages (`apps.items.views`): created with a
 first version citing what the author sees, new versions uploaded, drafts approved by the
-project's coordinators only. A version may be code or a notebook, which a dataset may not; once approved, the database
-keeps it as it is."""
+project's coordinators only. A version may be code or a notebook, which a dataset may not."""
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, InternalError, connection, transaction
 from django.urls import reverse
 
 from apps.analyses import services
@@ -133,21 +131,3 @@ def test_a_dataset_file_may_not_be_a_script(project, partner_member, lead_org):
             dataset=dataset, actor=partner_member, upload=ContentFile(b"import os\n", name="x.py")
         )
     assert "not accepted" in " ".join(refused.value.messages)
-
-
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the database guard is a PostgreSQL trigger"
-)
-def test_database_refuses_changing_or_deleting_an_approved_analysis_version(project):
-    approved = AnalysisVersionFactory(analysis=AnalysisFactory(project=project))
-    versions = AnalysisVersion.objects.filter(pk=approved.pk)
-    with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
-        versions.update(change_note="Rewritten quietly")
-    with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
-        versions.delete()
-    # Superseding is the one change allowed, and then the row is frozen for good.
-    versions.update(status=Status.SUPERSEDED)
-    with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
-        versions.update(status=Status.APPROVED)
-    draft = AnalysisVersionFactory(analysis=approved.analysis, status=Status.DRAFT)
-    AnalysisVersion.objects.filter(pk=draft.pk).update(change_note="A draft may change.")
