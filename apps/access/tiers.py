@@ -1,5 +1,6 @@
-"""Tier validation for every kind shared under an access tier (datasets, protocols): written
-once, so the kinds cannot drift apart again. (They had: only protocol writes checked the tier
+"""Tier validation for every kind shared under an access tier (datasets, protocols, analyses):
+written once, with each kind's tiers read from its declaration (`apps.core.kinds`), so the
+kinds cannot drift apart again. (They had: only protocol writes checked the tier
 against the kind's choices, and neither service refused a suspended organisation, which the
 forms never offered but the API accepted.)
 
@@ -11,14 +12,15 @@ the API cannot name an organisation the page would not show.
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from apps.core.kinds import SharedKind
 from apps.core.models import AccessTier
 from apps.organisations.models import Organisation, OrganisationStatus
 from apps.projects.models import PartnerStatus
 
-# Every tier; a kind narrows it (controlled access is granted per dataset, so a controlled
-# protocol would serve no one).
-DATASET_TIERS = list(AccessTier.choices)
-PROTOCOL_TIERS = [choice for choice in AccessTier.choices if choice[0] != AccessTier.CONTROLLED]
+
+def tier_choices(kind: SharedKind) -> list[tuple[str, str]]:
+    """The tiers an item of `kind` may take, as form choices (in the tiers' own order)."""
+    return [(value, label) for value, label in AccessTier.choices if value in kind.tiers]
 
 
 def project_partner_organisations(project) -> QuerySet:
@@ -41,8 +43,7 @@ def _tier_names(tiers) -> str:
 
 def tier_validate(
     *,
-    kind: str,
-    tiers,
+    kind: SharedKind,
     project,
     access_tier: str,
     allowed_organisations,
@@ -50,13 +51,13 @@ def tier_validate(
 ) -> list:
     """The named organisations to store, or ValidationError naming each bad field.
 
-    `kind` is the plural people read ("Protocols"); `tiers` the kind's choices; a steward, for
+    `kind` says which tiers are allowed and its plural names them in the error; a steward, for
     kinds that have one, must be one of the partners too (a missing one is `full_clean()`'s to
     report). Names only mean something on the named-organisations tier: on any other the list
     comes back empty."""
     errors = {}
-    if access_tier not in dict(tiers):
-        errors["access_tier"] = f"{kind} can be {_tier_names(tiers)}."
+    if access_tier not in kind.tiers:
+        errors["access_tier"] = f"{kind.plural} can be {_tier_names(tier_choices(kind))}."
     partners = set(project_partner_organisations(project).order_by().values_list("pk", flat=True))
     if steward_organisation is not None and steward_organisation.pk not in partners:
         errors["steward_organisation"] = "The steward must be an active partner of the project."

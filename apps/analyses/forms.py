@@ -1,25 +1,15 @@
 from django import forms
 
-from apps.access.tiers import project_partner_organisations
+from apps.analyses.kind import ANALYSIS
 from apps.analyses.models import AnalysisCategory
-from apps.analyses.services import ANALYSIS_TIERS
+from apps.items.forms import ItemForm
 
 
-class AnalysisForm(forms.Form):
-    title = forms.CharField(max_length=300)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+class AnalysisForm(ItemForm):
+    kind = ANALYSIS
+    field_order = ["title", "description", "category"]
+
     category = forms.ChoiceField(choices=AnalysisCategory.choices)
-    access_tier = forms.ChoiceField(choices=ANALYSIS_TIERS, label="Access tier")
-    allowed_organisations = forms.ModelMultipleChoiceField(
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Only for the named-organisations tier: whose members may download.",
-    )
-
-    def __init__(self, *args, project, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["allowed_organisations"].queryset = project_partner_organisations(project)
 
 
 class VersionUploadForm(forms.Form):
@@ -43,8 +33,7 @@ class VersionUploadForm(forms.Form):
 
 
 class AnalysisCreateForm(AnalysisForm, VersionUploadForm):
-    def __init__(self, *args, project, datasets, protocol_versions, **kwargs):
-        forms.Form.__init__(self, *args, **kwargs)
-        self.fields["allowed_organisations"].queryset = project_partner_organisations(project)
-        self.fields["datasets"].queryset = datasets
-        self.fields["protocol_versions"].queryset = protocol_versions
+    """The analysis and its first (draft) version in one step (as a protocol's: the item's
+    fields first)."""
+
+    field_order = [*AnalysisForm.field_order, "access_tier", "allowed_organisations", "file"]

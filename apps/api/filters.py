@@ -10,6 +10,9 @@ import django_filters
 from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 
+from apps.core.kinds import kind_of_model
+from apps.core.models import AccessTier
+
 
 class SinceFilter(django_filters.IsoDateTimeFilter):
     """ISO 8601 with any offset, normalised to UTC before it reaches the database (which
@@ -59,3 +62,42 @@ def search_filter(help_text: str = "Case-insensitive text search.") -> django_fi
 
 def uuid_filter(field_name: str, help_text: str) -> django_filters.UUIDFilter:
     return django_filters.UUIDFilter(field_name=field_name, help_text=help_text)
+
+
+def item_filter(model) -> type[SyncFilterSet]:
+    """The filters every shared kind's item list has (tier, project, text); a kind's filter
+    subclasses it, adding its own and its `Meta`."""
+    plural = kind_of_model(model._meta.label).plural
+    return type(
+        f"{model.__name__}ItemFilter",
+        (SyncFilterSet,),
+        {
+            "access_tier": django_filters.ChoiceFilter(choices=AccessTier.choices),
+            "project": uuid_filter("project_id", f"{plural} of this project."),
+            "search": search_filter("Matches the title or description."),
+            "search_fields": ("title", "description"),
+        },
+    )
+
+
+def version_filter(model) -> type[SyncFilterSet]:
+    """The filter of a shared kind's versions: status, item, project, text."""
+    kind = kind_of_model(model._meta.label)
+    item = model.item_field
+    meta = type(
+        "Meta", (), {"model": model, "fields": ["status", item, "project", "updated_since"]}
+    )
+    return type(
+        f"{model.__name__}Filter",
+        (SyncFilterSet,),
+        {
+            "status": django_filters.ChoiceFilter(choices=model.Status.choices),
+            item: uuid_filter(f"{item}_id", f"Versions of this {kind.label.lower()}."),
+            "project": uuid_filter(
+                f"{item}__project_id", f"Versions of this project's {kind.plural.lower()}."
+            ),
+            "search": search_filter("Matches the change note or file name."),
+            "search_fields": ("change_note", "file_name"),
+            "Meta": meta,
+        },
+    )

@@ -170,11 +170,15 @@ def _looks_like_text(head: bytes) -> bool:
     return True
 
 
-def sniff_content_type(head: bytes, file_name: str) -> str:
+def sniff_content_type(head: bytes, file_name: str, more_text_types=()) -> str:
     """The content type from the file's first bytes; the name only chooses among text formats.
-    Raise ValidationError for anything outside the allow-list (HTML, SVG, executables, …)."""
+    Raise ValidationError for anything outside the allow-list (HTML, SVG, executables, …).
+    `more_text_types`: (extension, content type) pairs a kind accepts besides (an analysis's
+    code and notebooks)."""
     extension = file_extension(file_name)
-    allowed = f"Accepted formats: {ACCEPTED_FORMATS_TEXT}."
+    text_types = {**TEXT_TYPES, **dict(more_text_types)}
+    more = "".join(f", {name.upper()}" for name, _type in more_text_types)
+    allowed = f"Accepted formats: {ACCEPTED_FORMATS_TEXT}{more}."
     if head.startswith(PARQUET_MAGIC):
         if extension == "parquet":
             return PARQUET_TYPE
@@ -194,12 +198,12 @@ def sniff_content_type(head: bytes, file_name: str) -> str:
                 code="file_type_mismatch",
             )
         return kind.mime
-    if _looks_like_text(head) and extension in TEXT_TYPES:
+    if _looks_like_text(head) and extension in text_types:
         if ACTIVE_TEXT.search(head):
             raise ValidationError(
                 "HTML, SVG and script content is not accepted.", code="file_type_refused"
             )
-        return TEXT_TYPES[extension]
+        return text_types[extension]
     raise ValidationError(
         f"This file's format is not accepted. {allowed}",
         code="file_type_refused",
@@ -442,8 +446,9 @@ def upload_sha256(upload) -> str:
     return hasher.hexdigest()
 
 
-def inspect_upload(upload) -> InspectedFile:
-    """Validate an uploaded (or programmatically built) file: name, size, type and checksum."""
+def inspect_upload(upload, *, more_text_types=()) -> InspectedFile:
+    """Validate an uploaded (or programmatically built) file: name, size, type and checksum
+    (`more_text_types`: see `sniff_content_type`)."""
     name = sanitise_file_name(getattr(upload, "name", "") or "")
     size = upload.size
     if size is None or size <= 0:
@@ -455,7 +460,7 @@ def inspect_upload(upload) -> InspectedFile:
     upload.seek(0)
     head = upload.read(SNIFF_BYTES)
     upload.seek(0)
-    content_type = sniff_content_type(head, name)
+    content_type = sniff_content_type(head, name, more_text_types)
     if content_type in ZIP_CONTAINER_TYPES:
         check_zip_container(upload, size)
     return InspectedFile(

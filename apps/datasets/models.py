@@ -4,7 +4,8 @@ from django.urls import reverse
 
 from apps.core.files import StoredFileFields
 from apps.core.guard import GuardedManager
-from apps.core.models import AccessTier, BaseModel
+from apps.core.models import BaseModel
+from apps.core.shared_items import ItemPart, SharedItem, project_link
 
 DUO_RELEASE = "v2021-02-23"
 
@@ -37,23 +38,12 @@ class DatasetStatus(models.TextChoices):
     RETIRED = "retired", "Retired"
 
 
-class Dataset(BaseModel):
-    project = models.ForeignKey(
-        "projects.Project", on_delete=models.CASCADE, related_name="datasets"
-    )
-    title = models.CharField(max_length=300)
-    description = models.TextField(blank=True)
+class Dataset(SharedItem):
+    url_namespace = "datasets"
+
+    project = project_link("datasets")
     steward_organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="stewarded"
-    )
-    access_tier = models.CharField(
-        max_length=20, choices=AccessTier.choices, default=AccessTier.CONSORTIUM, db_index=True
-    )
-    allowed_organisations = models.ManyToManyField(
-        "organisations.Organisation",
-        blank=True,
-        related_name="+",
-        help_text="For the named-organisations tier: whose members may download.",
     )
     status = models.CharField(
         max_length=20, choices=DatasetStatus.choices, default=DatasetStatus.DRAFT, db_index=True
@@ -66,26 +56,14 @@ class Dataset(BaseModel):
         default=False,
         help_text="The committee opted in to approving requests that pass every check.",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
-    objects = GuardedManager()
-
-    class Meta:
-        ordering = ["title"]
+    class Meta(SharedItem.Meta):
         indexes = [
             models.Index(fields=["project", "access_tier"], name="dataset_project_tier_idx"),
             # The dataset list's order: a page walks the index and stops after its rows
             # instead of sorting every visible dataset (128 -> 19 ms at scale l).
             models.Index(fields=["title", "id"], name="dataset_title_order_idx"),
         ]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def get_absolute_url(self) -> str:
-        return reverse("datasets:detail", kwargs={"pk": self.pk})
 
 
 class DataUsePolicy(BaseModel):
@@ -128,7 +106,9 @@ class DataUseCondition(models.Model):
         return f"{self.term.shorthand}={self.value}" if self.value else self.term.shorthand
 
 
-class DatasetFile(StoredFileFields, BaseModel):
+class DatasetFile(ItemPart, StoredFileFields, BaseModel):
+    item_field = "dataset"
+
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="files")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -141,9 +121,6 @@ class DatasetFile(StoredFileFields, BaseModel):
 
     def __str__(self) -> str:
         return self.file_name
-
-    def get_absolute_url(self) -> str:
-        return reverse("datasets:detail", kwargs={"pk": self.dataset_id})
 
     def get_download_url(self) -> str:
         return reverse("datasets:file_download", kwargs={"pk": self.dataset_id, "file_pk": self.pk})

@@ -2,12 +2,12 @@
 
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
-from django.http import Http404
 
 from apps.access.policy import Action, get_for_user, visible
 from apps.access.policy.items import FILES_OF_VISIBLE_DATASETS
 from apps.core.models import AccessTier
 from apps.datasets.models import Dataset, DatasetFile
+from apps.items.selectors import item_get_for_user, part_get_for_download
 from apps.organisations.models import Affiliation
 from apps.projects.models import Membership, Partner, PartnerStatus, Project
 
@@ -69,22 +69,12 @@ def datasets_visible_to(
 
 def dataset_get_for_user(user, pk, *, action: str = Action.VIEW) -> Dataset:
     """404 when not visible; 403 when visible but `action` is refused."""
-    return get_for_user(
-        user,
-        Dataset.objects.select_related("project", "steward_organisation", "created_by"),
-        action=action,
-        pk=pk,
-    )
+    return item_get_for_user(user, Dataset, pk, action=action, related=("steward_organisation",))
 
 
 def dataset_file_get_for_download(user, *, dataset_pk, file_pk) -> DatasetFile:
-    """The file when `user` may download it; otherwise 404 whatever the reason, so a download
-    URL never reveals that a file exists."""
-    files = DatasetFile.objects.select_related("dataset").filter(pk=file_pk, dataset_id=dataset_pk)
-    file = visible(user, files, Action.DOWNLOAD).first()
-    if file is None:
-        raise Http404("Not found")
-    return file
+    """The file when `user` may download it; otherwise 404 whatever the reason."""
+    return part_get_for_download(user, DatasetFile, item_pk=dataset_pk, pk=file_pk)
 
 
 def dataset_files(dataset) -> QuerySet:

@@ -5,114 +5,46 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.access.tiers import DATASET_TIERS, tier_validate
 from apps.audit.services import audit_record
-from apps.core.models import AccessTier
 from apps.core.uploads import (
     delete_stored_file_on_commit,
     inspect_upload,
     store_protected_file,
     stored_file_rollback,
 )
+from apps.datasets.kind import DATASET
 from apps.datasets.models import Dataset, DatasetFile, DatasetStatus
 from apps.datasets.selectors import dataset_publication_audience
+from apps.items import services as items
 from apps.notifications.models import EventType
 from apps.notifications.services import notification_emit
 
-EDITABLE_FIELDS = ("title", "description", "steward_organisation", "access_tier")
-
-
-def _validate_tier(*, project, steward_organisation, access_tier, allowed_organisations) -> list:
-    return tier_validate(
-        kind="Datasets",
-        tiers=DATASET_TIERS,
-        project=project,
-        access_tier=access_tier,
-        allowed_organisations=allowed_organisations,
-        steward_organisation=steward_organisation,
-    )
+# A dataset's steward must be a partner of the project too (checked with the tier), and its
+# events are the steward organisation's as well as the project's.
+WRITES = items.ItemWrites(
+    kind=DATASET,
+    model=Dataset,
+    editable=("title", "description", "steward_organisation", "access_tier"),
+    steward_field="steward_organisation",
+    created_state=DatasetStatus.DRAFT,
+)
 
 
 def _dataset_audit(dataset, action: str, *, actor, request=None, **extra):
-    return audit_record(
-        actor=actor,
-        action=action,
-        target=dataset,
-        request=request,
-        project_id=dataset.project_id,
-        organisation_id=dataset.steward_organisation_id,
-        **extra,
-    )
+    return items.item_audit(WRITES, dataset, action, actor=actor, request=request, **extra)
 
 
-@transaction.atomic
-def dataset_create(
-    *,
-    project,
-    actor,
-    title: str,
-    steward_organisation,
-    access_tier: str = AccessTier.CONSORTIUM,
-    description: str = "",
-    allowed_organisations=(),
-    request=None,
-) -> Dataset:
-    """A draft dataset in `project`; the caller checked Action.CONTRIBUTE on the project."""
-    named = _validate_tier(
-        project=project,
-        steward_organisation=steward_organisation,
-        access_tier=access_tier,
-        allowed_organisations=allowed_organisations,
-    )
-    dataset = Dataset(
-        project=project,
-        title=title,
-        description=description,
-        steward_organisation=steward_organisation,
-        access_tier=access_tier,
-        status=DatasetStatus.DRAFT,
-        created_by=actor,
-    )
-    dataset.full_clean()
-    dataset.save()
-    dataset.allowed_organisations.set(named)
-    _dataset_audit(dataset, "dataset.create", actor=actor, request=request, to_state="draft")
-    return dataset
+def dataset_create(*, project, actor, **fields) -> Dataset:
+    """A draft dataset in `project` (`items.item_create`: title, description,
+    steward_organisation, access_tier, allowed_organisations, request); the caller checked
+    Action.CONTRIBUTE on the project."""
+    return items.item_create(WRITES, project=project, actor=actor, **fields)
 
 
-@transaction.atomic
-def dataset_update(
-    *, dataset, actor, allowed_organisations=None, request=None, **changes
-) -> Dataset:
-    """Change the metadata, steward or tier; the caller checked Action.EDIT on the dataset.
-    `allowed_organisations=None` keeps the named organisations; a list replaces them."""
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"dataset_update cannot change {', '.join(sorted(unknown))}")
-    dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
-    before = {field: str(getattr(dataset, field)) for field in changes}
-    for field, value in changes.items():
-        setattr(dataset, field, value)
-    if allowed_organisations is None:
-        allowed_organisations = list(dataset.allowed_organisations.all())
-    named = _validate_tier(
-        project=dataset.project,
-        steward_organisation=dataset.steward_organisation,
-        access_tier=dataset.access_tier,
-        allowed_organisations=allowed_organisations,
-    )
-    dataset.full_clean()
-    dataset.save()
-    dataset.allowed_organisations.set(named)
-    changed = {
-        f: [before[f], str(getattr(dataset, f))]
-        for f in changes
-        if before[f] != str(getattr(dataset, f))
-    }
-    _dataset_audit(
-        dataset, "dataset.update", actor=actor, request=request, details={"changed": changed}
-    )
-    return dataset
+def dataset_update(*, dataset, actor, **changes) -> Dataset:
+    """Change the metadata, steward or tier; the caller checked Action.EDIT on the dataset
+    (`items.item_update`: `allowed_organisations=None` keeps the named organisations)."""
+    return items.item_update(WRITES, item=dataset, actor=actor, **changes)
 
 
 @transaction.atomic
@@ -127,7 +59,7 @@ def dataset_publish(*, dataset, actor, request=None) -> Dataset:
     dataset.save(update_fields=["status", "published_at", "updated_at"])
     _dataset_audit(
         dataset,
-        "dataset.publish",
+        "publish",
         actor=actor,
         request=request,
         from_state=DatasetStatus.DRAFT,
@@ -158,7 +90,7 @@ def dataset_retire(*, dataset, actor, reason: str, request=None) -> Dataset:
     dataset.save(update_fields=["status", "updated_at"])
     _dataset_audit(
         dataset,
-        "dataset.retire",
+        "retire",
         actor=actor,
         request=request,
         from_state=from_state,
@@ -204,30 +136,18 @@ def dataset_file_record(row: DatasetFile, *, actor, request=None, **details) -> 
 @transaction.atomic
 def dataset_file_delete(*, file, actor, request=None) -> None:
     """Remove a file; its bytes go once the deletion has committed."""
-    dataset = file.dataset
-    audit_record(
-        actor=actor,
-        action="dataset.file.delete",
-        target=file,
-        request=request,
-        project_id=dataset.project_id,
-        organisation_id=dataset.steward_organisation_id,
-        details={"dataset_id": str(dataset.pk), "sha256": file.sha256, "file_name": file.file_name},
+    details = {
+        "dataset_id": str(file.dataset_id),
+        "sha256": file.sha256,
+        "file_name": file.file_name,
+    }
+    _dataset_audit(
+        file.dataset, "file.delete", target=file, actor=actor, request=request, details=details
     )
     delete_stored_file_on_commit(file.file)
     file.delete()
 
 
-@transaction.atomic
 def dataset_file_record_download(*, file, actor, request=None) -> None:
     """The audit event of one download, written before the body is sent."""
-    dataset = file.dataset
-    audit_record(
-        actor=actor,
-        action="dataset.file.download",
-        target=file,
-        request=request,
-        project_id=dataset.project_id,
-        organisation_id=dataset.steward_organisation_id,
-        details={"dataset_id": str(dataset.pk), "sha256": file.sha256, "size": file.size},
-    )
+    items.file_record_download(WRITES, file=file, actor=actor, request=request)

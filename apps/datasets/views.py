@@ -1,12 +1,14 @@
 """Dataset pages: thin views that fetch through the policy and call services."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.access.policy import Action, can, get_for_user, visible
@@ -15,21 +17,12 @@ from apps.access.selectors import dataset_current_policy as access_current_polic
 from apps.access.selectors import policy_lines as access_policy_lines
 from apps.core import multipart
 from apps.core.models import AccessTier
-from apps.core.uploads import (
-    UploadRefused,
-    declared_too_large,
-    parse_upload,
-    protected_file_response,
-    streaming_uploads,
-    too_large_refusal,
-)
 from apps.datasets import services
-from apps.datasets.forms import DatasetForm, DatasetRetireForm, UploadForm, with_upload_refusal
-from apps.datasets.models import DatasetStatus
-from apps.datasets.navigation import dataset_policy_url, project_url, request_access_url
+from apps.datasets.forms import DatasetForm, DatasetRetireForm
+from apps.datasets.models import DatasetFile, DatasetStatus
+from apps.datasets.navigation import dataset_policy_url, request_access_url
 from apps.datasets.selectors import (
     dataset_current_policy,
-    dataset_file_get_for_download,
     dataset_files,
     dataset_get_for_user,
     dataset_named_organisations,
@@ -39,6 +32,8 @@ from apps.datasets.selectors import (
     suggested_projects,
 )
 from apps.diseases.models import DiseaseArea
+from apps.items import views as items
+from apps.items.forms import UploadForm
 from apps.projects.filter_cache import (
     MAX_TEXT,
     CountedPaginator,
@@ -50,6 +45,7 @@ from apps.projects.filter_cache import (
 from apps.projects.models import Project
 
 PAGE_SIZE = 25
+_context = partial(items.item_context, "dataset")
 
 
 def _list_filters(request, user) -> dict:
@@ -149,14 +145,13 @@ def project_dataset_list(request, project_pk):
     return render(
         request,
         "datasets/project_dataset_list.html",
-        {
-            "project": project,
-            "project_url": project_url(project),
-            "page_obj": page_obj,
-            "filters": filters,
-            "tiers": AccessTier.choices,
-            "can_contribute": can(request.user, Action.CONTRIBUTE, project),
-        },
+        _context(
+            project=project,
+            page_obj=page_obj,
+            filters=filters,
+            tiers=AccessTier.choices,
+            can_contribute=can(request.user, Action.CONTRIBUTE, project),
+        ),
     )
 
 
@@ -165,22 +160,15 @@ def project_dataset_list(request, project_pk):
 def dataset_create(request, project_pk):
     project = project_get_for_user(request.user, project_pk, Action.CONTRIBUTE)
     initial = {"steward_organisation": member_organisation_id(request.user, project)}
-    form = DatasetForm(request.POST or None, initial=initial, project=project)
-    if request.method == "POST" and form.is_valid():
-        try:
-            dataset = services.dataset_create(
-                project=project, actor=request.user, request=request, **form.cleaned_data
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Dataset created as a draft. Add files, then publish it.")
-            return redirect("datasets:detail", pk=dataset.pk)
-    return render(
+    return items.form_page(
         request,
-        "datasets/dataset_form.html",
-        {"form": form, "project": project, "project_url": project_url(project)},
-        status=400 if form.errors else 200,
+        DatasetForm(request.POST or None, initial=initial, project=project),
+        save=lambda data: services.dataset_create(
+            project=project, actor=request.user, request=request, **data
+        ),
+        message="Dataset created as a draft. Add files, then publish it.",
+        template="datasets/dataset_form.html",
+        context=_context(project=project),
     )
 
 
@@ -196,46 +184,25 @@ def _detail_context(request, dataset) -> dict:
     except LookupError:  # the access engineer's rule is not registered yet
         may_request = False
     policy = dataset_current_policy(dataset)
-    return {
-        "dataset": dataset,
-        "project": dataset.project,
-        "project_url": project_url(dataset.project),
-        "files": dataset_files(dataset),
-        "policy": policy,
-        # The DUO values by name (disease areas with ICD-10 codes, people, months, dates).
-        "policy_lines": access_policy_lines(access_current_policy(dataset)) if policy else [],
-        "access_panel": dataset_access_panel(user, dataset),
-        "named_organisations": dataset_named_organisations(dataset),
-        "can_edit": can(user, Action.EDIT, dataset),
-        "can_download": can(user, Action.DOWNLOAD, dataset),
-        "can_request_access": may_request,
-        "policy_url": dataset_policy_url(dataset),
-        "request_access_url": request_access_url(dataset),
-    }
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def dataset_edit(request, pk):
-    dataset = dataset_get_for_user(request.user, pk, action=Action.EDIT)
-    initial = {
-        "title": dataset.title,
-        "description": dataset.description,
-        "steward_organisation": dataset.steward_organisation,
-        "access_tier": dataset.access_tier,
-        "allowed_organisations": list(dataset.allowed_organisations.all()),
-    }
-    form = DatasetForm(request.POST or None, initial=initial, project=dataset.project)
-    return _dataset_form_page(
-        request,
+    return _context(
         dataset,
-        form,
-        save=lambda data: services.dataset_update(
-            dataset=dataset, actor=request.user, request=request, **data
-        ),
-        message="Dataset saved.",
-        template="datasets/dataset_form.html",
+        files=dataset_files(dataset),
+        policy=policy,
+        # The DUO values by name (disease areas with ICD-10 codes, people, months, dates).
+        policy_lines=access_policy_lines(access_current_policy(dataset)) if policy else [],
+        access_panel=dataset_access_panel(user, dataset),
+        named_organisations=dataset_named_organisations(dataset),
+        can_edit=can(user, Action.EDIT, dataset),
+        can_download=can(user, Action.DOWNLOAD, dataset),
+        can_request_access=may_request,
+        policy_url=dataset_policy_url(dataset),
+        request_access_url=request_access_url(dataset),
     )
+
+
+dataset_edit = items.item_edit_view(
+    services.WRITES, DatasetForm, template="datasets/dataset_form.html", get=dataset_get_for_user
+)
 
 
 @login_required
@@ -259,96 +226,50 @@ def dataset_retire(request, pk):
     if dataset.status == DatasetStatus.RETIRED:
         messages.info(request, "This dataset is already retired.")
         return redirect("datasets:detail", pk=dataset.pk)
-    return _dataset_form_page(
+    return items.form_page(
         request,
-        dataset,
         form,
         save=lambda data: services.dataset_retire(
             dataset=dataset, actor=request.user, request=request, **data
         ),
         message="Dataset retired.",
         template="datasets/dataset_retire.html",
+        context=_context(dataset),
+        to=dataset,
     )
 
 
-def _dataset_form_page(request, dataset, form, *, save, message: str, template: str):
-    """A form about one dataset: a valid POST calls the service `save(cleaned_data)` and
-    returns to the dataset; the service's refusal is shown on the form (400)."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, message)
-            return redirect("datasets:detail", pk=dataset.pk)
-    context = {
-        "form": form,
-        "dataset": dataset,
-        "project": dataset.project,
-        "project_url": project_url(dataset.project),
-    }
-    return render(request, template, context, status=400 if form.errors else 200)
-
-
-@csrf_exempt  # CSRF is checked by csrf_protect below, after the streaming handler is installed
+@csrf_exempt  # CSRF is checked by items.upload_form_page, after the streaming handler is installed
 @login_required
 @require_http_methods(["GET", "POST"])
 def file_upload(request, pk):
     # The access check runs before a byte of the body is read: strangers cannot make us store.
     dataset = dataset_get_for_user(request.user, pk, action=Action.EDIT)
-    if request.method == "POST" and declared_too_large(request):
-        form = with_upload_refusal(UploadForm({}), too_large_refusal().message)
-        response = render(
-            request, "datasets/file_upload.html", _upload_context(dataset, form), status=413
+
+    def save(fields):
+        file = services.dataset_file_add(
+            dataset=dataset, actor=request.user, upload=fields["file"], request=request
         )
-    else:
-        with streaming_uploads(request) as handler:
-            response = _file_upload(request, dataset, handler)
+        messages.success(request, f"Uploaded {file.file_name} (SHA-256 {file.sha256}).")
+        return redirect(dataset)
+
+    response = items.upload_form_page(
+        request,
+        form_class=UploadForm,
+        template="datasets/file_upload.html",
+        context=_context(
+            dataset,
+            # The page's script uploads in resumable parts (static/js/resumable-upload.js).
+            max_bytes=multipart.max_bytes(),
+            part_bytes=multipart.part_size_for(1),
+            uppy_endpoint=reverse("datasets:uppy_create").removesuffix("/s3/multipart"),
+        ),
+        save=save,
+    )
     bucket = multipart.part_url_origin()
     if bucket:  # the page's script sends parts straight to the bucket
         response._csp_update = {"connect-src": [bucket]}
     return response
-
-
-def _upload_context(dataset, form) -> dict:
-    return {
-        "dataset": dataset,
-        "project": dataset.project,
-        "project_url": project_url(dataset.project),
-        "form": form,
-        # The page's script uploads in resumable parts (static/js/resumable-upload.js).
-        "max_bytes": multipart.max_bytes(),
-        "part_bytes": multipart.part_size_for(1),
-        "uppy_endpoint": reverse("datasets:uppy_create").removesuffix("/s3/multipart"),
-    }
-
-
-@csrf_protect
-def _file_upload(request, dataset, handler):
-    template = "datasets/file_upload.html"
-    if request.method != "POST":
-        return render(request, template, _upload_context(dataset, UploadForm()))
-    try:
-        parse_upload(request, handler)
-    except UploadRefused as refusal:
-        form = with_upload_refusal(UploadForm(request.POST), refusal.message)
-        return render(request, template, _upload_context(dataset, form), status=refusal.status)
-    form = UploadForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            file = services.dataset_file_add(
-                dataset=dataset,
-                actor=request.user,
-                upload=form.cleaned_data["file"],
-                request=request,
-            )
-        except ValidationError as error:
-            form.add_error("file", error.messages)
-        else:
-            messages.success(request, f"Uploaded {file.file_name} (SHA-256 {file.sha256}).")
-            return redirect("datasets:detail", pk=dataset.pk)
-    return render(request, template, _upload_context(dataset, form), status=400)
 
 
 @login_required
@@ -359,24 +280,11 @@ def file_delete(request, pk, file_pk):
     if request.method == "POST":
         services.dataset_file_delete(file=file, actor=request.user, request=request)
         messages.success(request, f"Deleted {file.file_name}.")
-        return redirect("datasets:detail", pk=dataset.pk)
-    return render(
-        request,
-        "datasets/file_delete.html",
-        {
-            "dataset": dataset,
-            "file": file,
-            "project": dataset.project,
-            "project_url": project_url(dataset.project),
-        },
-    )
+        return redirect(dataset)
+    return render(request, "datasets/file_delete.html", _context(dataset, file=file))
 
 
 @login_required
 @require_safe
 def file_download(request, pk, file_pk):
-    """404 for anyone who may not download, whether or not the file exists."""
-    file = dataset_file_get_for_download(request.user, dataset_pk=pk, file_pk=file_pk)
-    response = protected_file_response(file)  # opened first: a missing file records nothing
-    services.dataset_file_record_download(file=file, actor=request.user, request=request)
-    return response
+    return items.download(request, services.WRITES, DatasetFile, item_pk=pk, pk=file_pk)

@@ -1,32 +1,17 @@
 from django import forms
 
-from apps.access.tiers import PROTOCOL_TIERS, project_partner_organisations
-from apps.core.models import AccessTier
-from apps.datasets.forms import UploadForm, configure_upload_field
+from apps.documents.kind import PROTOCOL
+from apps.items.forms import ItemForm, UploadForm, configure_upload_field
 
 CHANGE_NOTE_HELP = "What changed and why; shown in the version history and the comparison."
 
 
-class ProtocolForm(forms.Form):
-    title = forms.CharField(max_length=300)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    access_tier = forms.ChoiceField(
-        choices=PROTOCOL_TIERS,
-        initial=AccessTier.CONSORTIUM,
-        help_text="Who may see the protocol and download its versions. Controlled access is "
-        "offered for datasets only.",
+class ProtocolForm(ItemForm):
+    kind = PROTOCOL
+    tier_help = (
+        "Who may see the protocol and download its versions. Controlled access is offered "
+        "for datasets only."
     )
-    allowed_organisations = forms.ModelMultipleChoiceField(
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label="Named organisations",
-        help_text="Only for the named-organisations tier: whose members may download.",
-    )
-
-    def __init__(self, *args, project, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["allowed_organisations"].queryset = project_partner_organisations(project)
 
 
 class VersionUploadForm(UploadForm):

@@ -1,7 +1,7 @@
 """The "Protocols" section of the project page."""
 
 from apps.access.policy import Action, can
-from apps.documents.selectors import approved_version_numbers, protocols_visible_in_project
+from apps.documents.selectors import protocols_visible_in_project
 from apps.projects.sections import project_section
 
 SECTION_LIMIT = 10
@@ -9,8 +9,5 @@ SECTION_LIMIT = 10
 
 @project_section(order=60, title="Protocols", template="documents/_project_protocols.html")
 def protocols(*, project, user, request) -> dict | None:
-    rows = list(protocols_visible_in_project(user, project)[:SECTION_LIMIT])
-    approved = approved_version_numbers([protocol.pk for protocol in rows])
-    for protocol in rows:
-        protocol.approved_number = approved.get(protocol.pk)
+    rows = protocols_visible_in_project(user, project, limit=SECTION_LIMIT)
     return {"protocols": rows, "can_contribute": can(user, Action.CONTRIBUTE, project)}

@@ -1,57 +1,24 @@
-"""Reads for protocols and versions, through the policy module."""
+"""Reads of protocols that only protocols have: the approved version of each, and the
+comparison of two versions (the rest is `apps.items.selectors`)."""
 
 import difflib
 
-from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
-from apps.access.policy import Action, get_for_user, visible
 from apps.documents.models import Protocol, ProtocolVersion
+from apps.items.selectors import items_visible_in_project
 
 
-def protocol_get_for_user(user, pk, *, action: str = Action.VIEW) -> Protocol:
-    """404 when not visible; 403 when visible but `action` is refused."""
-    return get_for_user(
-        user, Protocol.objects.select_related("project", "created_by"), action=action, pk=pk
-    )
-
-
-def protocol_versions_for(user, protocol) -> QuerySet:
-    """The versions of `protocol` that `user` may see (drafts only for editors), newest first."""
-    versions = ProtocolVersion.objects.filter(protocol=protocol).select_related(
-        "created_by", "approved_by"
-    )
-    return visible(user, versions).order_by("-number")
-
-
-def protocol_version_get_for_user(user, protocol, number: int, *, action=Action.VIEW):
-    versions = ProtocolVersion.objects.select_related("protocol__project")
-    return get_for_user(user, versions, action=action, protocol=protocol, number=number)
-
-
-def protocol_version_get_for_download(user, *, protocol_pk, number: int) -> ProtocolVersion:
-    """The version when `user` may download it; otherwise 404 whatever the reason."""
-    versions = ProtocolVersion.objects.select_related("protocol").filter(
-        protocol_id=protocol_pk, number=number
-    )
-    version = visible(user, versions, Action.DOWNLOAD).first()
-    if version is None:
-        raise Http404("Not found")
-    return version
-
-
-def protocols_visible_in_project(user, project) -> QuerySet:
-    """The project's protocols `user` may see, with their newest approved version number."""
-    return (
-        visible(user, Protocol.objects.filter(project=project))
-        .annotate(
-            version_count=Count("versions", filter=~Q(versions__status="draft")),
-        )
-        .order_by("title")
-    )
+def protocols_visible_in_project(user, project, *, limit: int | None = None) -> list[Protocol]:
+    """The project's protocols `user` may see (the first `limit`), each with its approved
+    version's number (`approved_number`, None before the first approval)."""
+    protocols = list(items_visible_in_project(user, Protocol, project)[:limit])
+    approved = approved_version_numbers([protocol.pk for protocol in protocols])
+    for protocol in protocols:
+        protocol.approved_number = approved.get(protocol.pk)
+    return protocols
 
 
 def approved_version_numbers(protocol_ids) -> dict:

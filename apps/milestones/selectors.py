@@ -62,6 +62,17 @@ def deliverable_protocol_versions(user, deliverable_ids) -> QuerySet:
     return visible(user, versions).order_by("protocol__title", "number", "pk")
 
 
+def deliverable_cited(user, deliverable_ids, part) -> QuerySet:
+    """The rows of an evidence `part` (`apps.core.kinds.evidence_parts`) linked to any of
+    `deliverable_ids` that `user` may see."""
+    model = django_apps.get_model(part.model)
+    links = getattr(Deliverable, part.evidence).through.objects.filter(
+        deliverable_id__in=deliverable_ids
+    )
+    cited = model.objects.filter(pk__in=links.values(f"{model._meta.model_name}_id"))
+    return visible(user, cited)
+
+
 def deliverable_evidence(user, deliverable) -> list[dict]:
     """Every piece of evidence of `deliverable` that `user` may see (label, title, version
     number or None, url), each shared kind's citable part in turn (`apps.core.kinds`), one

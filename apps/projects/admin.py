@@ -3,6 +3,7 @@ through the services, which check the rules and write the audit log)."""
 
 from django.contrib import admin
 
+from apps.access.admin_base import ReadOnlyInline
 from apps.projects.models import (
     Biomarker,
     Membership,
@@ -11,18 +12,6 @@ from apps.projects.models import (
     ProjectFunder,
     WorkPackage,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class PartnerInline(ReadOnlyInline):

@@ -440,8 +440,8 @@ SPECTACULAR_SETTINGS = {
         "MembershipRoleEnum": "apps.projects.models.MembershipRole",
         "CheckOutcomeEnum": "apps.access.models.CheckOutcome",
         "DatasetStatusEnum": "apps.datasets.models.DatasetStatus",
-        # Protocol and analysis versions share one life cycle (draft, approved, superseded).
-        "VersionStatusEnum": "apps.analyses.models.AnalysisVersion.Status",
+        # Every shared kind's versions have one life cycle (draft, approved, superseded).
+        "VersionStatusEnum": "apps.core.shared_items.VersionStatus",
     },
 }
 

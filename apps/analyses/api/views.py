@@ -5,29 +5,21 @@ router from the kind's declaration (`apps/analyses/kind.py`), not by hand."""
 from collections import defaultdict
 
 import django_filters
-from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework.decorators import action
-from rest_framework.renderers import JSONRenderer
 
-from apps.access.policy import Action, visible
+from apps.access.policy import visible
 from apps.analyses import services
 from apps.analyses.api.serializers import AnalysisOutput, AnalysisVersionOutput
 from apps.analyses.models import Analysis, AnalysisCategory, AnalysisVersion
-from apps.api.filters import SyncFilterSet, search_filter, uuid_filter
+from apps.api.filters import item_filter, version_filter
 from apps.api.views.base import ResourceViewSet, problems, retrieve_schema
-from apps.api.views.items import DOWNLOAD_RESPONSES, AnyFileRenderer, api_file_response
-from apps.core.models import AccessTier
+from apps.api.views.items import DownloadMixin, part_schema
 from apps.datasets.models import Dataset
 from apps.documents.models import ProtocolVersion
 
 
-class AnalysisFilter(SyncFilterSet):
-    project = uuid_filter("project_id", "Analyses of this project.")
-    access_tier = django_filters.ChoiceFilter(choices=AccessTier.choices)
+class AnalysisFilter(item_filter(Analysis)):
     category = django_filters.ChoiceFilter(choices=AnalysisCategory.choices)
-    search = search_filter("Matches the title or description.")
-    search_fields = ("title", "description")
 
     class Meta:
         model = Analysis
@@ -58,16 +50,7 @@ class AnalysisViewSet(ResourceViewSet):
         return {"visible_versions": by_analysis}
 
 
-class AnalysisVersionFilter(SyncFilterSet):
-    status = django_filters.ChoiceFilter(choices=AnalysisVersion.Status.choices)
-    analysis = uuid_filter("analysis_id", "Versions of this analysis.")
-    project = uuid_filter("analysis__project_id", "Versions of this project's analyses.")
-    search = search_filter("Matches the change note or file name.")
-    search_fields = ("change_note", "file_name")
-
-    class Meta:
-        model = AnalysisVersion
-        fields = ["status", "analysis", "project", "updated_since"]
+AnalysisVersionFilter = version_filter(AnalysisVersion)
 
 
 def _cited(user, objects, field: str, model) -> dict:
@@ -92,19 +75,13 @@ def _cited(user, objects, field: str, model) -> dict:
     return cited
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List analysis versions",
-        responses={200: AnalysisVersionOutput(many=True), **problems(400)},
-    ),
-    retrieve=retrieve_schema("Get an analysis version", AnalysisVersionOutput),
-    download=extend_schema(summary="Download an analysis version", responses=DOWNLOAD_RESPONSES),
-)
-class AnalysisVersionViewSet(ResourceViewSet):
+@part_schema(AnalysisVersionOutput, plural="analysis versions", one="an analysis version")
+class AnalysisVersionViewSet(DownloadMixin, ResourceViewSet):
     model = AnalysisVersion
     output_serializer = AnalysisVersionOutput
     filterset_class = AnalysisVersionFilter
     http_method_names = ["get", "head", "options"]
+    writes = services.WRITES
 
     def extra_context(self, objects) -> dict:
         if not objects:
@@ -114,14 +91,3 @@ class AnalysisVersionViewSet(ResourceViewSet):
             "cited_datasets": _cited(user, objects, "datasets", Dataset),
             "cited_protocol_versions": _cited(user, objects, "protocol_versions", ProtocolVersion),
         }
-
-    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, AnyFileRenderer])
-    def download(self, request, *args, **kwargs):
-        versions = AnalysisVersion.objects.select_related("analysis").filter(pk=kwargs["id"])
-        version = visible(request.user, versions, Action.DOWNLOAD).first()
-        if version is None:
-            raise Http404
-        services.analysis_version_record_download(
-            version=version, actor=request.user, request=request
-        )
-        return api_file_response(version)

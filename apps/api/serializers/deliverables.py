@@ -23,6 +23,9 @@ class DeliverableOutput(ResourceOutput):
     protocol_versions = serializers.SerializerMethodField(
         help_text="Linked protocol versions you may see (their ids)."
     )
+    analysis_versions = serializers.SerializerMethodField(
+        help_text="Linked analysis versions you may see (their ids)."
+    )
 
     class Meta:
         model = Deliverable
@@ -45,17 +48,25 @@ class DeliverableOutput(ResourceOutput):
             "submitted_at",
             "datasets",
             "protocol_versions",
+            "analysis_versions",
         )
+
+    def _evidence(self, obj, field: str) -> list:
+        """The linked rows of `field` the caller may see (`visible_evidence`, by field)."""
+        shown = self.context.get("visible_evidence", {}).get(field, set())
+        return [row.pk for row in getattr(obj, field).all() if row.pk in shown]
 
     @extend_schema_field(IdList)
     def get_datasets(self, obj):
-        shown = self.context.get("visible_dataset_ids", set())
-        return [dataset.pk for dataset in obj.datasets.all() if dataset.pk in shown]
+        return self._evidence(obj, "datasets")
 
     @extend_schema_field(IdList)
     def get_protocol_versions(self, obj):
-        shown = self.context.get("visible_version_ids", set())
-        return [version.pk for version in obj.protocol_versions.all() if version.pk in shown]
+        return self._evidence(obj, "protocol_versions")
+
+    @extend_schema_field(IdList)
+    def get_analysis_versions(self, obj):
+        return self._evidence(obj, "analysis_versions")
 
 
 class DeliverableFieldsInput(serializers.Serializer):
@@ -82,6 +93,9 @@ class DeliverableFieldsInput(serializers.Serializer):
     )
     datasets = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=200)
     protocol_versions = serializers.ListField(
+        child=serializers.UUIDField(), required=False, max_length=200
+    )
+    analysis_versions = serializers.ListField(
         child=serializers.UUIDField(), required=False, max_length=200
     )
 

@@ -1,4 +1,6 @@
-"""Datasets, protocols and their files."""
+"""The shared kinds' items, files and versions (datasets, protocols; analyses add theirs in
+`apps.analyses.api`): the fields every kind's items and versions have are declared once,
+in `ItemOutput` and `VersionOutput`."""
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -19,6 +21,45 @@ from apps.datasets.models import Dataset, DatasetFile
 from apps.documents.models import Protocol, ProtocolVersion
 
 FILE_FIELDS = ("file_name", "sha256", "size", "content_type")
+
+
+# What every shared kind's item shows (subclasses name its fields in `Meta`). Comments, not
+# docstrings, on these bases: drf-spectacular would publish a docstring as each subclass's.
+class ItemOutput(ResourceOutput):
+    project = serializers.UUIDField(source="project_id")
+    allowed_organisations = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+    def get_allowed_organisations(self, obj):
+        return [
+            organisation.pk
+            for organisation in prefetched(
+                obj, "allowed_organisations", "allowed_organisation_list"
+            )
+        ]
+
+
+def version_fields(item_field: str) -> tuple[str, ...]:
+    """A version's fields in their order (the kind's own come before `download_url`)."""
+    return (
+        *BASE_FIELDS,
+        item_field,
+        "number",
+        "status",
+        "change_note",
+        *FILE_FIELDS,
+        "approved_at",
+    )
+
+
+# What every shared kind's version shows (subclasses add the link to their item, named as
+# the item's kind, and `Meta.fields` from `version_fields`).
+class VersionOutput(ResourceOutput):
+    approved_at = serializers.DateTimeField(allow_null=True)
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, obj) -> str:
+        return api_url(self.context, self.api_basename, obj.pk) + "download/"
 
 
 class DatasetFileOutput(ResourceOutput):
@@ -57,11 +98,9 @@ class DatasetFileOutput(ResourceOutput):
         }
 
 
-class DatasetOutput(ResourceOutput):
+class DatasetOutput(ItemOutput):
     api_basename = "dataset"
-    project = serializers.UUIDField(source="project_id")
     steward_organisation = serializers.UUIDField(source="steward_organisation_id")
-    allowed_organisations = serializers.SerializerMethodField()
     files = DatasetFileOutput(many=True, read_only=True)
     can_download = serializers.SerializerMethodField(
         help_text="Whether the caller may download this dataset's files."
@@ -83,15 +122,6 @@ class DatasetOutput(ResourceOutput):
             "files",
             "can_download",
         )
-
-    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
-    def get_allowed_organisations(self, obj):
-        return [
-            organisation.pk
-            for organisation in prefetched(
-                obj, "allowed_organisations", "allowed_organisation_list"
-            )
-        ]
 
     def get_can_download(self, obj) -> bool:
         return obj.pk in self.context.get("downloadable_ids", set())
@@ -277,33 +307,17 @@ class ReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=5000, help_text="Why (kept in the audit log).")
 
 
-class ProtocolVersionOutput(ResourceOutput):
+class ProtocolVersionOutput(VersionOutput):
     api_basename = "protocol-version"
     protocol = serializers.UUIDField(source="protocol_id")
-    approved_at = serializers.DateTimeField(allow_null=True)
-    download_url = serializers.SerializerMethodField()
 
     class Meta:
         model = ProtocolVersion
-        fields = (
-            *BASE_FIELDS,
-            "protocol",
-            "number",
-            "status",
-            "change_note",
-            *FILE_FIELDS,
-            "approved_at",
-            "download_url",
-        )
-
-    def get_download_url(self, obj) -> str:
-        return api_url(self.context, self.api_basename, obj.pk) + "download/"
+        fields = (*version_fields("protocol"), "download_url")
 
 
-class ProtocolOutput(ResourceOutput):
+class ProtocolOutput(ItemOutput):
     api_basename = "protocol"
-    project = serializers.UUIDField(source="project_id")
-    allowed_organisations = serializers.SerializerMethodField()
     versions = serializers.SerializerMethodField(
         help_text="The versions you may see, newest first (drafts only for editors)."
     )
@@ -319,10 +333,6 @@ class ProtocolOutput(ResourceOutput):
             "allowed_organisations",
             "versions",
         )
-
-    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
-    def get_allowed_organisations(self, obj):
-        return [organisation.pk for organisation in obj.allowed_organisations.all()]
 
     @extend_schema_field(ProtocolVersionOutput(many=True))
     def get_versions(self, obj):

@@ -3,6 +3,7 @@
 through `apps.milestones.services`."""
 
 import django_filters
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -26,11 +27,10 @@ from apps.api.views.base import (
     problems,
     retrieve_schema,
 )
-from apps.datasets.models import Dataset
-from apps.documents.models import ProtocolVersion
+from apps.core.kinds import evidence_parts
 from apps.milestones import services
 from apps.milestones.models import Deliverable
-from apps.milestones.selectors import deliverable_datasets, deliverable_protocol_versions
+from apps.milestones.selectors import deliverable_cited
 from apps.organisations.models import Organisation
 from apps.projects.models import Project, WorkPackage
 
@@ -110,23 +110,23 @@ def _service_fields(user, project, data: dict) -> dict:
     for role in ("author", "reviewer", "approver"):
         if role in fields:
             fields[role] = _one(people, fields[role], role, "Choose a current project member.")
-    if "datasets" in fields:
-        fields["datasets"] = _many(
-            visible(user, Dataset.objects.filter(project=project)),
-            fields["datasets"],
-            "datasets",
-            "Link only datasets of this project.",
-        )
-    if "protocol_versions" in fields:
-        fields["protocol_versions"] = _many(
-            visible(user, ProtocolVersion.objects.filter(protocol__project=project)).select_related(
-                "protocol"
-            ),
-            fields["protocol_versions"],
-            "protocol_versions",
-            "Link only protocol versions of this project.",
-        )
+    for part in evidence_parts():
+        if part.evidence in fields:
+            fields[part.evidence] = _many(
+                _citable(user, part, project),
+                fields[part.evidence],
+                part.evidence,
+                f"Link only {part.evidence.replace('_', ' ')} of this project.",
+            )
     return fields
+
+
+def _citable(user, part, project):
+    """The project's rows of an evidence part that `user` may see."""
+    model = django_apps.get_model(part.model)
+    rows = model.objects.filter(**{part.project_path: project})
+    parent = part.parent_fk.removesuffix("_id")
+    return visible(user, rows.select_related(parent) if parent else rows)
 
 
 _LINK_IDS = "linked ids, narrowed to the visible ones by extra_context through the policy"
@@ -173,22 +173,28 @@ class DeliverableViewSet(ResourceViewSet):
             "author", "reviewer", "approver"
         ).prefetch_related(
             # Every link's id only: `extra_context` keeps those the caller may see.
-            Prefetch("datasets", queryset=Dataset.objects.system(_LINK_IDS).only("id")),
-            Prefetch(
-                "protocol_versions", queryset=ProtocolVersion.objects.system(_LINK_IDS).only("id")
-            ),
+            *(
+                Prefetch(
+                    part.evidence,
+                    queryset=django_apps.get_model(part.model).objects.system(_LINK_IDS).only("id"),
+                )
+                for part in evidence_parts()
+            )
         )
 
     def extra_context(self, objects) -> dict:
-        """The linked datasets and protocol versions the caller may see: one query each."""
-        if not objects:
-            return {"visible_dataset_ids": set(), "visible_version_ids": set()}
+        """The linked evidence (datasets, protocol and analysis versions) the caller may see,
+        by field: one query per shared kind's citable part."""
         user, pks = self.request.user, [obj.pk for obj in objects]
-        datasets = deliverable_datasets(user, pks).order_by()
-        versions = deliverable_protocol_versions(user, pks).order_by()
         return {
-            "visible_dataset_ids": set(datasets.values_list("pk", flat=True)),
-            "visible_version_ids": set(versions.values_list("pk", flat=True)),
+            "visible_evidence": {
+                part.evidence: set(
+                    deliverable_cited(user, pks, part).order_by().values_list("pk", flat=True)
+                )
+                if objects
+                else set()
+                for part in evidence_parts()
+            }
         }
 
     def create(self, request, *args, **kwargs):
@@ -205,12 +211,7 @@ class DeliverableViewSet(ResourceViewSet):
             _check_code_free(project, data.get("code"))
             fields = _service_fields(request.user, project, data)
             return services.deliverable_create(
-                project=project,
-                actor=request.user,
-                protocol_versions=fields.pop("protocol_versions", ()),
-                datasets=fields.pop("datasets", ()),
-                request=request,
-                **fields,
+                project=project, actor=request.user, request=request, **fields
             )
 
         return self.run_write(write, status_code=status.HTTP_201_CREATED)
@@ -222,12 +223,7 @@ class DeliverableViewSet(ResourceViewSet):
             _check_code_free(deliverable.project, data.get("code"), exclude_pk=deliverable.pk)
             fields = _service_fields(request.user, deliverable.project, data)
             return services.deliverable_update(
-                deliverable=deliverable,
-                actor=request.user,
-                protocol_versions=fields.pop("protocol_versions", None),
-                datasets=fields.pop("datasets", None),
-                request=request,
-                **fields,
+                deliverable=deliverable, actor=request.user, request=request, **fields
             )
 
         return self.run_write(write)

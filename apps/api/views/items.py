@@ -1,6 +1,8 @@
 """Datasets, protocols, their files and versions: metadata, writes through the domain
 services, and downloads through the same policy check as the site (404 unless allowed)."""
 
+from functools import partial
+
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,7 +26,7 @@ from apps.access.policy.items import (
     FILES_OF_VISIBLE_DATASETS,
     dataset_download_among_visible_q,
 )
-from apps.api.filters import SyncFilterSet, search_filter, uuid_filter
+from apps.api.filters import SyncFilterSet, item_filter, search_filter, uuid_filter, version_filter
 from apps.api.rows import dataset_rows, files_by_dataset, organisations_by_dataset, page_key
 from apps.api.serializers.items import (
     DatasetCreateInput,
@@ -58,12 +60,12 @@ from apps.api.views.uploads import (
     upload_problems,
     upload_request_body,
 )
-from apps.core.models import AccessTier
 from apps.core.uploads import protected_file_response, use_streaming_uploads
 from apps.datasets import services as dataset_services
 from apps.datasets.models import Dataset, DatasetFile, DatasetStatus
 from apps.documents import services as protocol_services
 from apps.documents.models import Protocol, ProtocolVersion
+from apps.items import services as item_services
 from apps.organisations.models import Organisation
 from apps.projects.models import Project
 
@@ -110,6 +112,55 @@ def api_file_response(stored):
     return response
 
 
+# `GET …/{id}/download/` of a file or version: the file when the caller may download it,
+# otherwise 404 whether or not it exists; the download is audited before the body is sent.
+# (Comments, not docstrings, here: drf-spectacular would publish a docstring.)
+class DownloadMixin:
+    writes = None  # the kind's ItemWrites (apps.items.services)
+
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, AnyFileRenderer])
+    def download(self, request, *args, **kwargs):
+        rows = self.model.objects.select_related(self.model.item_field).filter(pk=kwargs["id"])
+        stored = visible(request.user, rows, Action.DOWNLOAD).first()
+        if stored is None:
+            raise Http404
+        item_services.record_download(
+            self.writes, stored=stored, actor=request.user, request=request
+        )
+        return api_file_response(stored)
+
+
+def item_write_schemas(output, *, create_input, update_input, created: str, updated: str) -> dict:
+    """The schemas of an item's create and partial update (`ItemWritesMixin`), as keyword
+    arguments of `extend_schema_view`."""
+    return {
+        "create": extend_schema(
+            summary=created,
+            request=create_input,
+            responses={201: output, **problems(400, 403, 413, 415)},
+        ),
+        "partial_update": extend_schema(
+            summary=updated,
+            parameters=[IF_MATCH, ETAG_HEADER],
+            request=update_input,
+            responses={200: output, **problems(400, 403, 404, 412, 413, 415)},
+        ),
+    }
+
+
+def part_schema(output, *, plural: str, one: str, get: str = "", **more):
+    """The schema of a file or version resource: its list, one row and its download
+    (`plural`: "protocol versions", `one`: "a protocol version"); `more`: its other actions."""
+    return extend_schema_view(
+        list=extend_schema(
+            summary=f"List {plural}", responses={200: output(many=True), **problems(400)}
+        ),
+        retrieve=retrieve_schema(get or f"Get {one}", output),
+        download=extend_schema(summary=f"Download {one}", responses=DOWNLOAD_RESPONSES),
+        **more,
+    )
+
+
 def _project_for_contribution(user, pk) -> Project:
     project = visible(user, Project.objects.filter(pk=pk), Action.CONTRIBUTE).first()
     if project is None:
@@ -138,6 +189,18 @@ def _item_changes(user, data: dict) -> tuple[dict, list]:
 class ItemWritesMixin:
     """Create and update of a dataset or protocol: the same input shape (tier, allowed
     organisations) and the same service signature, so one implementation serves both."""
+
+    # (The docstring is published as the operations' description: the schema keeps it as it
+    # was. The services are those of every kind, `apps.items.services`.)
+    writes = None  # the kind's ItemWrites
+    create_input = update_input = None  # the kind's input serializers
+
+    def create(self, request, *args, **kwargs):
+        return self.create_item(self.create_input, partial(item_services.item_create, self.writes))
+
+    def partial_update(self, request, *args, **kwargs):
+        update = partial(item_services.item_update, self.writes)
+        return self.update_item(self.update_input, update, "item")
 
     def create_item(self, input_class, service):
         user = self.request.user
@@ -228,16 +291,12 @@ class ItemWritesMixin:
 
 
 # --- Datasets -----------------------------------------------------------------------------------
-class DatasetFilter(SyncFilterSet):
+class DatasetFilter(item_filter(Dataset)):
     status = django_filters.ChoiceFilter(choices=DatasetStatus.choices)
-    access_tier = django_filters.ChoiceFilter(choices=AccessTier.choices)
-    project = uuid_filter("project_id", "Datasets of this project.")
     organisation = uuid_filter("steward_organisation_id", "Datasets this organisation stewards.")
     disease_area = django_filters.UUIDFilter(
         method="filter_disease_area", help_text="Datasets of projects tagged with this area."
     )
-    search = search_filter("Matches the title or description.")
-    search_fields = ("title", "description")
 
     class Meta:
         model = Dataset
@@ -256,16 +315,12 @@ class DatasetFilter(SyncFilterSet):
     retrieve=retrieve_schema(
         "Get a dataset with its files, their checksums and your access", DatasetDetailOutput
     ),
-    create=extend_schema(
-        summary="Create a draft dataset (contributors of the project)",
-        request=DatasetCreateInput,
-        responses={201: DatasetDetailOutput, **problems(400, 403, 413, 415)},
-    ),
-    partial_update=extend_schema(
-        summary="Update a dataset's metadata or tier",
-        parameters=[IF_MATCH, ETAG_HEADER],
-        request=DatasetUpdateInput,
-        responses={200: DatasetDetailOutput, **problems(400, 403, 404, 412, 413, 415)},
+    **item_write_schemas(
+        DatasetDetailOutput,
+        create_input=DatasetCreateInput,
+        update_input=DatasetUpdateInput,
+        created="Create a draft dataset (contributors of the project)",
+        updated="Update a dataset's metadata or tier",
     ),
     upload=extend_schema(
         summary="Upload a file to a dataset (its editors)",
@@ -296,6 +351,8 @@ class DatasetViewSet(ItemWritesMixin, ResourceViewSet):
     row_actions = (Action.DOWNLOAD,)
     http_method_names = ["get", "post", "patch", "head", "options"]
     upload_actions = ("upload",)
+    writes = dataset_services.WRITES
+    create_input, update_input = DatasetCreateInput, DatasetUpdateInput
 
     def base_queryset(self):
         # Prefetched into plain lists (`to_attr`): Django builds no manager and no queryset
@@ -340,12 +397,6 @@ class DatasetViewSet(ItemWritesMixin, ResourceViewSet):
         return self.get_paginated_response(data)
 
     page_key = staticmethod(page_key)
-
-    def create(self, request, *args, **kwargs):
-        return self.create_item(DatasetCreateInput, dataset_services.dataset_create)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update_item(DatasetUpdateInput, dataset_services.dataset_update, "dataset")
 
     @action(detail=True, methods=["post"], url_path="files", parser_classes=UPLOAD_PARSERS)
     def upload(self, request, *args, **kwargs):
@@ -393,40 +444,25 @@ class DatasetFileFilter(SyncFilterSet):
         fields = ["dataset", "project", "updated_since"]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List dataset files", responses={200: DatasetFileOutput(many=True), **problems(400)}
-    ),
-    retrieve=retrieve_schema("Get a dataset file's metadata and SHA-256", DatasetFileOutput),
-    download=extend_schema(summary="Download a dataset file", responses=DOWNLOAD_RESPONSES),
+@part_schema(
+    DatasetFileOutput,
+    plural="dataset files",
+    one="a dataset file",
+    get="Get a dataset file's metadata and SHA-256",
 )
-class DatasetFileViewSet(ResourceViewSet):
+class DatasetFileViewSet(DownloadMixin, ResourceViewSet):
     model = DatasetFile
     output_serializer = DatasetFileOutput
     filterset_class = DatasetFileFilter
     http_method_names = ["get", "head", "options"]
-
-    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, AnyFileRenderer])
-    def download(self, request, *args, **kwargs):
-        files = DatasetFile.objects.select_related("dataset").filter(pk=kwargs["id"])
-        file = visible(request.user, files, Action.DOWNLOAD).first()
-        if file is None:
-            raise Http404
-        dataset_services.dataset_file_record_download(
-            file=file, actor=request.user, request=request
-        )
-        return api_file_response(file)
+    writes = dataset_services.WRITES
 
 
 # --- Protocols ----------------------------------------------------------------------------------
-class ProtocolFilter(SyncFilterSet):
-    access_tier = django_filters.ChoiceFilter(choices=AccessTier.choices)
-    project = uuid_filter("project_id", "Protocols of this project.")
+class ProtocolFilter(item_filter(Protocol)):
     disease_area = django_filters.UUIDFilter(
         method="filter_disease_area", help_text="Protocols of projects tagged with this area."
     )
-    search = search_filter("Matches the title or description.")
-    search_fields = ("title", "description")
 
     class Meta:
         model = Protocol
@@ -440,16 +476,12 @@ class ProtocolFilter(SyncFilterSet):
         summary="List protocols", responses={200: ProtocolOutput(many=True), **problems(400)}
     ),
     retrieve=retrieve_schema("Get a protocol with its versions", ProtocolOutput),
-    create=extend_schema(
-        summary="Create a protocol (contributors of the project)",
-        request=ProtocolCreateInput,
-        responses={201: ProtocolOutput, **problems(400, 403, 413, 415)},
-    ),
-    partial_update=extend_schema(
-        summary="Update a protocol's metadata or tier",
-        parameters=[IF_MATCH, ETAG_HEADER],
-        request=ProtocolUpdateInput,
-        responses={200: ProtocolOutput, **problems(400, 403, 404, 412, 413, 415)},
+    **item_write_schemas(
+        ProtocolOutput,
+        create_input=ProtocolCreateInput,
+        update_input=ProtocolUpdateInput,
+        created="Create a protocol (contributors of the project)",
+        updated="Update a protocol's metadata or tier",
     ),
     upload_version=extend_schema(
         summary="Upload a new draft version of a protocol (contributors of the project)",
@@ -475,6 +507,8 @@ class ProtocolViewSet(ItemWritesMixin, ResourceViewSet):
     filterset_class = ProtocolFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
     upload_actions = ("upload_version",)
+    writes = protocol_services.WRITES
+    create_input, update_input = ProtocolCreateInput, ProtocolUpdateInput
 
     def base_queryset(self):
         return Protocol.objects.prefetch_related(
@@ -497,12 +531,6 @@ class ProtocolViewSet(ItemWritesMixin, ResourceViewSet):
             else set()
         }
 
-    def create(self, request, *args, **kwargs):
-        return self.create_item(ProtocolCreateInput, protocol_services.protocol_create)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update_item(ProtocolUpdateInput, protocol_services.protocol_update, "protocol")
-
     @action(detail=True, methods=["post"], url_path="versions", parser_classes=UPLOAD_PARSERS)
     def upload_version(self, request, *args, **kwargs):
         def store(protocol, upload):
@@ -519,25 +547,13 @@ class ProtocolViewSet(ItemWritesMixin, ResourceViewSet):
         return self.created_response(ProtocolVersionOutput, version)
 
 
-class ProtocolVersionFilter(SyncFilterSet):
-    status = django_filters.ChoiceFilter(choices=ProtocolVersion.Status.choices)
-    protocol = uuid_filter("protocol_id", "Versions of this protocol.")
-    project = uuid_filter("protocol__project_id", "Versions of this project's protocols.")
-    search = search_filter("Matches the change note or file name.")
-    search_fields = ("change_note", "file_name")
-
-    class Meta:
-        model = ProtocolVersion
-        fields = ["status", "protocol", "project", "updated_since"]
+ProtocolVersionFilter = version_filter(ProtocolVersion)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List protocol versions",
-        responses={200: ProtocolVersionOutput(many=True), **problems(400)},
-    ),
-    retrieve=retrieve_schema("Get a protocol version", ProtocolVersionOutput),
-    download=extend_schema(summary="Download a protocol version", responses=DOWNLOAD_RESPONSES),
+@part_schema(
+    ProtocolVersionOutput,
+    plural="protocol versions",
+    one="a protocol version",
     approve=extend_schema(
         summary="Approve a draft version (coordinators); the previous one is superseded",
         request=None,
@@ -545,22 +561,12 @@ class ProtocolVersionFilter(SyncFilterSet):
         responses={200: ProtocolVersionOutput, **problems(400, 403, 404, 412)},
     ),
 )
-class ProtocolVersionViewSet(ResourceViewSet):
+class ProtocolVersionViewSet(DownloadMixin, ResourceViewSet):
     model = ProtocolVersion
     output_serializer = ProtocolVersionOutput
     filterset_class = ProtocolVersionFilter
     http_method_names = ["get", "post", "head", "options"]
-
-    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, AnyFileRenderer])
-    def download(self, request, *args, **kwargs):
-        versions = ProtocolVersion.objects.select_related("protocol").filter(pk=kwargs["id"])
-        version = visible(request.user, versions, Action.DOWNLOAD).first()
-        if version is None:
-            raise Http404
-        protocol_services.protocol_version_record_download(
-            version=version, actor=request.user, request=request
-        )
-        return api_file_response(version)
+    writes = protocol_services.WRITES
 
     @action(detail=True, methods=["post"])
     def approve(self, request, *args, **kwargs):
