@@ -3,7 +3,8 @@
 Every value can be overridden from the environment so one image fits a laptop, a VM and a pod:
 GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_WORKER_CLASS, GUNICORN_THREADS, GUNICORN_TIMEOUT,
 GUNICORN_GRACEFUL_TIMEOUT,
-GUNICORN_KEEPALIVE, GUNICORN_MAX_REQUESTS, GUNICORN_ACCESS_LOG, LOG_FORMAT (json|text).
+GUNICORN_KEEPALIVE, GUNICORN_MAX_REQUESTS, GUNICORN_ACCESS_LOG, GUNICORN_CONTROL_SOCKET,
+LOG_FORMAT (json|text).
 """
 
 import json
@@ -55,6 +56,13 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # Only the local nginx may vouch for https (X-Forwarded-Proto); a direct caller is not believed.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# gunicorn >= 25.1 opens a control socket for `gunicornc`, by default under $HOME: the image's
+# home (/app) is read-only to the app user, so every start of the built image logged "Control
+# server error: Permission denied: '/app/.gunicorn'". Nothing in Stratum's deployment uses
+# gunicornc: it is off unless GUNICORN_CONTROL_SOCKET names a path the app user can write.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 limit_request_line = 8190
 limit_request_fields = 100
 

@@ -73,3 +73,11 @@ def test_the_entrypoint_knows_every_role():
         assert role in entrypoint
     assert "deploy/gunicorn.conf.py" in entrypoint
     assert "DatabaseScheduler" in entrypoint
+
+
+def test_the_build_fails_unless_the_installed_versions_are_the_locks(dockerfile):
+    runtime = dockerfile["runtime"]
+    install = next(i for i, line in enumerate(runtime) if "pip install --no-index" in line)
+    copy = runtime.index("COPY . /app")
+    check = runtime.index("RUN python deploy/lock_check.py requirements/base.txt")
+    assert install < copy < check

@@ -20,6 +20,7 @@ def load(monkeypatch, **env) -> dict:
         "GUNICORN_MAX_WORKERS",
         "GUNICORN_TIMEOUT",
         "GUNICORN_WORKER_CLASS",
+        "GUNICORN_CONTROL_SOCKET",
         "LOG_FORMAT",
     ):
         monkeypatch.delenv(name, raising=False)
@@ -49,6 +50,15 @@ def test_the_worker_class_is_gthread_unless_sync_is_chosen_and_nothing_else(monk
     assert load(monkeypatch, GUNICORN_WORKER_CLASS="sync")["worker_class"] == "sync"
     with pytest.raises(SystemExit, match="GUNICORN_WORKER_CLASS"):
         load(monkeypatch, GUNICORN_WORKER_CLASS="gevent")
+
+
+def test_the_control_socket_is_off_unless_a_path_is_given(monkeypatch, tmp_path):
+    assert {"control_socket", "control_socket_disable"} <= set(Config().settings)
+    assert load(monkeypatch)["control_socket_disable"] is True
+    socket = str(tmp_path / "gunicorn.ctl")
+    config = load(monkeypatch, GUNICORN_CONTROL_SOCKET=socket)
+    assert config["control_socket_disable"] is False
+    assert config["control_socket"] == socket
 
 
 def test_text_access_log_format_carries_the_request_id(monkeypatch):

@@ -17,6 +17,9 @@ from tests.deploy.conftest import DEPLOY
         ("bash", "backup.sh"),
         ("bash", "restore.sh"),
         ("bash", "smoke.sh"),
+        ("bash", "docker-smoke.sh"),
+        ("bash", "image-rehearsal.sh"),
+        ("bash", "local-base-image.sh"),
         ("sh", "docker-entrypoint.sh"),
     ],
 )
