@@ -11,8 +11,9 @@ the part URLs point at Stratum itself, which keeps the parts on disk under VAR_D
 folder here, removed at the end) and concatenates them on completion. It needs about twice the
 file's size of free disk at completion (parts and the assembled file).
 
-1. Starts a local S3 HTTP API (moto's server mode, `moto_server`) and Stratum under gunicorn
-   (one sync worker) on S3 storage, on its own database (stratum_upload_bench).
+1. Starts a local S3 HTTP API (tools/s3_server.py: moto's server mode, objects on disk) and
+   Stratum under gunicorn (one sync worker) on S3 storage, on its own database
+   (stratum_upload_bench).
 2. Generates the file on the fly, never stored: part k is a deterministic CSV block, so the
    SHA-256 can be computed first (one pass) and every part re-read at any time.
 3. Uploads with docs/sync_client.py's `upload_resumable`; after half the parts the client's
@@ -22,9 +23,10 @@ file's size of free disk at completion (parts and the assembled file).
 4. Prints parts sent before and after the cut (none twice), the time and throughput, whether
    the stored SHA-256 matches, and the gunicorn worker's RSS growth (sampled every 50 ms).
 
-moto keeps a completed object in memory (it joins the parts into one bytes value), so the S3
-side needs about twice the file size in RAM: on a small machine use --size-gib 2. Stratum's own
-memory does not depend on the size: that is what this measures.
+The S3 server is tools/s3_server.py (moto's server, patched so that completing an upload and
+GET stream the object from disk instead of holding it in memory): it needs about twice the
+file's size of free disk under the temporary folder (the parts and the assembled object), and
+little memory. Stratum's own memory does not depend on the size: that is what this measures.
 """
 
 import argparse
@@ -112,6 +114,7 @@ class RssSampler(threading.Thread):
     def __init__(self, pid: int):
         super().__init__(daemon=True)
         self.pid, self.peak, self.stop = pid, rss_kib(pid), threading.Event()
+        self.first = self.peak
 
     def run(self) -> None:
         while not self.stop.wait(0.05):
@@ -171,8 +174,9 @@ def main() -> int:
     os.environ.update(env)
     moto = None
     if args.storage == "s3":
+        s3_address = ("-H", "127.0.0.1", "-p", str(s3_port))
         moto = subprocess.Popen(
-            [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(s3_port)],
+            [str(BIN / "python"), str(ROOT / "tools" / "s3_server.py"), *s3_address],
             cwd=moto_dir,
             env={**env, "TMPDIR": moto_dir},
             stdout=subprocess.DEVNULL,
@@ -212,7 +216,7 @@ def main() -> int:
         )
         base = f"http://127.0.0.1:{web_port}"
         wait_http(base + "/api/v1/")
-        return run(base, token, dataset_id, size, web.pid)
+        return run(base, token, dataset_id, size, web.pid, moto.pid if moto else None)
     finally:
         for process in (web, moto):
             if process is not None and process.poll() is None:
@@ -261,7 +265,7 @@ def _bench_world() -> tuple[str, str]:
     return str(dataset.pk), token.plaintext
 
 
-def run(base: str, token: str, dataset_id: str, size: int, master: int) -> int:
+def run(base: str, token: str, dataset_id: str, size: int, master: int, s3_pid) -> int:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("sync_client", ROOT / "docs" / "sync_client.py")
@@ -277,6 +281,9 @@ def run(base: str, token: str, dataset_id: str, size: int, master: int) -> int:
     baseline = rss_kib(worker)
     sampler = RssSampler(worker)
     sampler.start()
+    s3_sampler = RssSampler(s3_pid) if s3_pid else None
+    if s3_sampler is not None:
+        s3_sampler.start()
     state = str(Path(tempfile.mkdtemp(prefix="stratum-upload-")) / "state.json")
     sent_before, sent_after = [], []
     total_parts = [0]
@@ -296,11 +303,20 @@ def run(base: str, token: str, dataset_id: str, size: int, master: int) -> int:
         client.upload_resumable(base, token, dataset_id, source, state, cut_half_way)
     cut_at = time.perf_counter() - started
     resumed = time.perf_counter()
-    stored = client.upload_resumable(base, token, dataset_id, source, state, sent_after.append)
+    last_part = [resumed]
+
+    def sent(number):
+        sent_after.append(number)
+        last_part[0] = time.perf_counter()
+
+    stored = client.upload_resumable(base, token, dataset_id, source, state, sent)
     elapsed = time.perf_counter() - started
+    completing = time.perf_counter() - last_part[0]
     after_resume = time.perf_counter() - resumed
-    sampler.stop.set()
-    sampler.join()
+    for one in (sampler, s3_sampler):
+        if one is not None:
+            one.stop.set()
+            one.join()
     twice = sorted(set(sent_before) & set(sent_after))
     growth_mb = (sampler.peak - baseline) / 1024
     gib = size / 1024**3
@@ -310,6 +326,15 @@ def run(base: str, token: str, dataset_id: str, size: int, master: int) -> int:
         f"time: {elapsed:.0f} s in all (resume and completion {after_resume:.0f} s, of which "
         f"the server's SHA-256 pass is part); throughput {gib * 1024 / elapsed:.0f} MiB/s"
     )
+    print(
+        f"      completing (the store assembling the parts, then the server's SHA-256 pass): "
+        f"{completing:.0f} s"
+    )
+    if s3_sampler is not None:
+        print(
+            f"S3 server RSS: {s3_sampler.first / 1024:.0f} MB at the start, "
+            f"peak {s3_sampler.peak / 1024:.0f} MB"
+        )
     print(f"stored SHA-256 {stored['sha256']} matches: {stored['sha256'] == sha}")
     print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
