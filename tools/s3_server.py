@@ -104,11 +104,12 @@ def _complete(self, body) -> tuple[Any, str, tuple[str, str, int] | None]:
     try:
         for number, etag in body:
             part = self.parts.get(number)
-            if part is None or part.etag.replace('"', "") != etag.replace('"', ""):
+            part_etag = part.etag.replace('"', "") if part is not None else None  # an MD5 pass
+            if part_etag is None or part_etag != etag.replace('"', ""):
                 raise InvalidPart()
             if last is not None and last.contentsize < S3_UPLOAD_PART_MIN_SIZE:
                 raise EntityTooSmall()
-            md5s.extend(bytes.fromhex(part.etag.replace('"', "")))
+            md5s.extend(bytes.fromhex(part_etag))
             one = _Checksum(builder.checksum_algorithm)
             with part.lock:
                 part._value_buffer.seek(0)

@@ -153,6 +153,9 @@ def test_a_file_over_the_inline_limit_is_checked_by_a_worker_while_the_client_po
     assert len(queued) == 1 and not DatasetFile.objects.exists()
     polled = api.get(answer["Location"]).json()
     assert (polled["status"], polled["parts"]) == ("verifying", [])
+    with django_capture_on_commit_callbacks() as queued_again:
+        again = api.post(f"/api/v1/file-uploads/{upload['id']}/complete/")  # the 202 was lost
+    assert (again.status_code, again.json()["status"], queued_again) == (202, "verifying", [])
 
     verify_upload(upload["id"])  # what the worker runs
 

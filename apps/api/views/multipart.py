@@ -165,22 +165,23 @@ class MultipartUploadViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["post"])
     def complete(self, request, id=None):
         upload = self._upload(id)
-        try:
-            file = services.dataset_file_upload_complete(
-                upload=upload, actor=request.user, request=request
-            )
-        except DjangoValidationError as error:
-            codes = {item.code for item in getattr(error, "error_list", [])}
-            if codes & {"file_type_refused", "file_type_mismatch"}:
-                from apps.api.views.uploads import UnsupportedFileType
+        if upload.status != DatasetFileUpload.Status.VERIFYING:  # asked again: the same 202
+            try:
+                file = services.dataset_file_upload_complete(
+                    upload=upload, actor=request.user, request=request
+                )
+            except DjangoValidationError as error:
+                codes = {item.code for item in getattr(error, "error_list", [])}
+                if codes & {"file_type_refused", "file_type_mismatch"}:
+                    from apps.api.views.uploads import UnsupportedFileType
 
-                raise UnsupportedFileType(" ".join(error.messages)) from error
-            raise _as_api_error(error) from error
-        if file is None:  # a large file: a worker checks it (the client polls the upload)
-            queue_verification(upload)
-            data = self._output(upload)
-            return Response(
-                data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]}
-            )
-        data = DatasetFileOutput(file, context={"request": request}).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+                    raise UnsupportedFileType(" ".join(error.messages)) from error
+                raise _as_api_error(error) from error
+            if file is not None:
+                data = DatasetFileOutput(file, context={"request": request}).data
+                return Response(
+                    data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]}
+                )
+            queue_verification(upload)  # a large file: a worker checks it, the client polls
+        data = self._output(upload)
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
