@@ -304,7 +304,8 @@ def run(base: str, token: str, dataset_id: str, size: int, pids: dict, s3_pid) -
     s3_sampler = RssSampler(s3_pid) if s3_pid else None
     if s3_sampler is not None:
         s3_sampler.start()
-    state = str(Path(tempfile.mkdtemp(prefix="stratum-upload-")) / "state.json")
+    state_dir = tempfile.mkdtemp(prefix="stratum-upload-")
+    state = str(Path(state_dir) / "state.json")
     sent_before, sent_after = [], []
     total_parts = [0]
 
@@ -337,6 +338,7 @@ def run(base: str, token: str, dataset_id: str, size: int, pids: dict, s3_pid) -
         if one is not None:
             one.stop.set()
             one.join()
+    shutil.rmtree(state_dir, ignore_errors=True)
     twice = sorted(set(sent_before) & set(sent_after))
     gib = size / 1024**3
     print(f"parts: {total_parts[0]}; sent before the cut {len(sent_before)} ({cut_at:.0f} s)")
