@@ -16,7 +16,11 @@ memory, which makes a 20 GiB object cost ~40 GB of RAM (moto 5.2):
 The patches below replace exactly these: (1) completion copies the parts one chunk at a time
 into a new spooled file, computing the same ETag and checksum incrementally, and hands that
 file to the new key; (2) GET (ranged or not) answers with an iterator that reads the key's file
-a chunk at a time, which werkzeug streams. Everything else is moto's own behaviour.
+a chunk at a time, which werkzeug streams. Everything else is moto's own behaviour, with one
+gap: a GET of one part (`?partNumber=`) with `x-amz-checksum-mode` on an object with a composite
+checksum fails (moto hashes the part's bytes, which are streamed here); Stratum never asks it.
+The patches follow moto 5.2's internals (`FakeMultipart.complete`, `FakeKey.value`,
+`S3Response.get_object`); tests/datasets/test_s3_server.py pins what they must answer.
 """
 
 import base64

@@ -1,5 +1,5 @@
 """Resumable uploads of dataset files straight to object storage, against a real S3 HTTP API
-(moto's server mode): parts go to the bucket with presigned URLs issued after a policy check,
+(moto's server mode, tools/s3_server.py): parts go to the bucket with presigned URLs issued after a policy check,
 an interrupted upload resumes from the parts stored, the SHA-256 is checked before the file
 appears, and nothing is left behind once the sweep ran."""
 
@@ -18,7 +18,7 @@ from apps.core.multipart import incomplete_uploads
 from apps.core.sweeps import sweep_temporary_uploads
 from apps.datasets.models import DatasetFile, DatasetFileUpload
 from apps.datasets.multipart import dataset_file_upload_verify, dataset_file_verifications_due
-from apps.datasets.tasks import verify_upload
+from apps.datasets.tasks import requeue_verifications, verify_upload
 from portal.celery import app as celery_app
 from tests.api.conftest import client_for
 
@@ -211,6 +211,28 @@ def test_a_verification_cut_after_the_bucket_assembled_the_file_finishes_when_qu
     assert stored is not None and stored.sha256 == CONTENT_SHA
     assert DatasetFileUpload.objects.get(pk=row.pk).status == "completed"
     assert dataset_file_verifications_due() == []
+
+
+def test_the_beat_job_queues_a_lost_verification_again_with_time_limits_for_its_size(
+    api, consortium_dataset, s3_storage, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.STRATUM_MULTIPART_VERIFY_INLINE_BYTES = PART
+    upload = start(api, consortium_dataset).json()
+    send_parts(api, upload, range(1, 4))
+    assert api.post(f"/api/v1/file-uploads/{upload['id']}/complete/").status_code == 202
+    sent = []
+    monkeypatch.setattr(verify_upload, "apply_async", lambda **options: sent.append(options))
+    DatasetFileUpload.objects.filter(pk=upload["id"]).update(
+        updated_at=timezone.now() - timedelta(minutes=11)  # the message was lost
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_verifications() == 1
+
+    seconds = 300 + len(CONTENT) // (20 * 1024**2)
+    assert sent == [
+        {"args": [upload["id"]], "soft_time_limit": seconds, "time_limit": seconds + 60}
+    ]
 
 
 def test_a_refused_type_is_a_415_and_nothing_is_kept(api, consortium_dataset, s3_storage):
