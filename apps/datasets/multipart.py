@@ -203,6 +203,28 @@ def dataset_file_upload_verify(*, upload_id) -> DatasetFile | None:
         return None  # recorded on the upload for the client to read
 
 
+def dataset_file_verifications_abandon() -> list[str]:
+    """Uploads still `verifying` MULTIPART_ORPHAN_AGE (a day) after completing, with no live
+    claim: every attempt failed (the store unreachable that long, parts gone). Aborted with the
+    reason, their parts and any assembled object dropped, so they are not retried for ever."""
+    now = timezone.now()
+    stale = DatasetFileUpload.objects.filter(
+        status=DatasetFileUpload.Status.VERIFYING,
+        updated_at__lt=now - timedelta(seconds=settings.STRATUM_MULTIPART_ORPHAN_AGE),
+    ).filter(Q(verify_claimed_until__isnull=True) | Q(verify_claimed_until__lt=now))
+    abandoned = []
+    for upload in stale:
+        multipart.abort(upload.key, upload.upload_id)
+        multipart.delete_object(upload.key)
+        DatasetFileUpload.objects.filter(pk=upload.pk).update(
+            status=DatasetFileUpload.Status.ABORTED,
+            error="The server could not check the file within a day. Nothing was kept; upload "
+            "it again.",
+        )
+        abandoned.append(f"{upload.key} (upload {upload.pk})")
+    return abandoned
+
+
 def dataset_file_verifications_due() -> list:
     """Uploads `verifying` with no live claim: their task was lost (a broker restart) or their
     worker died. The ones marked a few minutes ago are left to the task queued with them."""

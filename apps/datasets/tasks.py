@@ -9,6 +9,7 @@ from apps.core.uploads import sweep_orphaned_files
 from apps.datasets.models import DatasetFileUpload
 from apps.datasets.multipart import (
     dataset_file_upload_verify,
+    dataset_file_verifications_abandon,
     dataset_file_verifications_due,
     verification_seconds,
 )
@@ -62,7 +63,8 @@ def queue_verification(upload) -> None:
 @shared_task(name="datasets.requeue_verifications")
 def requeue_verifications() -> int:
     """Every 15 minutes (CELERY_BEAT_SCHEDULE): uploads left `verifying` by a lost task or a
-    dead worker are queued again."""
+    dead worker are queued again; those failing for a day are given up."""
+    dataset_file_verifications_abandon()
     due = dataset_file_verifications_due()
     for upload in DatasetFileUpload.objects.filter(pk__in=due):
         queue_verification(upload)

@@ -235,6 +235,27 @@ def test_the_beat_job_queues_a_lost_verification_again_with_time_limits_for_its_
     ]
 
 
+def test_a_verification_failing_for_a_day_is_given_up_and_nothing_is_kept(
+    api, consortium_dataset, s3_storage, settings, monkeypatch
+):
+    settings.STRATUM_MULTIPART_VERIFY_INLINE_BYTES = PART
+    upload = start(api, consortium_dataset).json()
+    send_parts(api, upload, range(1, 4))
+    assert api.post(f"/api/v1/file-uploads/{upload['id']}/complete/").status_code == 202
+    sent = []
+    monkeypatch.setattr(verify_upload, "apply_async", lambda **options: sent.append(options))
+    DatasetFileUpload.objects.filter(pk=upload["id"]).update(
+        updated_at=timezone.now() - timedelta(seconds=settings.STRATUM_MULTIPART_ORPHAN_AGE + 1)
+    )
+
+    assert requeue_verifications() == 0
+
+    polled = api.get(f"/api/v1/file-uploads/{upload['id']}/").json()
+    assert polled["status"] == "aborted" and "within a day" in polled["error"]
+    assert sent == [] and list(incomplete_uploads()) == []
+    assert s3_storage.list_objects_v2(Bucket=s3_storage.bucket).get("KeyCount") == 0
+
+
 def test_a_refused_type_is_a_415_and_nothing_is_kept(api, consortium_dataset, s3_storage):
     html = b"<html><script>alert(1)</script></html>" + b" " * (PART + 10)
     upload = start(
