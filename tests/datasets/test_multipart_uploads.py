@@ -55,6 +55,23 @@ def send_parts(api, upload: dict, numbers, content=CONTENT) -> list[int]:
     return sent
 
 
+def completed_large(api, dataset, settings, sha=CONTENT_SHA) -> dict:
+    """An upload above the inline limit, every part sent, completed: `verifying` (202)."""
+    settings.STRATUM_MULTIPART_VERIFY_INLINE_BYTES = PART
+    upload = start(api, dataset, sha=sha).json()
+    send_parts(api, upload, range(1, 4))
+    assert api.post(f"/api/v1/file-uploads/{upload['id']}/complete/").status_code == 202
+    return upload
+
+
+@pytest.fixture
+def queued_checks(monkeypatch) -> list[dict]:
+    """The options of every `verify_upload` message sent (none reaches a broker)."""
+    sent: list[dict] = []
+    monkeypatch.setattr(verify_upload, "apply_async", lambda **options: sent.append(options))
+    return sent
+
+
 def leftovers(s3_storage, settings) -> dict:
     """Every temporary location an upload can use, and the bucket's incomplete uploads."""
     temp = settings.FILE_UPLOAD_TEMP_DIR
@@ -170,10 +187,7 @@ def test_a_file_over_the_inline_limit_is_checked_by_a_worker_while_the_client_po
 def test_a_large_file_with_a_wrong_sha256_is_refused_by_the_worker_and_the_upload_says_why(
     api, consortium_dataset, s3_storage, settings
 ):
-    settings.STRATUM_MULTIPART_VERIFY_INLINE_BYTES = PART
-    upload = start(api, consortium_dataset, sha="0" * 64).json()
-    send_parts(api, upload, range(1, 4))
-    assert api.post(f"/api/v1/file-uploads/{upload['id']}/complete/").status_code == 202
+    upload = completed_large(api, consortium_dataset, settings, sha="0" * 64)
 
     verify_upload(upload["id"])
 
@@ -189,10 +203,7 @@ def test_a_verification_cut_after_the_bucket_assembled_the_file_finishes_when_qu
     """A worker killed mid-check leaves the upload `verifying` with its claim running: a second
     delivery meanwhile does nothing; once the claim expired the upload is due again, and the
     next run finds the object assembled (the upload gone from the bucket) and checks it."""
-    settings.STRATUM_MULTIPART_VERIFY_INLINE_BYTES = PART
-    upload = start(api, consortium_dataset).json()
-    send_parts(api, upload, range(1, 4))
-    assert api.post(f"/api/v1/file-uploads/{upload['id']}/complete/").status_code == 202
+    upload = completed_large(api, consortium_dataset, settings)
     row = DatasetFileUpload.objects.get(pk=upload["id"])
     parts = multipart.stored_parts(row.key, row.upload_id)
     multipart.complete(row.key, row.upload_id, parts)  # then the worker died
@@ -214,14 +225,9 @@ def test_a_verification_cut_after_the_bucket_assembled_the_file_finishes_when_qu
 
 
 def test_the_beat_job_queues_a_lost_verification_again_with_time_limits_for_its_size(
-    api, consortium_dataset, s3_storage, settings, monkeypatch, django_capture_on_commit_callbacks
+    api, consortium_dataset, s3_storage, settings, queued_checks, django_capture_on_commit_callbacks
 ):
-    settings.STRATUM_MULTIPART_VERIFY_INLINE_BYTES = PART
-    upload = start(api, consortium_dataset).json()
-    send_parts(api, upload, range(1, 4))
-    assert api.post(f"/api/v1/file-uploads/{upload['id']}/complete/").status_code == 202
-    sent = []
-    monkeypatch.setattr(verify_upload, "apply_async", lambda **options: sent.append(options))
+    upload = completed_large(api, consortium_dataset, settings)
     DatasetFileUpload.objects.filter(pk=upload["id"]).update(
         updated_at=timezone.now() - timedelta(minutes=11)  # the message was lost
     )
@@ -230,20 +236,15 @@ def test_the_beat_job_queues_a_lost_verification_again_with_time_limits_for_its_
         assert requeue_verifications() == 1
 
     seconds = 300 + len(CONTENT) // (20 * 1024**2)
-    assert sent == [
+    assert queued_checks == [
         {"args": [upload["id"]], "soft_time_limit": seconds, "time_limit": seconds + 60}
     ]
 
 
 def test_a_verification_failing_for_a_day_is_given_up_and_nothing_is_kept(
-    api, consortium_dataset, s3_storage, settings, monkeypatch
+    api, consortium_dataset, s3_storage, settings, queued_checks
 ):
-    settings.STRATUM_MULTIPART_VERIFY_INLINE_BYTES = PART
-    upload = start(api, consortium_dataset).json()
-    send_parts(api, upload, range(1, 4))
-    assert api.post(f"/api/v1/file-uploads/{upload['id']}/complete/").status_code == 202
-    sent = []
-    monkeypatch.setattr(verify_upload, "apply_async", lambda **options: sent.append(options))
+    upload = completed_large(api, consortium_dataset, settings)
     DatasetFileUpload.objects.filter(pk=upload["id"]).update(
         updated_at=timezone.now() - timedelta(seconds=settings.STRATUM_MULTIPART_ORPHAN_AGE + 1)
     )
@@ -252,7 +253,7 @@ def test_a_verification_failing_for_a_day_is_given_up_and_nothing_is_kept(
 
     polled = api.get(f"/api/v1/file-uploads/{upload['id']}/").json()
     assert polled["status"] == "aborted" and "within a day" in polled["error"]
-    assert sent == [] and list(incomplete_uploads()) == []
+    assert queued_checks == [] and list(incomplete_uploads()) == []
     assert s3_storage.list_objects_v2(Bucket=s3_storage.bucket).get("KeyCount") == 0
 
 
