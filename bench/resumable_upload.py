@@ -11,20 +11,24 @@ the part URLs point at Stratum itself, which keeps the parts on disk under VAR_D
 folder here, removed at the end) and concatenates them on completion. It needs about twice the
 file's size of free disk at completion (parts and the assembled file).
 
-1. Starts a local S3 HTTP API (moto's server mode, `moto_server`) and Stratum under gunicorn
-   (one sync worker) on S3 storage, on its own database (stratum_upload_bench).
+1. Starts a local S3 HTTP API (tools/s3_server.py: moto's server mode, objects on disk) and
+   Stratum under gunicorn (one sync worker) on S3 storage, on its own database
+   (stratum_upload_bench).
 2. Generates the file on the fly, never stored: part k is a deterministic CSV block, so the
    SHA-256 can be computed first (one pass) and every part re-read at any time.
 3. Uploads with docs/sync_client.py's `upload_resumable`; after half the parts the client's
    connection is cut (it raises mid-transfer, as a dropped link does); run again, it asks the
    server which parts the bucket holds and sends only the others; Stratum completes, reads the
-   object once to check the SHA-256, and records the file.
+   object once to check the SHA-256 (a Celery worker does, above 1 GiB), and records the file.
 4. Prints parts sent before and after the cut (none twice), the time and throughput, whether
-   the stored SHA-256 matches, and the gunicorn worker's RSS growth (sampled every 50 ms).
+   the stored SHA-256 matches, and the RSS growth (sampled every 50 ms) of the gunicorn worker
+   and of the Celery worker (`--pool solo`, on its own Redis database) that assembles and checks
+   a file above 1 GiB while the client polls (docs/files.md).
 
-moto keeps a completed object in memory (it joins the parts into one bytes value), so the S3
-side needs about twice the file size in RAM: on a small machine use --size-gib 2. Stratum's own
-memory does not depend on the size: that is what this measures.
+The S3 server is tools/s3_server.py (moto's server, patched so that completing an upload and
+GET stream the object from disk instead of holding it in memory): it needs about twice the
+file's size of free disk under the temporary folder (the parts and the assembled object), and
+little memory. Stratum's own memory does not depend on the size: that is what this measures.
 """
 
 import argparse
@@ -59,6 +63,12 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--storage", choices=("s3", "local"), default="s3")
     parser.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/stratum_upload_bench"
+    )
+    port = os.environ.get("TEST_REDIS_PORT", "6379")
+    parser.add_argument(
+        "--redis-url",
+        default=f"redis://127.0.0.1:{port}/14",
+        help="the broker of the Celery worker that checks files above 1 GiB",
     )
     return parser.parse_args()
 
@@ -112,6 +122,7 @@ class RssSampler(threading.Thread):
     def __init__(self, pid: int):
         super().__init__(daemon=True)
         self.pid, self.peak, self.stop = pid, rss_kib(pid), threading.Event()
+        self.first = self.peak
 
     def run(self) -> None:
         while not self.stop.wait(0.05):
@@ -157,6 +168,7 @@ def main() -> int:
         "MULTIPART_PART_BYTES": str(args.part_mib * MIB),
         "MULTIPART_UPLOAD_MAX_BYTES": str(max(size, 200 * 1024**3)),
         "X_ACCEL_REDIRECT_PREFIX": "",
+        "REDIS_URL": args.redis_url,
         "PYTHONPATH": str(ROOT),
     }
     moto_dir = tempfile.mkdtemp(prefix="moto-bench-")
@@ -171,15 +183,16 @@ def main() -> int:
     os.environ.update(env)
     moto = None
     if args.storage == "s3":
+        s3_address = ("-H", "127.0.0.1", "-p", str(s3_port))
         moto = subprocess.Popen(
-            [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(s3_port)],
+            [str(BIN / "python"), str(ROOT / "tools" / "s3_server.py"), *s3_address],
             cwd=moto_dir,
             env={**env, "TMPDIR": moto_dir},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-    web = None
+    web = worker = None
     try:
         if moto is not None:
             wait_http(s3_url)
@@ -210,11 +223,23 @@ def main() -> int:
             stderr=open(Path(moto_dir) / "gunicorn.log", "wb"),  # noqa: SIM115
             start_new_session=True,
         )
+        # Files above MULTIPART_VERIFY_INLINE_BYTES (1 GiB) are assembled and checked by a task.
+        worker_options = ("--pool", "solo", "--loglevel", "WARNING", "-n", f"bench-{web_port}@%h")
+        worker = subprocess.Popen(
+            [str(BIN / "celery"), "-A", "portal", "worker", *worker_options],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(Path(moto_dir) / "celery.log", "wb"),  # noqa: SIM115
+            start_new_session=True,
+        )
         base = f"http://127.0.0.1:{web_port}"
         wait_http(base + "/api/v1/")
-        return run(base, token, dataset_id, size, web.pid)
+        time.sleep(5)  # the worker's imports, before its baseline is taken
+        pids = {"gunicorn worker": gunicorn_worker(web.pid), "Celery worker": worker.pid}
+        return run(base, token, dataset_id, size, pids, moto.pid if moto else None)
     finally:
-        for process in (web, moto):
+        for process in (web, worker, moto):
             if process is not None and process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
                 process.wait(timeout=30)
@@ -261,7 +286,7 @@ def _bench_world() -> tuple[str, str]:
     return str(dataset.pk), token.plaintext
 
 
-def run(base: str, token: str, dataset_id: str, size: int, master: int) -> int:
+def run(base: str, token: str, dataset_id: str, size: int, pids: dict, s3_pid) -> int:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("sync_client", ROOT / "docs" / "sync_client.py")
@@ -273,11 +298,14 @@ def run(base: str, token: str, dataset_id: str, size: int, master: int) -> int:
     sha = source.sha256()
     hashing = time.perf_counter() - started
     print(f"file: {size / 1024**3:.2f} GiB generated on the fly, SHA-256 {sha} ({hashing:.0f} s)")
-    worker = gunicorn_worker(master)
-    baseline = rss_kib(worker)
-    sampler = RssSampler(worker)
-    sampler.start()
-    state = str(Path(tempfile.mkdtemp(prefix="stratum-upload-")) / "state.json")
+    samplers = {name: RssSampler(pid) for name, pid in pids.items()}
+    for sampler in samplers.values():
+        sampler.start()
+    s3_sampler = RssSampler(s3_pid) if s3_pid else None
+    if s3_sampler is not None:
+        s3_sampler.start()
+    state_dir = tempfile.mkdtemp(prefix="stratum-upload-")
+    state = str(Path(state_dir) / "state.json")
     sent_before, sent_after = [], []
     total_parts = [0]
 
@@ -296,13 +324,22 @@ def run(base: str, token: str, dataset_id: str, size: int, master: int) -> int:
         client.upload_resumable(base, token, dataset_id, source, state, cut_half_way)
     cut_at = time.perf_counter() - started
     resumed = time.perf_counter()
-    stored = client.upload_resumable(base, token, dataset_id, source, state, sent_after.append)
+    last_part = [resumed]
+
+    def sent(number):
+        sent_after.append(number)
+        last_part[0] = time.perf_counter()
+
+    stored = client.upload_resumable(base, token, dataset_id, source, state, sent, poll_seconds=1)
     elapsed = time.perf_counter() - started
+    completing = time.perf_counter() - last_part[0]
     after_resume = time.perf_counter() - resumed
-    sampler.stop.set()
-    sampler.join()
+    for one in (*samplers.values(), s3_sampler):
+        if one is not None:
+            one.stop.set()
+            one.join()
+    shutil.rmtree(state_dir, ignore_errors=True)
     twice = sorted(set(sent_before) & set(sent_after))
-    growth_mb = (sampler.peak - baseline) / 1024
     gib = size / 1024**3
     print(f"parts: {total_parts[0]}; sent before the cut {len(sent_before)} ({cut_at:.0f} s)")
     print(f"       after resuming {len(sent_after)}; sent twice: {twice or 'none'}")
@@ -310,13 +347,26 @@ def run(base: str, token: str, dataset_id: str, size: int, master: int) -> int:
         f"time: {elapsed:.0f} s in all (resume and completion {after_resume:.0f} s, of which "
         f"the server's SHA-256 pass is part); throughput {gib * 1024 / elapsed:.0f} MiB/s"
     )
+    print(
+        f"      completing (the store assembling the parts, then the SHA-256 pass, in the "
+        f"request up to 1 GiB, by the Celery worker above, polled every second): "
+        f"{completing:.0f} s"
+    )
+    if s3_sampler is not None:
+        print(
+            f"S3 server RSS: {s3_sampler.first / 1024:.0f} MB at the start, "
+            f"peak {s3_sampler.peak / 1024:.0f} MB"
+        )
     print(f"stored SHA-256 {stored['sha256']} matches: {stored['sha256'] == sha}")
     print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print(
-        f"gunicorn worker RSS: {baseline / 1024:.0f} MB before, peak {sampler.peak / 1024:.0f} MB"
-        f" (growth {growth_mb:.1f} MB)"
-    )
-    ok = stored["sha256"] == sha and not twice and growth_mb < 64
+    growth_mb = {}
+    for name, sampler in samplers.items():
+        growth_mb[name] = (sampler.peak - sampler.first) / 1024
+        print(
+            f"{name} RSS: {sampler.first / 1024:.0f} MB before, peak {sampler.peak / 1024:.0f} MB"
+            f" (growth {growth_mb[name]:.1f} MB)"
+        )
+    ok = stored["sha256"] == sha and not twice and max(growth_mb.values()) < 64
     return 0 if ok else 1
 
 

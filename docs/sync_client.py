@@ -190,22 +190,23 @@ def put_part(url: str, data: bytes) -> None:
 
 
 def upload_resumable(
-    base: str, token: str, dataset_id: str, source, state_path: str, on_part=None
+    base: str, token: str, dataset_id: str, source, state_path: str, on_part=None, poll_seconds=2
 ) -> dict:
     """Upload `source` (a FileSource, or anything with name, size, sha256() and read()) in
     parts: straight to object storage, or to Stratum itself on a deployment with local storage
     (the part URLs say where). The upload's id is kept in `state_path`: after a cut connection
     or a crash, call again with the same arguments and it asks which parts are stored and sends
-    only the others. Stratum checks the SHA-256 before the file
-    appears; returns the stored file. `on_part(number)` is called after each part is sent."""
+    only the others. Stratum checks the SHA-256 before the file appears (a large file in the
+    background: this polls every `poll_seconds` until it is done); returns the stored file.
+    `on_part(number)` is called after each part is sent."""
     api = f"{base}/api/v1/file-uploads/"
     upload = None
     if os.path.exists(state_path):
         with open(state_path) as handle:
             upload_id = json.load(handle)["upload"]
         upload = call_json("GET", f"{api}{upload_id}/", token)
-        if upload["status"] != "open":
-            upload = None  # finished or swept: start again
+        if upload["status"] == "aborted":
+            upload = None  # swept or refused: start again
     if upload is None:
         upload = call_json(
             "POST",
@@ -221,18 +222,28 @@ def upload_resumable(
         with open(state_path + ".tmp", "w") as handle:
             json.dump({"upload": upload["id"]}, handle)
         os.replace(state_path + ".tmp", state_path)
-    stored = {part["number"] for part in upload["parts"]}
-    for number in range(1, upload["part_count"] + 1):
-        if number in stored:
-            continue
-        part = call_json("POST", f"{api}{upload['id']}/parts/{number}/url/", token)
-        offset = (number - 1) * upload["part_size"]
-        put_part(part["url"], source.read(offset, upload["part_size"]))
-        if on_part is not None:
-            on_part(number)
-    stored_file = call_json("POST", f"{api}{upload['id']}/complete/", token)
+    answer = upload  # already completed or being checked when a crash interrupted the last run
+    if upload["status"] == "open":
+        stored = {part["number"] for part in upload["parts"]}
+        for number in range(1, upload["part_count"] + 1):
+            if number in stored:
+                continue
+            part = call_json("POST", f"{api}{upload['id']}/parts/{number}/url/", token)
+            offset = (number - 1) * upload["part_size"]
+            put_part(part["url"], source.read(offset, upload["part_size"]))
+            if on_part is not None:
+                on_part(number)
+        answer = call_json("POST", f"{api}{upload['id']}/complete/", token)
+    # A large file is checked by a worker: the answer is the upload, `verifying`, until then.
+    while answer.get("status") == "verifying":
+        time.sleep(poll_seconds)
+        answer = call_json("GET", answer["url"], token)
     os.remove(state_path)
-    return stored_file
+    if answer.get("status") == "aborted":
+        raise SystemExit(f"The file was refused: {answer['error'] or 'the upload was abandoned'}")
+    if answer.get("status") == "completed":
+        return call_json("GET", answer["file"], token)
+    return answer  # the stored file (201)
 
 
 def settings_from_environment() -> tuple[str, str]:

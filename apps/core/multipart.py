@@ -167,6 +167,22 @@ def abort(key: str, upload_id: str) -> None:
         client.abort_multipart_upload(Bucket=_bucket(), Key=key, UploadId=upload_id)
 
 
+def object_exists(key: str) -> bool:
+    """Whether the assembled object is stored (a completion that was cut after the store
+    assembled it need not, and cannot, assemble it again)."""
+    if not on_object_storage():
+        return default_storage.exists(key)
+    from botocore.exceptions import ClientError
+
+    try:
+        _client().head_object(Bucket=_bucket(), Key=key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise
+    return True
+
+
 def delete_object(key: str) -> None:
     if not on_object_storage():
         default_storage.delete(key)

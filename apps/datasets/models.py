@@ -132,10 +132,13 @@ class DatasetFileUpload(BaseModel):
     The parts travel from the client to the bucket with presigned URLs; this row only knows
     where they go (`key`, `upload_id`) and what the finished file must be (`size`, `sha256`).
     When completed, a DatasetFile with the id `file_id` points at the same key. Rows left open
-    are aborted by the temporary-upload sweep (apps/core/sweeps.py)."""
+    are aborted by the temporary-upload sweep (apps/core/sweeps.py). A file larger than
+    STRATUM_MULTIPART_VERIFY_INLINE_BYTES is `verifying` between the client's "complete" and the
+    worker's check of its SHA-256 (apps/datasets/multipart.py); `error` says why one failed."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
+        VERIFYING = "verifying", "Verifying"
         COMPLETED = "completed", "Completed"
         ABORTED = "aborted", "Aborted"
 
@@ -151,6 +154,10 @@ class DatasetFileUpload(BaseModel):
     key = models.CharField(max_length=300, unique=True)
     upload_id = models.CharField(max_length=1024)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    error = models.TextField(blank=True, help_text="Why the file was refused at completion.")
+    verify_claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text="A worker is verifying the file until then."
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -237,6 +237,11 @@ CELERY_BEAT_SCHEDULE["api-webhooks-dispatch"] = {
     "task": "apps.api.tasks.webhooks_dispatch",
     "schedule": timedelta(seconds=WEBHOOK_DISPATCH_SECONDS),
 }
+# Large resumable uploads whose verification task was lost or whose worker died (docs/files.md).
+CELERY_BEAT_SCHEDULE["datasets-requeue-verifications"] = {
+    "task": "datasets.requeue_verifications",
+    "schedule": timedelta(minutes=15),
+}
 # Files left by a process killed between storing an upload and committing its row.
 CELERY_BEAT_SCHEDULE["datasets-sweep-orphan-files"] = {
     "task": "datasets.sweep_orphan_files",
@@ -345,6 +350,11 @@ STRATUM_UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=2 * 1024**3)
 STRATUM_MULTIPART_MAX_BYTES = env.int("MULTIPART_UPLOAD_MAX_BYTES", default=200 * 1024**3)
 STRATUM_MULTIPART_PART_BYTES = env.int("MULTIPART_PART_BYTES", default=64 * 1024**2)
 STRATUM_PRESIGN_SECONDS = env.int("PRESIGN_SECONDS", default=900)
+# Completing an upload reads the whole file once for its SHA-256. Up to this size that happens
+# in the request (201 with the file: 1 GiB is ~10 s from a store giving 100 MiB/s, well inside
+# gunicorn's and nginx's timeouts); a larger file is verified by a Celery worker (202, the client
+# polls the upload), so no proxy or worker timeout can cut a 20 GiB completion.
+STRATUM_MULTIPART_VERIFY_INLINE_BYTES = env.int("MULTIPART_VERIFY_INLINE_BYTES", default=1024**3)
 # On local file storage the same multipart protocol is served by Django: parts of open uploads
 # wait here (one folder per upload) until completed or aborted (apps/core/multipart.py).
 STRATUM_MULTIPART_LOCAL_DIR = env.str(

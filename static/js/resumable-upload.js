@@ -8,13 +8,15 @@
 // resume, so it first asks which parts are stored and sends only the others; after a lost
 // connection or a page reload, choosing the same file again resumes where it stopped (the
 // upload's id is kept in localStorage). When every part is stored, the API completes the upload:
-// the server checks the SHA-256 before the file appears. Without JavaScript the form posts the
-// file through the server as before.
+// the server checks the SHA-256 before the file appears (a large file in the background: the
+// answer is the upload, "verifying", and this polls it until it is completed or refused).
+// Without JavaScript the form posts the file through the server as before.
 (function () {
   "use strict";
 
   var HASH_SLICE = 8 * 1024 * 1024;
   var STORE_PREFIX = "stratum.upload.";
+  var POLL_MS = 3000;
 
   function formatBytes(bytes) {
     var units = ["bytes", "KB", "MB", "GB", "TB"];
@@ -184,7 +186,7 @@
         return Promise.resolve(null);
       }
       return call("GET", apiUrl + record.id + "/").then(function (upload) {
-        if (upload.status === "open") {
+        if (upload.status === "open" || upload.status === "verifying") {
           return upload;
         }
         remember(key, null);
@@ -215,13 +217,40 @@
       });
     }
 
+    function done(key) {
+      remember(key, null);
+      say("Uploaded and checked. Opening the dataset…");
+      window.location.assign(doneUrl);
+    }
+
+    function checked(upload, key) {
+      // A large file: the server's worker reads it for its SHA-256; ask again until it is done.
+      bar.value = 100;
+      say("All parts are stored. The server is checking the file's SHA-256; a large file takes a few minutes…");
+      return new Promise(function (resolve) {
+        window.setTimeout(resolve, POLL_MS);
+      }).then(function () {
+        return call("GET", apiUrl + upload.id + "/");
+      }).then(function (now) {
+        if (now.status === "verifying") {
+          return checked(now, key);
+        }
+        if (now.status === "completed") {
+          return done(key);
+        }
+        remember(key, null);
+        throw new Error(now.error || "The upload was abandoned.");
+      });
+    }
+
     function complete(upload, key) {
       bar.value = 100;
       say("All parts are stored. The server is checking the file's SHA-256…");
-      return call("POST", apiUrl + upload.id + "/complete/").then(function () {
-        remember(key, null);
-        say("Uploaded and checked. Opening the dataset…");
-        window.location.assign(doneUrl);
+      return call("POST", apiUrl + upload.id + "/complete/").then(function (answer) {
+        if (answer && answer.status === "verifying") {
+          return checked(answer, key);
+        }
+        done(key);
       }, function (error) {
         if (error.status !== 400 || !/missing/.test(error.message)) {
           remember(key, null); // the server dropped the upload: it cannot be resumed
@@ -311,6 +340,9 @@
       resumable(key).then(function (upload) {
         return upload || start(file, key);
       }).then(function (upload) {
+        if (upload.status === "verifying") {
+          return checked(upload, key); // completed before a reload: still being checked
+        }
         return sendParts(file, upload, key).then(function () {
           return complete(upload, key);
         });

@@ -71,19 +71,20 @@ def draft_dataset(project):
 
 @pytest.fixture(scope="session")
 def s3_server():
-    """A real S3 HTTP API on a local port (moto's server mode): multipart uploads, presigned
-    URLs and range requests go over HTTP exactly as to a cloud bucket. Not a mocked client."""
+    """A real S3 HTTP API on a local port (moto's server mode, objects on disk: the same
+    tools/s3_server.py the upload benchmark runs): multipart uploads, presigned URLs and range
+    requests go over HTTP exactly as to a cloud bucket. Not a mocked client."""
     import logging
     import socket
 
-    from moto.server import ThreadedMotoServer
+    from tools.s3_server import threaded_server
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = threaded_server("127.0.0.1", port)
     server.start()
     yield f"http://127.0.0.1:{port}"
     server.stop()

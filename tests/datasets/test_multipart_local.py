@@ -17,6 +17,7 @@ from apps.audit.models import AuditEvent
 from apps.core import multipart
 from apps.core.sweeps import sweep_temporary_uploads
 from apps.datasets.models import DatasetFile, DatasetFileUpload
+from apps.datasets.tasks import verify_upload
 from tests.api.conftest import client_for
 from tests.datasets.test_multipart_uploads import CONTENT, CONTENT_SHA, PART, start
 
@@ -102,6 +103,26 @@ def test_on_local_storage_a_wrong_sha256_is_a_400_and_nothing_is_kept(
     assert f"has SHA-256 {CONTENT_SHA}" in answer.content.decode()
     assert not DatasetFile.objects.exists()
     assert stored_files() == []
+    assert leftovers(settings) == NOTHING_LEFT
+
+
+def test_on_local_storage_a_large_file_is_assembled_and_checked_by_the_worker(
+    api, consortium_dataset, settings
+):
+    settings.STRATUM_MULTIPART_VERIFY_INLINE_BYTES = PART
+    upload = start(api, consortium_dataset).json()
+    send_parts(api, upload, range(1, 4))
+    answer = api.post(f"/api/v1/file-uploads/{upload['id']}/complete/")
+    assert answer.status_code == 202 and answer.json()["status"] == "verifying"
+    assert not DatasetFile.objects.exists()
+
+    verify_upload(upload["id"])
+
+    polled = api.get(answer["Location"]).json()
+    assert polled["status"] == "completed"
+    stored = DatasetFile.objects.get()
+    assert polled["file"].endswith(f"/api/v1/dataset-files/{stored.pk}/")
+    assert default_storage.open(stored.file.name).read() == CONTENT
     assert leftovers(settings) == NOTHING_LEFT
 
 

@@ -1,19 +1,25 @@
 """Resumable uploads of dataset files straight to object storage, against a real S3 HTTP API
-(moto's server mode): parts go to the bucket with presigned URLs issued after a policy check,
+(moto's server mode, tools/s3_server.py): parts go to the bucket with presigned URLs issued after a policy check,
 an interrupted upload resumes from the parts stored, the SHA-256 is checked before the file
 appears, and nothing is left behind once the sweep ran."""
 
 import hashlib
 import os
+from datetime import timedelta
 
 import pytest
 import requests
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from apps.audit.models import AuditEvent
+from apps.core import multipart
 from apps.core.multipart import incomplete_uploads
 from apps.core.sweeps import sweep_temporary_uploads
 from apps.datasets.models import DatasetFile, DatasetFileUpload
+from apps.datasets.multipart import dataset_file_upload_verify, dataset_file_verifications_due
+from apps.datasets.tasks import requeue_verifications, verify_upload
+from portal.celery import app as celery_app
 from tests.api.conftest import client_for
 
 PART = 5 * 1024**2
@@ -46,6 +52,23 @@ def send_parts(api, upload: dict, numbers, content=CONTENT) -> list[int]:
         put = requests.put(answer.json()["url"], data=body, timeout=30)
         assert put.status_code == 200, put.text
         sent.append(number)
+    return sent
+
+
+def completed_large(api, dataset, settings, sha=CONTENT_SHA) -> dict:
+    """An upload above the inline limit, every part sent, completed: `verifying` (202)."""
+    settings.STRATUM_MULTIPART_VERIFY_INLINE_BYTES = PART
+    upload = start(api, dataset, sha=sha).json()
+    send_parts(api, upload, range(1, 4))
+    assert api.post(f"/api/v1/file-uploads/{upload['id']}/complete/").status_code == 202
+    return upload
+
+
+@pytest.fixture
+def queued_checks(monkeypatch) -> list[dict]:
+    """The options of every `verify_upload` message sent (none reaches a broker)."""
+    sent: list[dict] = []
+    monkeypatch.setattr(verify_upload, "apply_async", lambda **options: sent.append(options))
     return sent
 
 
@@ -128,6 +151,110 @@ def test_a_wrong_sha256_is_a_400_and_nothing_is_kept(api, consortium_dataset, s3
     assert not DatasetFile.objects.exists()
     assert s3_storage.list_objects_v2(Bucket=s3_storage.bucket).get("KeyCount") == 0
     assert leftovers(s3_storage, settings)["incomplete multipart"] == []
+
+
+def test_a_file_over_the_inline_limit_is_checked_by_a_worker_while_the_client_polls(
+    api, consortium_dataset, s3_storage, settings, django_capture_on_commit_callbacks
+):
+    """Reading a 20 GiB file for its SHA-256 outlasts any request behind a proxy: above
+    STRATUM_MULTIPART_VERIFY_INLINE_BYTES `complete` answers 202 and a task does the check."""
+    settings.STRATUM_MULTIPART_VERIFY_INLINE_BYTES = PART
+    upload = start(api, consortium_dataset).json()
+    send_parts(api, upload, range(1, 4))
+
+    with django_capture_on_commit_callbacks() as queued:
+        answer = api.post(f"/api/v1/file-uploads/{upload['id']}/complete/")
+    assert answer.status_code == 202, answer.content
+    assert answer.json()["status"] == "verifying" and answer.json()["file"] is None
+    assert answer["Location"] == answer.json()["url"]
+    assert len(queued) == 1 and not DatasetFile.objects.exists()
+    polled = api.get(answer["Location"]).json()
+    assert (polled["status"], polled["parts"]) == ("verifying", [])
+    with django_capture_on_commit_callbacks() as queued_again:
+        again = api.post(f"/api/v1/file-uploads/{upload['id']}/complete/")  # the 202 was lost
+    assert (again.status_code, again.json()["status"], queued_again) == (202, "verifying", [])
+
+    verify_upload(upload["id"])  # what the worker runs
+
+    polled = api.get(answer["Location"]).json()
+    assert (polled["status"], polled["error"]) == ("completed", "")
+    stored = api.get(polled["file"]).json()
+    assert stored["sha256"] == CONTENT_SHA and stored["size"] == len(CONTENT)
+    assert default_storage.open(DatasetFile.objects.get().file.name).read() == CONTENT
+    assert leftovers(s3_storage, settings)["incomplete multipart"] == []
+
+
+def test_a_large_file_with_a_wrong_sha256_is_refused_by_the_worker_and_the_upload_says_why(
+    api, consortium_dataset, s3_storage, settings
+):
+    upload = completed_large(api, consortium_dataset, settings, sha="0" * 64)
+
+    verify_upload(upload["id"])
+
+    polled = api.get(f"/api/v1/file-uploads/{upload['id']}/").json()
+    assert polled["status"] == "aborted" and f"has SHA-256 {CONTENT_SHA}" in polled["error"]
+    assert not DatasetFile.objects.exists()
+    assert s3_storage.list_objects_v2(Bucket=s3_storage.bucket).get("KeyCount") == 0
+
+
+def test_a_verification_cut_after_the_bucket_assembled_the_file_finishes_when_queued_again(
+    api, consortium_dataset, s3_storage, settings
+):
+    """A worker killed mid-check leaves the upload `verifying` with its claim running: a second
+    delivery meanwhile does nothing; once the claim expired the upload is due again, and the
+    next run finds the object assembled (the upload gone from the bucket) and checks it."""
+    upload = completed_large(api, consortium_dataset, settings)
+    row = DatasetFileUpload.objects.get(pk=upload["id"])
+    parts = multipart.stored_parts(row.key, row.upload_id)
+    multipart.complete(row.key, row.upload_id, parts)  # then the worker died
+    claim = timezone.now() + timedelta(minutes=5)
+    DatasetFileUpload.objects.filter(pk=row.pk).update(verify_claimed_until=claim)
+
+    assert dataset_file_upload_verify(upload_id=row.pk) is None  # claimed: nothing done
+    assert dataset_file_verifications_due() == []
+    DatasetFileUpload.objects.filter(pk=row.pk).update(
+        verify_claimed_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert dataset_file_verifications_due() == [row.pk]
+
+    stored = dataset_file_upload_verify(upload_id=row.pk)
+
+    assert stored is not None and stored.sha256 == CONTENT_SHA
+    assert DatasetFileUpload.objects.get(pk=row.pk).status == "completed"
+    assert dataset_file_verifications_due() == []
+
+
+def test_the_beat_job_queues_a_lost_verification_again_with_time_limits_for_its_size(
+    api, consortium_dataset, s3_storage, settings, queued_checks, django_capture_on_commit_callbacks
+):
+    upload = completed_large(api, consortium_dataset, settings)
+    DatasetFileUpload.objects.filter(pk=upload["id"]).update(
+        updated_at=timezone.now() - timedelta(minutes=11)  # the message was lost
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_verifications() == 1
+
+    seconds = 300 + len(CONTENT) // (20 * 1024**2)
+    assert queued_checks == [
+        {"args": [upload["id"]], "soft_time_limit": seconds, "time_limit": seconds + 60}
+    ]
+
+
+def test_a_verification_failing_for_a_day_is_given_up_and_nothing_is_kept(
+    api, consortium_dataset, s3_storage, settings, queued_checks
+):
+    upload = completed_large(api, consortium_dataset, settings)
+    DatasetFileUpload.objects.filter(pk=upload["id"]).update(
+        updated_at=timezone.now() - timedelta(seconds=settings.STRATUM_MULTIPART_ORPHAN_AGE + 1)
+    )
+
+    assert requeue_verifications() == 0
+
+    polled = api.get(f"/api/v1/file-uploads/{upload['id']}/").json()
+    assert polled["status"] == "aborted" and "within a day" in polled["error"]
+    assert queued_checks == [] and list(incomplete_uploads()) == []
+    assert s3_storage.list_objects_v2(Bucket=s3_storage.bucket).get("KeyCount") == 0
 
 
 def test_a_refused_type_is_a_415_and_nothing_is_kept(api, consortium_dataset, s3_storage):
@@ -268,6 +395,37 @@ def test_the_example_client_resumes_after_a_cut_connection_without_resending_sto
     assert default_storage.open(DatasetFile.objects.get().file.name).read() == CONTENT
     assert list(incomplete_uploads()) == []
     assert not os.path.exists(state)
+
+
+@pytest.mark.slow
+def test_the_example_client_waits_while_a_worker_checks_a_large_file(
+    live_server, transactional_db, coordinator, consortium_dataset, s3_storage, settings, tmp_path
+):
+    """Above the inline limit the client gets 202 and polls the upload until the worker (run
+    eagerly here) has checked the file; it returns the stored file as for a small one."""
+    from tests.api.conftest import token_for
+    from tests.api.test_sync_client import _load
+
+    settings.STRATUM_MULTIPART_VERIFY_INLINE_BYTES = PART
+    client = _load()
+    path = tmp_path / "cohort.csv"
+    path.write_bytes(CONTENT)
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        stored = client.upload_resumable(
+            live_server.url,
+            token_for(coordinator),
+            str(consortium_dataset.pk),
+            client.FileSource(str(path)),
+            str(tmp_path / "state"),
+            poll_seconds=0.1,
+        )
+    finally:
+        celery_app.conf.task_always_eager = previous
+
+    assert stored["sha256"] == CONTENT_SHA and stored["id"] == str(DatasetFile.objects.get().pk)
+    assert DatasetFileUpload.objects.get().status == "completed"
 
 
 def test_on_object_storage_the_upload_page_may_reach_the_bucket_and_takes_200_gib(

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from apps.core.multipart import PART_SIGNING_SALT, stored_parts
 from apps.datasets.models import DatasetFile, DatasetFileUpload
+from apps.datasets.tasks import verify_upload
 from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.datasets.conftest import CSV_BYTES
 
@@ -183,3 +184,41 @@ def test_a_refused_file_and_a_file_over_the_limit_get_clear_messages(
     assert sent == []
     assert not DatasetFile.objects.exists()
     assert [p for p in problems if "status of 415" not in p] == []
+
+
+@pytest.mark.browser
+def test_a_file_above_the_inline_limit_is_checked_by_the_worker_while_the_page_waits(
+    page, transactional_db, partner_member, consortium_dataset, tmp_path, settings, monkeypatch
+):
+    """`complete` answers 202 for a large file; the page says the server is checking it and
+    asks again until the worker (run here by the test) has recorded the file."""
+    settings.STRATUM_MULTIPART_PART_BYTES = PART
+    settings.STRATUM_MULTIPART_VERIFY_INLINE_BYTES = PART
+    queued: list[str] = []
+    monkeypatch.setattr(
+        "apps.api.views.multipart.queue_verification", lambda upload: queued.append(upload.pk)
+    )
+    problems = _watch_problems(page)
+    _sign_in(page, partner_member.email)
+    source = tmp_path / "sputum-counts.csv"
+    source.write_bytes(BIG_CSV)
+    page.goto(f"/datasets/{consortium_dataset.pk}/files/upload/")
+    page.get_by_label("File").set_input_files(str(source))
+    page.get_by_role("button", name="Upload", exact=True).click()
+
+    expect(page.locator("[data-upload-status]")).to_contain_text(
+        "checking the file's SHA-256; a large file", timeout=60_000
+    )
+    upload = DatasetFileUpload.objects.get()
+    assert (queued, upload.status) == ([upload.pk], "verifying")
+    assert not DatasetFile.objects.exists()
+    verify_upload(str(upload.pk))  # the worker
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "RESPIRE sputum cohort", timeout=30_000
+    )
+    expect(page.locator("[data-sha256]").first).to_have_text(hashlib.sha256(BIG_CSV).hexdigest())
+    assert (
+        page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('stratum.upload'))") == []
+    )
+    assert problems == []

@@ -46,10 +46,18 @@ class MultipartUploadOutput(serializers.Serializer):
     sha256 = serializers.CharField()
     part_size = serializers.IntegerField(help_text="Every part but the last has this size.")
     part_count = serializers.IntegerField()
-    status = serializers.CharField()
+    status = serializers.CharField(
+        help_text="`open` takes parts; `verifying`: the server is checking the SHA-256 of a "
+        "completed large file (poll this upload); `completed`: see `file`; `aborted`: see "
+        "`error` (empty when the upload was abandoned or swept).",
+    )
     parts = StoredPartOutput(
         many=True, help_text="Parts the bucket already holds: a resumed upload skips them."
     )
+    file = serializers.CharField(
+        source="file_url", allow_null=True, help_text="The stored file, once `completed`."
+    )
+    error = serializers.CharField(help_text="Why the completed file was refused, if it was.")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

@@ -3,7 +3,8 @@
     POST   /api/v1/file-uploads/                       announce: dataset, name, size, SHA-256
     GET    /api/v1/file-uploads/{id}/                  the parts the bucket holds (to resume)
     POST   /api/v1/file-uploads/{id}/parts/{n}/url/    a presigned PUT URL for part n
-    POST   /api/v1/file-uploads/{id}/complete/         assemble, verify SHA-256, 201 the file
+    POST   /api/v1/file-uploads/{id}/complete/         assemble, verify SHA-256, 201 the file;
+                                                       202 (poll the upload) for a large one
     DELETE /api/v1/file-uploads/{id}/                  give up (the bucket drops the parts)
 
 Every call checks the policy again (may the caller still edit the dataset?) before it answers,
@@ -27,6 +28,7 @@ from rest_framework.response import Response
 from apps.access.policy import Action, can, visible
 from apps.api.permissions import TokenScopePermission
 from apps.api.schema import ApiAutoSchema
+from apps.api.serializers.common import api_url
 from apps.api.serializers.items import DatasetFileOutput
 from apps.api.serializers.uploads import (
     MultipartUploadOutput,
@@ -37,6 +39,7 @@ from apps.api.views.base import UUID_PATTERN, problems
 from apps.core import multipart
 from apps.datasets import multipart as services
 from apps.datasets.models import Dataset, DatasetFileUpload
+from apps.datasets.tasks import queue_verification
 
 
 def _as_api_error(error: DjangoValidationError) -> exceptions.ValidationError:
@@ -65,8 +68,16 @@ def _as_api_error(error: DjangoValidationError) -> exceptions.ValidationError:
     ),
     complete=extend_schema(
         summary="Complete: the server checks the SHA-256 before the file appears",
+        description="201 with the file once checked. A file larger than the deployment's "
+        "inline limit (1 GiB by default) is checked by a worker instead: 202 with the upload, "
+        "`verifying`; GET it (Location) until it is `completed` (its `file`) or `aborted` "
+        "(its `error`).",
         request=None,
-        responses={201: DatasetFileOutput, **problems(400, 403, 404, 415)},
+        responses={
+            201: DatasetFileOutput,
+            202: MultipartUploadOutput,
+            **problems(400, 403, 404, 415),
+        },
     ),
 )
 class MultipartUploadViewSet(viewsets.ViewSet):
@@ -103,6 +114,9 @@ class MultipartUploadViewSet(viewsets.ViewSet):
         upload.url = self.request.build_absolute_uri(
             reverse("api:file-upload-detail", kwargs={"id": upload.pk})
         )
+        upload.file_url = None
+        if upload.status == DatasetFileUpload.Status.COMPLETED:
+            upload.file_url = api_url({"request": self.request}, "dataset-file", upload.file_id)
         return MultipartUploadOutput(upload).data
 
     def create(self, request):
@@ -151,16 +165,23 @@ class MultipartUploadViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["post"])
     def complete(self, request, id=None):
         upload = self._upload(id)
-        try:
-            file = services.dataset_file_upload_complete(
-                upload=upload, actor=request.user, request=request
-            )
-        except DjangoValidationError as error:
-            codes = {item.code for item in getattr(error, "error_list", [])}
-            if codes & {"file_type_refused", "file_type_mismatch"}:
-                from apps.api.views.uploads import UnsupportedFileType
+        if upload.status != DatasetFileUpload.Status.VERIFYING:  # asked again: the same 202
+            try:
+                file = services.dataset_file_upload_complete(
+                    upload=upload, actor=request.user, request=request
+                )
+            except DjangoValidationError as error:
+                codes = {item.code for item in getattr(error, "error_list", [])}
+                if codes & {"file_type_refused", "file_type_mismatch"}:
+                    from apps.api.views.uploads import UnsupportedFileType
 
-                raise UnsupportedFileType(" ".join(error.messages)) from error
-            raise _as_api_error(error) from error
-        data = DatasetFileOutput(file, context={"request": request}).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+                    raise UnsupportedFileType(" ".join(error.messages)) from error
+                raise _as_api_error(error) from error
+            if file is not None:
+                data = DatasetFileOutput(file, context={"request": request}).data
+                return Response(
+                    data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]}
+                )
+            queue_verification(upload)  # a large file: a worker checks it, the client polls
+        data = self._output(upload)
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
