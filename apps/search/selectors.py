@@ -1169,29 +1169,15 @@ def _table_search(user, terms, filters, diseases, cursor, size, with_facets):
     if cursor is not None:
         after = statements.After(cursor.bucket, cursor.moment, cursor.rank, cursor.pk)
     match = _entry_match(terms, diseases, corrections)
+    asked = (indexed, facts, match, _entry_filters(user, filters))
+    paging = {"after": after, "size": size + 1, "kind_order": list(KIND_NAMES)}
     if with_facets:
-        answer = statements.search_entries(
-            indexed,
-            facts,
-            match,
-            _entry_filters(user, filters),
-            after=after,
-            size=size + 1,
-            kind_order=list(KIND_NAMES),
-        )
+        answer = statements.search_entries(*asked, **paging)
         counts, total = _entry_counts(answer)
         rows = answer.page
         known = answer.organisations
     else:
-        rows = statements.suggestion_entries(
-            indexed,
-            facts,
-            match,
-            _entry_filters(user, filters),
-            after=after,
-            size=size + 1,
-            kind_order=list(KIND_NAMES),
-        )
+        rows = statements.suggestion_entries(*asked, **paging)
         counts, total = {name: Counter() for name in FACET_NAMES}, 0
         known = {}
     if others:
