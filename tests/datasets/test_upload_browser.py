@@ -75,6 +75,15 @@ def _watch_problems(page) -> list[str]:
     return problems
 
 
+def _wait_until(page, condition, what: str, seconds: float = 60) -> None:
+    """Route handlers run only while Playwright waits, so poll with the page's own timer."""
+    for _ in range(int(seconds * 10)):
+        if condition():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 @pytest.mark.browser
 def test_a_file_sent_in_parts_resumes_after_a_page_reload_and_appears_once_checked(
     storage, page, transactional_db, partner_member, consortium_dataset, tmp_path, settings
@@ -105,6 +114,9 @@ def test_a_file_sent_in_parts_resumes_after_a_page_reload_and_appears_once_check
     page.get_by_role("button", name="Upload", exact=True).click()
     expect(page.locator("form[data-parts-sent='2']")).to_be_attached(timeout=60_000)
     expect(page.locator("[data-upload-bar]")).not_to_have_attribute("value", "0")
+    # Parts go one at a time, so part 3 leaves only after part 2's answer has been counted:
+    # reload only once it is held, or the reload can beat it (the page would then never ask).
+    _wait_until(page, lambda: held, "part 3 to be sent")
     page.reload()  # with part 3 still held: it never arrives
     page.unroute(_is_part)
 
