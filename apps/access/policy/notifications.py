@@ -18,6 +18,10 @@ notification may point at are registered in `NOTIFICATION_TARGETS`, and `notific
 refuses any other, so a new kind cannot be notified without its rule being asked here.
 """
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.apps import apps
 from django.db import connection
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, UUIDField, Value, When
@@ -51,11 +55,32 @@ def _target_pk():
     return Cast(OuterRef("target_id"), output_field=UUIDField())
 
 
+_named: ContextVar[frozenset[str] | None] = ContextVar("policy_notification_targets", default=None)
+
+
+@contextmanager
+def targets_named(labels: Iterable[str]) -> Iterator[None]:
+    """Within the block, the notification rule asks only the rules of the target kinds in
+    `labels`: the caller has just read which kinds its rows name (the header's unread count,
+    on every signed-in page, names one or two kinds where the rule knows fourteen, and each
+    kind's rule costs its building and PostgreSQL's planning). A row naming another kind — one
+    written in between — falls to the CASE's default and is left out: never more than the
+    whole rule admits."""
+    token = _named.set(frozenset(labels))
+    try:
+        yield
+    finally:
+        _named.reset(token)
+
+
 def target_still_visible(user) -> Case:
     """True for the notifications whose target `user` may view now (or that have none). Each
     kind's EXISTS sits in its own WHEN, so PostgreSQL casts `target_id` only for that kind."""
     whens = [When(target_type="", then=Value(True))]
+    named = _named.get()
     for label in NOTIFICATION_TARGETS:
+        if named is not None and label not in named:
+            continue
         model = apps.get_model(label)
         targets = visible(user, model._default_manager.filter(pk=_target_pk()), Action.VIEW)
         whens.append(When(target_type=label, then=Exists(targets)))
