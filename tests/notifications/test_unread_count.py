@@ -16,6 +16,11 @@ pytestmark = pytest.mark.django_db
 SIGNED_IN = tuple(name for name in PERSONAS if name != "anonymous")
 
 
+@pytest.fixture
+def world(leak_world):  # noqa: F811 - the imported fixture
+    return leak_world
+
+
 def _about(user, target=None, **fields):
     return NotificationFactory(
         recipient=user,
@@ -40,35 +45,35 @@ def _mixed_inbox(world, user) -> None:
 
 
 @pytest.mark.parametrize("persona", [*SIGNED_IN, "insider"])
-def test_the_count_is_what_the_whole_rule_admits(leak_world, persona):
-    user = leak_world.insider if persona == "insider" else leak_world.personas[persona]
-    _mixed_inbox(leak_world, user)
+def test_the_count_is_what_the_whole_rule_admits(world, persona):
+    user = world.insider if persona == "insider" else world.personas[persona]
+    _mixed_inbox(world, user)
     whole_rule = visible(user, Notification.objects.filter(read_at__isnull=True)).count()
     assert unread_count(user) == whole_rule
     assert whole_rule >= 1  # the target-less notice, at least, is always theirs
 
 
-def test_the_insider_counts_the_hidden_projects_items_the_outsider_does_not(leak_world):
-    outsider = leak_world.personas["non_partner"]
-    for user in (leak_world.insider, outsider):
-        _mixed_inbox(leak_world, user)
-    assert unread_count(leak_world.insider) > unread_count(outsider)
+def test_the_insider_counts_the_hidden_projects_items_the_outsider_does_not(world):
+    outsider = world.personas["non_partner"]
+    for user in (world.insider, outsider):
+        _mixed_inbox(world, user)
+    assert unread_count(world.insider) > unread_count(outsider)
 
 
-def test_a_notice_of_a_kind_not_named_is_left_out_never_counted(leak_world):
+def test_a_notice_of_a_kind_not_named_is_left_out_never_counted(world):
     """Written between reading the kinds and counting: the CASE's default drops it."""
-    user = leak_world.insider
-    _about(user, leak_world.hush_dataset)
-    _about(user, leak_world.hush)
+    user = world.insider
+    _about(user, world.hush_dataset)
+    _about(user, world.hush)
     unread = Notification.objects.filter(read_at__isnull=True)
     with targets_named({"datasets.dataset"}):
         assert visible(user, unread).count() == 1
     assert visible(user, unread).count() == 2
 
 
-def test_the_count_asks_only_the_kinds_named(leak_world):
-    user = leak_world.insider
-    _about(user, leak_world.hush_dataset)
+def test_the_count_asks_only_the_kinds_named(world):
+    user = world.insider
+    _about(user, world.hush_dataset)
     with CaptureQueriesContext(connection) as one_kind:
         assert unread_count(user) == 1
     counted = one_kind.captured_queries[-1]["sql"]
@@ -76,9 +81,9 @@ def test_the_count_asks_only_the_kinds_named(leak_world):
     assert "milestones_milestone" not in counted and "access_accessgrant" not in counted
 
 
-def test_nothing_unread_costs_one_statement(leak_world):
-    user = leak_world.insider
-    read = _about(user, leak_world.hush_dataset)
+def test_nothing_unread_costs_one_statement(world):
+    user = world.insider
+    read = _about(user, world.hush_dataset)
     Notification.objects.filter(pk=read.pk).update(read_at=read.created_at)
     with CaptureQueriesContext(connection) as statements:
         assert unread_count(user) == 0
