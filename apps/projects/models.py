@@ -101,6 +101,14 @@ class Project(BaseModel):
                 name="projects_project_end_after_start",
             ),
         ]
+        # The catalogue's orders (`apps.projects.selectors.SORTS`), so a page of 25 stops
+        # after 25 rows instead of sorting every live project (8.7 ms at 10,000 projects).
+        indexes = [
+            models.Index(fields=["title", "id"], name="project_title_order_idx"),
+            models.Index(fields=["acronym", "id"], name="project_acronym_order_idx"),
+            models.Index(fields=["created_at", "id"], name="project_created_order_idx"),
+            models.Index(fields=["start_date", "title", "id"], name="project_start_order_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.acronym} — {self.title}"
