@@ -416,7 +416,7 @@ class EntryAnswer:
     page: list = field(default_factory=list)  # dicts as `selectors._page_rows` returns
     groups: list = field(default_factory=list)  # (kind, tier, status, organisation, year, n)
     areas: list = field(default_factory=list)  # (area id, n)
-    organisations: dict = field(default_factory=dict)  # id → {"name", "kind"}, visible ones
+    organisations: dict = field(default_factory=dict)  # id (text) → {"name", "kind"}, visible
 
 
 def _page_row(row: dict, kind_order: list[str]) -> dict:
@@ -494,10 +494,9 @@ def search_entries(
         page=[_page_row(row, kind_order) for row in page_rows],
         groups=groups,
         areas=[(uuid.UUID(area), n) for area, n in areas],
-        organisations={
-            uuid.UUID(pk): {"id": uuid.UUID(pk), "name": name, "kind": kind}
-            for pk, name, kind in _json(organisations)
-        },
+        # Keyed by the id as text, as the counts are: a common word counts thousands of
+        # organisations, and a UUID object for each cost more than the rest of the reading.
+        organisations={pk: {"name": name, "kind": kind} for pk, name, kind in _json(organisations)},
     )
 
 
