@@ -110,3 +110,32 @@ def test_a_token_request_asks_redis_once_for_limits_and_use(partner_member):
     assert client.get(PROJECTS).status_code == 200  # the facts of the person, cached
     sent = _commands_sent(cache, lambda: client.get(PROJECTS, REMOTE_ADDR="192.0.2.10"))
     assert sent == ["EVALSHA"], sent
+
+
+def test_without_redis_the_cache_api_gives_the_same_answers():
+    """The path for caches other than Redis (SQLite development) keeps DRF's rules: both
+    paths, fed the same requests at the same moments, answer alike."""
+    from django.core.cache.backends.locmem import LocMemCache
+
+    redis_cache = caches["default"]
+    if not isinstance(redis_cache, RedisCache):
+        pytest.skip("compares with Redis")
+    limits = [throttling.Limit("api-throttle:test:both-paths", 2, 60)]
+    local = LocMemCache("both-paths", {})
+    answers = {"redis": [], "cache": []}
+    for moment in (0, 10, 20, 59, 61, 62, 75):
+        now = 5_000_000.0 + moment
+        use = "security:token-use:both-paths" if moment == 0 else None
+        answers["redis"].append(throttling._ask_redis(redis_cache, limits, use, now))
+        answers["cache"].append(throttling._ask_cache(local, limits, use, now))
+    assert answers["redis"] == answers["cache"]
+    assert [verdict.allowed for verdict in answers["cache"]] == [
+        True,
+        True,
+        False,
+        False,
+        True,
+        False,
+        True,
+    ]
+    assert answers["cache"][0].first_use and answers["cache"][2].waits == (40.0,)
