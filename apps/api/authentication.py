@@ -2,8 +2,9 @@
 
 from rest_framework import authentication, exceptions
 
+from apps.api.throttling import request_verdict
 from apps.api.tokens import api_token_touch, token_find
-from apps.security.services import token_failed_record, token_use_record
+from apps.security.services import token_failed_record
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -24,7 +25,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             token_failed_record(raw=parts[1], request=request)
             raise exceptions.AuthenticationFailed("The token is invalid, expired or revoked.")
         api_token_touch(token=token, ip=request.META.get("REMOTE_ADDR"))
-        token_use_record(token=token, request=request)
+        # The token's rate limits and its use of the day (audited when new), in one Redis
+        # round trip; the throttle then reads the answer from the request.
+        request_verdict(request, token)
         return token.user, token
 
     def authenticate_header(self, request) -> str:

@@ -9,9 +9,14 @@ loader), the rows cost several times more than their JSON. Here a page is read w
 The rows come from the queryset the view built (policy filter, download column, filters,
 cursor), so no statement is added: one for the datasets, one for their files, one for their
 named organisations, as the prefetching path did.
+
+The files' and the organisations' statements are the same SQL for every page but for the
+page's dataset ids (one array parameter): on PostgreSQL, Django compiles each once per process
+(`_PageStatement`) and later pages only execute it, as building and compiling the queryset
+cost more than PostgreSQL's answer.
 """
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from datetime import datetime
 
 from django.db import connection
@@ -73,20 +78,74 @@ def _among(dataset_ids: list[str]):
     return RawSQL("SELECT unnest(%s::uuid[])", (dataset_ids,))
 
 
-def files_by_dataset(dataset_ids: list[str]) -> dict[str, list]:
-    """The files of these datasets as rows, per dataset id, in name order (then id).
+class _PageStatement:
+    """A page's child statement: `build(ids)` (a `values_list` queryset of the datasets `ids`)
+    compiled once per process on PostgreSQL, then executed with each page's ids.
 
-    The datasets are ones the caller may see, and a file is visible exactly when its dataset
-    is (`apps.access.policy.items`), so no second policy filter is needed."""
-    rows = (
+    The rows are what the queryset would give (its columns in `values_list` order, as named
+    tuples when `named`): every column read needs no converter (text casts, plain text and
+    integers), so the cursor's rows are Django's. A column that needs one must not be added
+    here without it (tests/api/test_perf_serialisation.py compares the two paths)."""
+
+    def __init__(self, build, *, named: bool = False):
+        self.build = build
+        self.named = named
+        self.compiled = None
+
+    def _compile(self):
+        placeholder: list[str] = []
+        queryset = self.build(_among(placeholder))
+        query = queryset.query
+        sql, params = query.get_compiler(using=queryset.db).as_sql()
+        slots = [index for index, param in enumerate(params) if param is placeholder]
+        if len(slots) != 1:
+            raise RuntimeError("A page statement takes the page's ids as its one array.")
+        row_class = namedtuple("Row", queryset._fields) if self.named else None
+        return sql, list(params), slots[0], row_class
+
+    def rows(self, dataset_ids: list[str]) -> list:
+        if connection.vendor != "postgresql":
+            return list(self.build(_among(dataset_ids)))
+        if self.compiled is None:
+            self.compiled = self._compile()
+        sql, params, slot, row_class = self.compiled
+        params = [*params[:slot], dataset_ids, *params[slot + 1 :]]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        return fetched if row_class is None else [row_class._make(row) for row in fetched]
+
+
+def _files(among):
+    # The datasets are ones the caller may see, and a file is visible exactly when its
+    # dataset is (`apps.access.policy.items`), so no second policy filter is needed.
+    return (
         DatasetFile.objects.system(FILES_OF_VISIBLE_DATASETS)
-        .filter(dataset_id__in=_among(dataset_ids))
+        .filter(dataset_id__in=among)
         .order_by("file_name", "id")
         .annotate(**{name: _text(field) for name, field in _FILE_TEXT.items()})
         .values_list(*_FILE_TEXT, *_FILE_PLAIN, named=True)
     )
+
+
+def _organisation_pairs(among):
+    through = Dataset.allowed_organisations.through
+    return (
+        through.objects.filter(dataset_id__in=among)
+        .order_by("organisation__name", "organisation_id")
+        .values_list(_text("dataset_id"), _text("organisation_id"))
+    )
+
+
+_FILES = _PageStatement(_files, named=True)
+_ORGANISATION_PAIRS = _PageStatement(_organisation_pairs)
+
+
+def files_by_dataset(dataset_ids: list[str]) -> dict[str, list]:
+    """The files of these (visible) datasets as rows, per dataset id, in name order (then
+    id)."""
     grouped: dict[str, list] = defaultdict(list)
-    for row in rows:
+    for row in _FILES.rows(dataset_ids):
         grouped[row.dataset_key].append(row)
     return grouped
 
@@ -94,13 +153,7 @@ def files_by_dataset(dataset_ids: list[str]) -> dict[str, list]:
 def organisations_by_dataset(dataset_ids: list[str]) -> dict[str, list[str]]:
     """The ids of each dataset's named organisations, in the organisations' own order (by
     name), as `dataset.allowed_organisations.all()` lists them."""
-    through = Dataset.allowed_organisations.through
-    pairs = (
-        through.objects.filter(dataset_id__in=_among(dataset_ids))
-        .order_by("organisation__name", "organisation_id")
-        .values_list(_text("dataset_id"), _text("organisation_id"))
-    )
     grouped: dict[str, list[str]] = defaultdict(list)
-    for dataset_id, organisation_id in pairs:
+    for dataset_id, organisation_id in _ORGANISATION_PAIRS.rows(dataset_ids):
         grouped[dataset_id].append(organisation_id)
     return grouped

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import OuterRef, Subquery
+from django.db.models.query import get_related_populators
 from django.utils import timezone
 
 from apps.access.facts import note_access_version
@@ -71,21 +72,67 @@ def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _token_with_holder(digest: str):
+    # The holder's access version comes with the row: the policy then needs no probe of its
+    # own before it answers from the cached access facts (apps.access.facts).
+    version = AccessVersion.objects.filter(user_id=OuterRef("user_id")).values("version")[:1]
+    return (
+        ApiToken.objects.select_related("user")
+        .annotate(holder_access_version=Subquery(version))
+        .filter(token_hash=digest)
+        .order_by("pk")[:1]
+    )
+
+
+class _TokenStatement:
+    """`_token_with_holder(digest)`, compiled once per process and database, then executed
+    with each request's digest: every API request asks it, and building and compiling the
+    queryset cost as much as the rest of the lookup. The instances are built as Django's
+    `ModelIterable` builds them (the same columns, converters and related token holder)."""
+
+    def __init__(self):
+        self.compiled = {}
+
+    def _compile(self, alias: str):
+        placeholder = "-" * 64
+        compiler = _token_with_holder(placeholder).query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        slot = list(params).index(placeholder)
+        info = compiler.klass_info
+        start, end = info["select_fields"][0], info["select_fields"][-1] + 1
+        names = [column[0].target.attname for column in compiler.select[start:end]]
+        populators = get_related_populators(info, compiler.select, alias)
+        return compiler, sql, list(params), slot, (start, end, names), populators
+
+    def first(self, digest: str) -> ApiToken | None:
+        alias = router.db_for_read(ApiToken)
+        if alias not in self.compiled:
+            self.compiled[alias] = self._compile(alias)
+        compiler, sql, params, slot, (start, end, names), populators = self.compiled[alias]
+        params = [*params[:slot], digest, *params[slot + 1 :]]
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        for row in compiler.results_iter(results=[rows]):
+            token = ApiToken.from_db(alias, names, row[start:end])
+            for populator in populators:
+                populator.populate(row, token)
+            for name, position in compiler.annotation_col_map.items():
+                setattr(token, name, row[position])
+            return token
+        return None
+
+
+_TOKEN = _TokenStatement()
+
+
 def token_find(raw: str) -> ApiToken | None:
     """The token row for `raw`, or None. The lookup is by hash (an index probe), and the
     stored hash is then compared in constant time, so timing reveals nothing of the secret."""
     if not token_is_well_formed(raw):
         return None
     digest = token_hash(raw)
-    # The holder's access version comes with the row: the policy then needs no probe of its
-    # own before it answers from the cached access facts (apps.access.facts).
-    version = AccessVersion.objects.filter(user_id=OuterRef("user_id")).values("version")[:1]
-    token = (
-        ApiToken.objects.select_related("user")
-        .annotate(holder_access_version=Subquery(version))
-        .filter(token_hash=digest)
-        .first()
-    )
+    token = _TOKEN.first(digest)
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         return None
     note_access_version(token.user, token.holder_access_version)

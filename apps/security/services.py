@@ -214,12 +214,22 @@ def admin_action_record(*, log_entry) -> AuditEvent:
 TOKEN_USE_AUDIT_WINDOW = 24 * 3600
 
 
+def token_use_key(*, token, request) -> str:
+    """The cache key marking that `token` was used from this request's address today."""
+    return f"security:token-use:{token.pk}:{client_ip(request) or 'unknown'}"
+
+
 def token_use_record(*, token, request) -> AuditEvent | None:
     """Audit a token's use once per token, IP address and day: enough to trace a leaked token
-    to where it was used, without one event per API call."""
-    ip = client_ip(request) or "unknown"
-    if not cache.add(f"security:token-use:{token.pk}:{ip}", 1, TOKEN_USE_AUDIT_WINDOW):
+    to where it was used, without one event per API call. (The API asks whether the use is
+    new together with its rate limits, in one Redis round trip: `apps.api.throttling`.)"""
+    if not cache.add(token_use_key(token=token, request=request), 1, TOKEN_USE_AUDIT_WINDOW):
         return None
+    return token_use_audit(token=token, request=request)
+
+
+def token_use_audit(*, token, request) -> AuditEvent:
+    """The audit event of a token's first use from an address in the window."""
     return audit_record(
         actor=token.user,
         action="api_token.use",

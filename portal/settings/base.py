@@ -396,10 +396,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.SyncCursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "apps.api.problems.problem_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "apps.api.throttling.TokenRateThrottle",
-        "apps.api.throttling.IPRateThrottle",
-    ],
+    # Per token ("token") and per client address ("ip"), one Redis round trip for both.
+    "DEFAULT_THROTTLE_CLASSES": ["apps.api.throttling.ApiRateThrottle"],
     # Per token and per client address; a deployment tunes them (and `make bench` lifts them,
     # since it measures capacity from one address with one token, not the throttle).
     "DEFAULT_THROTTLE_RATES": {

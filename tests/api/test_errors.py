@@ -1,7 +1,6 @@
 """RFC 9457 problem details for every error, including the ones Django answers itself."""
 
 import pytest
-from django.core.cache.backends.locmem import LocMemCache
 from django.urls import path
 from rest_framework.views import APIView
 
@@ -80,36 +79,17 @@ def test_a_page_size_over_200_is_a_400_problem():
 
 
 def test_throttled_requests_get_429_with_retry_after(settings, partner_member):
+    """(Per token and per address in detail: tests/api/test_throttling.py.)"""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"token": "2/min", "ip": "100/min"},
     }
-    from rest_framework.settings import api_settings
-
-    api_settings.reload()
-    from apps.api.throttling import IPRateThrottle, TokenRateThrottle
-
-    TokenRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    IPRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    # A private cache: parallel test processes may clear the shared one mid-test.
-    shared_cache = TokenRateThrottle.cache
-    TokenRateThrottle.cache = IPRateThrottle.cache = LocMemCache("throttle-test", {})
-    try:
-        client = client_for(partner_member)
-        statuses = [client.get("/api/v1/projects/").status_code for _ in range(3)]
-        assert statuses[:2] == [200, 200]
-        response = client.get("/api/v1/projects/")
-        assert_problem(response, 429)
-        assert int(response["Retry-After"]) >= 1
-    finally:
-        settings.REST_FRAMEWORK = {
-            **settings.REST_FRAMEWORK,
-            "DEFAULT_THROTTLE_RATES": {"token": "100000/min", "ip": "100000/min"},
-        }
-        api_settings.reload()
-        TokenRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-        IPRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-        TokenRateThrottle.cache = IPRateThrottle.cache = shared_cache
+    client = client_for(partner_member)
+    statuses = [client.get("/api/v1/projects/").status_code for _ in range(2)]
+    assert statuses == [200, 200]
+    response = client.get("/api/v1/projects/")
+    assert_problem(response, 429)
+    assert 1 <= int(response["Retry-After"]) <= 60
 
 
 class Boom(APIView):

@@ -43,3 +43,25 @@ def test_a_minute_later_the_next_use_is_recorded_with_its_address(partner_member
     assert _client(issued.plaintext, "192.0.2.11").get("/api/v1/projects/").status_code == 200
     token = ApiToken.objects.get(pk=issued.token.pk)
     assert token.last_used_ip == "192.0.2.11" and token.last_used_at > earlier
+
+
+def _fields(obj) -> dict:
+    return {name: value for name, value in vars(obj).items() if not name.startswith("_")}
+
+
+def test_the_compiled_token_lookup_gives_what_the_queryset_gives(partner_member):
+    """`token_find` executes a statement compiled once (apps.api.tokens._TokenStatement): the
+    token, its holder and the holder's access version are what the ORM would build."""
+    from apps.api.tokens import _token_with_holder, token_find, token_hash
+
+    issued = api_token_create(user=partner_member, name="LIMS", scopes=["read", "write"])
+    for _ in range(2):  # compiled on the first call, reused on the second
+        found = token_find(issued.plaintext)
+        expected = _token_with_holder(token_hash(issued.plaintext)).get()
+        assert _fields(found) == _fields(expected)
+        assert _fields(found.user) == _fields(expected.user)
+        assert found.holder_access_version == expected.holder_access_version is not None
+        assert found.has_scope(ApiToken.Scope.WRITE) and not found._state.adding
+    assert token_find(issued.plaintext[:-1] + "x") is None
+    ApiToken.objects.filter(pk=issued.token.pk).update(token_hash="0" * 64)
+    assert token_find(issued.plaintext) is None

@@ -16,12 +16,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import JSONParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from apps.access.policy import Action, annotate_allowed, can, visible
 from apps.access.policy.subjects import shared_subqueries
 from apps.api.problems import PROBLEM_CONTENT_TYPE, PreconditionFailed
+from apps.api.renderers import FastJSONRenderer
 from apps.api.schema import ApiAutoSchema
 from apps.api.serializers.common import ProblemSerializer
 
@@ -109,7 +109,8 @@ class ResourceViewSet(viewsets.GenericViewSet):
     detail_serializer = None
     lookup_field = "id"
     lookup_value_regex = UUID_PATTERN
-    renderer_classes = [JSONRenderer]
+    # DRF's JSONRenderer bytes, written by orjson (apps.api.renderers).
+    renderer_classes = [FastJSONRenderer]
     parser_classes = [JSONParser]
     schema = ApiAutoSchema()
     select: tuple[str, ...] = ()
