@@ -20,18 +20,39 @@ from collections import defaultdict, namedtuple
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import QuerySet, TextField
+from django.db.models import DateTimeField, F, Func, QuerySet, TextField, UUIDField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
 from apps.access.policy.items import FILES_OF_VISIBLE_DATASETS
 from apps.datasets.models import Dataset, DatasetFile
 
+# SQLite (`make run`) stores a UUID as 32 hex digits and a time as "YYYY-MM-DD HH:MM:SS[.f]"
+# in UTC: rewritten in SQL to the forms PostgreSQL's text cast gives.
+_SQLITE_UUID = (
+    "lower("
+    + " || '-' || ".join(
+        f"substr(%(expressions)s, {start}, {length})"
+        for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+    )
+    + ")"
+)
+_SQLITE_TIME = "(replace(%(expressions)s, ' ', 'T') || '+00:00')"
 
-def _text(field: str) -> Cast:
-    # A UUID as text is its hyphenated lower-case form, as `str(uuid)`; a timestamp is
-    # ISO 8601 in the connection's zone (UTC), which `datetime.fromisoformat` reads.
-    return Cast(field, output_field=TextField())
+
+def _text(model, name: str):
+    """`model`'s field `name` read as text. A UUID as text is its hyphenated lower-case
+    form, as `str(uuid)`; a timestamp is ISO 8601 with its offset (UTC), which
+    `datetime.fromisoformat` reads — on PostgreSQL by its cast, elsewhere rewritten."""
+    if connection.vendor == "postgresql":
+        return Cast(name, output_field=TextField())
+    field = model._meta.get_field(name)
+    target = field.target_field if field.is_relation else field
+    if isinstance(target, UUIDField):
+        return Func(F(name), template=_SQLITE_UUID, output_field=TextField())
+    if isinstance(target, DateTimeField):
+        return Func(F(name), template=_SQLITE_TIME, output_field=TextField())
+    return Cast(name, output_field=TextField())
 
 
 # Row attribute → the model field read as text.
@@ -60,7 +81,7 @@ def dataset_rows(queryset: QuerySet, *, download_column: str) -> QuerySet:
     `steward_key`, `published` (text), the plain fields, and `download_column` itself."""
     return (
         queryset.prefetch_related(None)
-        .annotate(**{name: _text(field) for name, field in _DATASET_TEXT.items()})
+        .annotate(**{name: _text(Dataset, field) for name, field in _DATASET_TEXT.items()})
         .values_list(*_DATASET_TEXT, *_DATASET_PLAIN, download_column, named=True)
     )
 
@@ -123,7 +144,7 @@ def _files(among):
         DatasetFile.objects.system(FILES_OF_VISIBLE_DATASETS)
         .filter(dataset_id__in=among)
         .order_by("file_name", "id")
-        .annotate(**{name: _text(field) for name, field in _FILE_TEXT.items()})
+        .annotate(**{name: _text(DatasetFile, field) for name, field in _FILE_TEXT.items()})
         .values_list(*_FILE_TEXT, *_FILE_PLAIN, named=True)
     )
 
@@ -133,7 +154,7 @@ def _organisation_pairs(among):
     return (
         through.objects.filter(dataset_id__in=among)
         .order_by("organisation__name", "organisation_id")
-        .values_list(_text("dataset_id"), _text("organisation_id"))
+        .values_list(_text(through, "dataset_id"), _text(through, "organisation_id"))
     )
 
 
