@@ -1,8 +1,8 @@
 """Acceptance 2 of issue 22: a model registered as a shared kind (`apps.core.kinds`) is in
 every consumer of the registry — the change feed, the API (router, feed rendering, schema
 enum), the orphan-file sweep, the portal search and its search table, the policy (and its
-matrix), notifications, the admin and the demo data. And the other way round: a model that looks like a shared kind
-(a project's item under an access tier) is declared."""
+matrix), notifications, the admin and the demo data. And the other way round: a model that
+looks like a shared kind (a project's item under an access tier) is declared."""
 
 import importlib
 

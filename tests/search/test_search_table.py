@@ -62,8 +62,8 @@ MODELS = {
 @pytest.fixture
 def world(leak_world, staff):  # noqa: F811 - the imported fixture
     """The leak world, with a row of every tier, status and dissemination (and an analysis of
-    every tier) in a members-only project (HUSH) and a public one (RESPIRE), a proposer's own proposed project, a pending
-    organisation of a persona's, and an active grant."""
+    every tier) in a members-only project (HUSH) and a public one (RESPIRE), a proposer's own
+    proposed project, a pending organisation of a persona's, and an active grant."""
     for project in (leak_world.hush, leak_world.respire):
         for tier in AccessTier.values:
             for status in DatasetStatus.values:
