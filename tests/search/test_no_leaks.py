@@ -1,8 +1,8 @@
 """Search leaks nothing (issue 19, acceptance 2): canary words in hidden fields of members-only
 projects, draft datasets, restricted deliverables, consortium milestones and analyses (issue
-22: a title, and text hidden in a description, of analyses the personas may not see) reach no result,
-snippet, suggestion or facet count for any persona of the trust issue, and an entitled person
-finds each (so no probe is void). The leak world is the one of tests/access/leaks."""
+22: a title, and text hidden in a description, of analyses the personas may not see) reach
+no result, snippet, suggestion or facet count for any persona of the trust issue, and an
+entitled person finds each (so no probe is void). The leak world is the one of tests/access/leaks."""
 
 import json
 import re
