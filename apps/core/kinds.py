@@ -8,7 +8,7 @@ every consumer that must know all kinds reads `shared_kinds()` instead of listin
 |---|---|
 | change feed capture (`apps.changes.registry`) | `parts` (resource, model, parent link), tiers, named organisations |
 | API router and feed rendering (`apps.api.urls`, `apps.api.feed`) | `Part.resource`, `api_prefix`, `viewset` |
-| portal search (`apps.search.selectors`) | `search` |
+| portal search (`apps.search.selectors`, the search table `apps.search.index`) | `search`, the item's table |
 | orphan-file sweep (`apps.datasets.tasks`) | parts with `files` |
 | demo data (`seed_demo`) | `demo` |
 | tests (policy matrix, leak crawl, completeness) | all of it |
@@ -63,13 +63,25 @@ class Part:
 
 @dataclass(frozen=True)
 class Search:
-    """How the portal search shows the kind's items (`apps.search.selectors.Kind`)."""
+    """How the portal search finds and shows the kind's items: read by the ORM search
+    (`apps.search.selectors.Kind`) and projected into the search table (`apps.search.index`,
+    whose visibility rule `apps.search.statements` builds from `published` and `granted`)."""
 
     fields: tuple[str, ...]  # searched, all readable by whoever sees the row
     title: str = "title"
     status: str = ""  # status field shown as a facet, or "" for none
     organisation: str = ""  # organisation field (a facet), or ""
     year_from: tuple[str, ...] = ("created_at",)  # first non-null gives the year facet
+    moment: str = "updated_at"  # the recency results are ordered by
+    # The kind's view rule beyond "the tier's metadata rule, or the project's editors" (the
+    # rule in `apps/access/policy/<policy>`, restated here for the search table, where
+    # tests/search/test_search_table.py holds the two equal for every persona):
+    published: str = ""  # the `status` an item needs before its tier shows it ("": none)
+    granted: bool = False  # holders of an active access grant see the item (datasets)
+
+    def __post_init__(self) -> None:
+        if self.published and not self.status:
+            raise ValueError("A kind whose items are published names its status field.")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Datasets as a shared kind (`apps.core.kinds`): what every consumer of the registry needs."""
 
 from apps.core.kinds import ALL_TIERS, Part, Search, SharedKind, register
+from apps.datasets.models import DatasetStatus
 
 DATASET = register(
     SharedKind(
@@ -33,6 +34,9 @@ DATASET = register(
             status="status",
             organisation="steward_organisation_id",
             year_from=("published_at", "created_at"),
+            # `apps.access.policy.items.dataset_view_q`: published, or an editor or grant holder.
+            published=DatasetStatus.PUBLISHED.value,
+            granted=True,
         ),
         detail_url="datasets:detail",
         notifications=("dataset_published",),

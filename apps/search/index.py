@@ -1,7 +1,8 @@
 """The search table: one row per searchable item, kept by database triggers (PostgreSQL).
 
-`search_entry` holds, for every project, dataset, protocol, biomarker, deliverable, milestone
-and organisation, what one search needs to decide *in one table* whether a row matches, whether
+`search_entry` holds, for every project, item of a shared kind (datasets, protocols, analyses:
+the registry `apps.core.kinds`), biomarker, deliverable, milestone and organisation, what one
+search needs to decide *in one table* whether a row matches, whether
 the person may see it, where it ranks and which facet values it counts under:
 
 - the facts the access rules test, as plain columns: the row's project, whether that project is
@@ -23,14 +24,20 @@ its items too (their visibility depends on it), a change of its disease areas re
 items' `disease_area_ids`, and a change of its partners its lead organisation.
 
 Each kind's projection is one SELECT (`PROJECTIONS`), used both by the triggers (for one row,
-or one project's rows) and to fill the table (migration search/0002). A change to a projection
-ships with a migration that calls `install()` again (it replaces the functions and refills).
+or one project's rows) and to fill the table (migration search/0002). The shared kinds'
+projections are generated from their registry declaration (`SharedKind.search`: title, text
+fields, status, organisation, year, moment; the tier is `access_tier`), so a kind registered
+there is in the table without being named here. A change to a projection ships with a
+migration that calls `install()` again (it replaces the functions and refills); so does a new
+shared kind's app, once its table exists (`install` projects only the kinds whose models the
+migration state holds, as search/0003 did for analyses).
 
 SQLite (`make run`) has no search table: search there reads the kinds' own tables
 (`apps.search.selectors`), which is fine at development sizes.
 """
 
 from apps.access.policy.subjects import LIVE_PROJECT_STATUSES
+from apps.core.kinds import SharedKind, shared_kinds
 
 TABLE = "search_entry"
 PREFIX = "search_entry_sync"
@@ -187,21 +194,44 @@ def _item(
     title: str,
     fields: tuple[str, ...],
     codes: str = "ARRAY[]::text[]",
+    moment: str = "updated_at",
 ) -> str:
     """A projection for rows that belong to a project (`s.project_id`)."""
     return f"""SELECT '{kind}', s.id, s.project_id, {_live("p")}, {_public("p")}, NULL::uuid,
-    {tier}, {status}, {organisation}, {year}, s.updated_at,
+    {tier}, {status}, {organisation}, {year}, s.{moment},
     coalesce(s.{title}, ''), '', coalesce(s.{title}, ''), {codes}, {_areas("s.project_id")},
     {_doc(*(f"s.{name}" for name in fields))}, NULL::tsvector, {_doc(f"s.{title}")}
 FROM {table} s LEFT JOIN projects_project p ON p.id = s.project_id"""
 
 
-# kind → (source table, projection). Document fields are those of the kinds in
-# `apps.search.selectors.KINDS`: only text that anyone who sees the row may read.
-PROJECTIONS: dict[str, tuple[str, str]] = {
-    "project": (
-        "projects_project",
-        f"""SELECT 'project', s.id, s.id, {_live("s")}, {_public("s")}, s.proposed_by_id,
+def _shared(kind: SharedKind) -> tuple[str, str]:
+    """A shared kind's projection, from its registry declaration (`apps.core.kinds.Search`)."""
+    spec = kind.search
+    table = kind.item.table
+    years = [f"s.{name}" for name in spec.year_from]
+    return table, _item(
+        table,
+        kind.name,
+        tier="s.access_tier",
+        status=f"s.{spec.status}" if spec.status else "''",
+        organisation=f"s.{spec.organisation}" if spec.organisation else "NULL::uuid",
+        year=_year(years[0] if len(years) == 1 else f"coalesce({', '.join(years)})"),
+        title=spec.title,
+        fields=spec.fields,
+        moment=spec.moment,
+    )
+
+
+Projections = dict[str, tuple[str, str]]  # kind → (source table, projection)
+
+
+def projections(shared: tuple[SharedKind, ...]) -> Projections:
+    """Every kind's projection, with `shared` as the shared kinds. Document fields are those of
+    the kinds in `apps.search.selectors.KINDS`: only text that anyone who sees the row may read."""
+    return {
+        "project": (
+            "projects_project",
+            f"""SELECT 'project', s.id, s.id, {_live("s")}, {_public("s")}, s.proposed_by_id,
     CASE WHEN s.summary_visibility = 'public' THEN 'public' ELSE 'members' END, s.status,
     {LEAD}, {_year("s.start_date")}, s.card_updated_at,
     s.title, s.acronym, s.title || ' | ' || coalesce(s.disease_area_names, ''),
@@ -210,85 +240,66 @@ PROJECTIONS: dict[str, tuple[str, str]] = {
     coalesce(s.card_search_vector, {_doc("s.title", "s.acronym", "s.disease_area_names")}),
     {_doc("s.title", "s.acronym")}
 FROM projects_project s""",
-    ),
-    "dataset": (
-        "datasets_dataset",
-        _item(
-            "datasets_dataset",
-            "dataset",
-            tier="s.access_tier",
-            status="s.status",
-            organisation="s.steward_organisation_id",
-            year=_year("coalesce(s.published_at, s.created_at)"),
-            title="title",
-            fields=("title", "description"),
         ),
-    ),
-    "protocol": (
-        "documents_protocol",
-        _item(
-            "documents_protocol",
-            "protocol",
-            tier="s.access_tier",
-            status="''",
-            organisation="NULL::uuid",
-            year=_year("s.created_at"),
-            title="title",
-            fields=("title", "description"),
-        ),
-    ),
-    "biomarker": (
-        "projects_biomarker",
-        _item(
+        # The shared kinds (datasets, protocols, analyses…), as declared (`apps.core.kinds`).
+        **{kind.name: _shared(kind) for kind in shared},
+        "biomarker": (
             "projects_biomarker",
-            "biomarker",
-            tier="CASE WHEN p.summary_visibility = 'public' THEN 'public' ELSE 'members' END",
-            status="s.development_stage",
-            organisation="s.diagnostic_partner_id",
-            year=_year("s.created_at"),
-            title="name",
-            fields=("name", "stratum", "assay"),
+            _item(
+                "projects_biomarker",
+                "biomarker",
+                tier="CASE WHEN p.summary_visibility = 'public' THEN 'public' ELSE 'members' END",
+                status="s.development_stage",
+                organisation="s.diagnostic_partner_id",
+                year=_year("s.created_at"),
+                title="name",
+                fields=("name", "stratum", "assay"),
+            ),
         ),
-    ),
-    "deliverable": (
-        "milestones_deliverable",
-        _item(
+        "deliverable": (
             "milestones_deliverable",
-            "deliverable",
-            tier="s.dissemination",
-            status="s.status",
-            organisation="s.lead_organisation_id",
-            year=_year("s.due_date"),
-            title="title",
-            fields=("code", "title", "summary"),
-            codes=_codes("upper(nullif(s.code, ''))"),
+            _item(
+                "milestones_deliverable",
+                "deliverable",
+                tier="s.dissemination",
+                status="s.status",
+                organisation="s.lead_organisation_id",
+                year=_year("s.due_date"),
+                title="title",
+                fields=("code", "title", "summary"),
+                codes=_codes("upper(nullif(s.code, ''))"),
+            ),
         ),
-    ),
-    "milestone": (
-        "milestones_milestone",
-        _item(
+        "milestone": (
             "milestones_milestone",
-            "milestone",
-            tier="'consortium'",
-            status="s.status",
-            organisation="s.owner_organisation_id",
-            year=_year("s.due_date"),
-            title="title",
-            fields=("title", "description"),
+            _item(
+                "milestones_milestone",
+                "milestone",
+                tier="'consortium'",
+                status="s.status",
+                organisation="s.owner_organisation_id",
+                year=_year("s.due_date"),
+                title="title",
+                fields=("title", "description"),
+            ),
         ),
-    ),
-    "organisation": (
-        "organisations_organisation",
-        f"""SELECT 'organisation', s.id, NULL::uuid, false, false, NULL::uuid,
+        "organisation": (
+            "organisations_organisation",
+            f"""SELECT 'organisation', s.id, NULL::uuid, false, false, NULL::uuid,
     'public', s.status, s.id, NULL::integer, s.updated_at,
     s.name, '', s.name,
     {_codes("'ror:' || lower(nullif(s.ror_id, ''))", "'ods:' || upper(nullif(s.ods_code, ''))")},
     ARRAY[]::uuid[], {_doc("s.name", "s.description")}, NULL::tsvector, {_doc("s.name")}
 FROM organisations_organisation s""",
-    ),
-}
+        ),
+    }
+
+
+PROJECTIONS = projections(shared_kinds())
 INDEXED_KINDS = tuple(PROJECTIONS)
-ITEM_KINDS = tuple(kind for kind in INDEXED_KINDS if kind not in ("project", "organisation"))
+# Kinds whose rows belong to a project (re-projected when their project changes).
+NOT_ITEMS = ("project", "organisation")
+ITEM_KINDS = tuple(kind for kind in INDEXED_KINDS if kind not in NOT_ITEMS)
 
 _COLUMN_LIST = ", ".join(COLUMNS)
 _UPSERT_TAIL = " ON CONFLICT (kind, object_id) DO UPDATE SET " + ", ".join(
@@ -296,10 +307,10 @@ _UPSERT_TAIL = " ON CONFLICT (kind, object_id) DO UPDATE SET " + ", ".join(
 )
 
 
-def upsert(kind: str, where: str) -> str:
+def upsert(kind: str, where: str, projected: Projections = PROJECTIONS) -> str:
     """INSERT … SELECT the kind's projection of the rows `where` selects (on `s`), replacing
     their entries."""
-    _table, projection = PROJECTIONS[kind]
+    _table, projection = projected[kind]
     return f"INSERT INTO {TABLE} ({_COLUMN_LIST}) {projection} WHERE {where}{_UPSERT_TAIL}"
 
 
@@ -318,18 +329,20 @@ def _trigger(table: str, name: str, events: str = "INSERT OR UPDATE OR DELETE") 
     )
 
 
-def _kind_sync(kind: str) -> tuple[str, str]:
-    table, _ = PROJECTIONS[kind]
+def _kind_sync(kind: str, projected: Projections = PROJECTIONS) -> tuple[str, str]:
+    table, _ = projected[kind]
     name = f"{PREFIX}_{kind}"
     body = f"""  IF TG_OP = 'DELETE' THEN
     DELETE FROM {TABLE} WHERE kind = '{kind}' AND object_id = OLD.id;
   ELSE
-    {upsert(kind, "s.id = NEW.id")};
+    {upsert(kind, "s.id = NEW.id", projected)};
   END IF;"""
     if kind == "project":
         # The items' visibility and tier follow their project's status and summary visibility.
         children = "\n      ".join(
-            f"{upsert(item, 's.project_id = NEW.id')};" for item in ITEM_KINDS
+            f"{upsert(item, 's.project_id = NEW.id', projected)};"
+            for item in projected
+            if item not in NOT_ITEMS
         )
         body += f"""
   IF TG_OP = 'UPDATE' AND (NEW.status IS DISTINCT FROM OLD.status
@@ -401,26 +414,31 @@ def _truncate_sync(table: str, name: str, statement: str) -> tuple[str, str]:
     return _function(function, f"  {statement};"), trigger
 
 
-TRUNCATES = {
-    **{
-        kind: (table, f"DELETE FROM {TABLE} WHERE kind = '{kind}'")
-        for kind, (table, _) in PROJECTIONS.items()
-    },
-    "disease_areas": (
-        "projects_project_disease_areas",
-        f"UPDATE {TABLE} SET disease_area_ids = ARRAY[]::uuid[]",
-    ),
-    "partners": (
-        "projects_partner",
-        f"UPDATE {TABLE} SET organisation_id = NULL WHERE kind = 'project'",
-    ),
-}
+def truncates(projected: Projections = PROJECTIONS) -> dict[str, tuple[str, str]]:
+    """name → (table, what its TRUNCATE does to the search table)."""
+    return {
+        **{
+            kind: (table, f"DELETE FROM {TABLE} WHERE kind = '{kind}'")
+            for kind, (table, _) in projected.items()
+        },
+        "disease_areas": (
+            "projects_project_disease_areas",
+            f"UPDATE {TABLE} SET disease_area_ids = ARRAY[]::uuid[]",
+        ),
+        "partners": (
+            "projects_partner",
+            f"UPDATE {TABLE} SET organisation_id = NULL WHERE kind = 'project'",
+        ),
+    }
 
 
-def _all_sync() -> list[tuple[str, str]]:
+TRUNCATES = truncates()
+
+
+def _all_sync(projected: Projections = PROJECTIONS) -> list[tuple[str, str]]:
     return [
-        *(_truncate_sync(table, name, sql) for name, (table, sql) in TRUNCATES.items()),
-        *(_kind_sync(kind) for kind in INDEXED_KINDS),
+        *(_truncate_sync(table, name, sql) for name, (table, sql) in truncates(projected).items()),
+        *(_kind_sync(kind, projected) for kind in projected),
         _areas_sync(),
         _partners_sync(),
         _organisation_names_sync(),
@@ -428,36 +446,52 @@ def _all_sync() -> list[tuple[str, str]]:
     ]
 
 
+def _present(apps) -> Projections:
+    """The projections of the tables `apps` (a migration's historical state) holds: every kind
+    but the shared kinds whose models are not there yet (a kind's app installs again once it
+    has its table, as apps.changes.triggers does)."""
+
+    def exists(label: str) -> bool:
+        try:
+            apps.get_model(label)
+        except LookupError:
+            return False
+        return True
+
+    return projections(tuple(kind for kind in shared_kinds() if exists(kind.model)))
+
+
 def install(apps, schema_editor) -> None:
     """Create the table, its indexes and triggers, and fill it (a migration's forwards step;
     idempotent, so a later migration may call it again after a projection changed)."""
     if schema_editor.connection.vendor != "postgresql":
         return
+    projected = _present(apps)
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     schema_editor.execute(CREATE_TABLE)
     schema_editor.execute(CREATE_WORDS)
-    for create_function, create_trigger in _all_sync():
+    for create_function, create_trigger in _all_sync(projected):
         schema_editor.execute(create_function, params=None)
         schema_editor.execute(create_trigger, params=None)
-    refill(schema_editor)
+    refill(schema_editor, projected)
     schema_editor.execute(_words_of(f"(SELECT string_agg(names, ' ') FROM {TABLE})"))
     for index in (*INDEXES, *WORD_INDEXES):
         schema_editor.execute(index)
 
 
-def refill(schema_editor) -> None:
-    for kind in INDEXED_KINDS:
-        schema_editor.execute(upsert(kind, "true"), params=None)
+def refill(schema_editor, projected: Projections = PROJECTIONS) -> None:
+    for kind in projected:
+        schema_editor.execute(upsert(kind, "true", projected), params=None)
 
 
 def uninstall(apps, schema_editor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
+    projected = _present(apps)
     # Dropping the table drops its own trigger (the vocabulary's).
     schema_editor.execute(f"DROP TABLE IF EXISTS {TABLE}")
     schema_editor.execute(f"DROP TABLE IF EXISTS {WORDS}")
-    for kind in INDEXED_KINDS:
-        table, _ = PROJECTIONS[kind]
+    for kind, (table, _) in projected.items():
         schema_editor.execute(f'DROP TRIGGER IF EXISTS {PREFIX} ON "{table}"')
         schema_editor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}_{kind}()")
     schema_editor.execute(f'DROP TRIGGER IF EXISTS {PREFIX} ON "projects_project_disease_areas"')
@@ -465,6 +499,6 @@ def uninstall(apps, schema_editor) -> None:
     schema_editor.execute(f'DROP TRIGGER IF EXISTS {PREFIX}_lead ON "organisations_organisation"')
     for name in ("disease_areas", "partners", "lead_names", "words"):
         schema_editor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}_{name}()")
-    for name, (table, _sql) in TRUNCATES.items():
+    for name, (table, _sql) in truncates(projected).items():
         schema_editor.execute(f'DROP TRIGGER IF EXISTS {PREFIX}_truncate ON "{table}"')
         schema_editor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}_truncate_{name}()")

@@ -194,6 +194,7 @@ def _shared(shared: SharedKind) -> Kind:
         status=(lambda: F(spec.status)) if spec.status else _no_status,
         organisation=(lambda: F(spec.organisation)) if spec.organisation else _nothing_uuid,
         year=lambda: ExtractYear(year),
+        moment=spec.moment,
         shared=True,
     )
 

@@ -35,8 +35,9 @@ from apps.access.policy.subjects import (
     member_project_ids,
     shared_subqueries,
 )
+from apps.core.kinds import Search, shared_kinds
 from apps.core.models import AccessTier
-from apps.datasets.models import DatasetStatus, DataUseCondition
+from apps.datasets.models import DataUseCondition
 from apps.milestones.models import Deliverable
 from apps.organisations.models import Organisation, OrganisationStatus
 from apps.search.index import INDEXED_KINDS, TABLE, WORDS
@@ -47,6 +48,7 @@ from apps.search.index import INDEXED_KINDS, TABLE, WORDS
 WORD_SIMILARITY_THRESHOLD = "0.45"
 PUBLISHED_DELIVERABLES = ("approved", "submitted")
 MIN_CORRECTED_LENGTH = 4  # shorter words are still being typed, or too short to correct
+SHARED = {kind.name: kind.search for kind in shared_kinds()}  # the shared kinds' declarations
 
 
 # --- The person ----------------------------------------------------------------------------------
@@ -216,6 +218,22 @@ def _item_metadata(facts: PersonFacts) -> Sql:
     return _or(outside, registered, _any("e.project_id", facts.insider))
 
 
+def _shared_item(spec: Search, facts: PersonFacts) -> Sql:
+    """A shared kind's view rule (`apps.access.policy.items`: `dataset_view_q`,
+    `protocol_view_q`, which analyses reuse) as its registry declaration states it: the tier's
+    metadata rule (once published, for kinds whose items are), or the project's editors, or
+    (datasets) holders of an active grant."""
+    seen = _item_metadata(facts)
+    if spec.published:
+        seen = Sql("e.status = %s AND ", spec.published) + seen
+    if not facts.signed_in:
+        return seen
+    arms = [seen, _any("e.project_id", facts.editor)]
+    if spec.granted:
+        arms.append(_any("e.object_id", facts.grants))
+    return _or(*arms)
+
+
 def visible_condition(kind: str, facts: PersonFacts) -> Sql:
     """The access policy's view rule for `kind`, over `search_entry e` (tested against
     `visible()` in tests/search/test_search_table.py)."""
@@ -243,16 +261,8 @@ def visible_condition(kind: str, facts: PersonFacts) -> Sql:
             Sql("e.tier <> %s AND ", restricted) + insider,
             Sql("e.tier = %s AND ", restricted) + _any("e.project_id", facts.member),
         )
-    if kind == "dataset":
-        seen = Sql("e.status = %s AND ", DatasetStatus.PUBLISHED.value) + _item_metadata(facts)
-        if not facts.signed_in:
-            return seen
-        return _or(seen, _any("e.project_id", facts.editor), _any("e.object_id", facts.grants))
-    if kind == "protocol":
-        metadata = _item_metadata(facts)
-        if not facts.signed_in:
-            return metadata
-        return _or(metadata, _any("e.project_id", facts.editor))
+    if kind in SHARED:
+        return _shared_item(SHARED[kind], facts)
     if kind == "organisation":
         return _or(
             Sql("e.status = %s", OrganisationStatus.APPROVED.value),

@@ -1,8 +1,8 @@
 """Acceptance 2 of issue 22: a model registered as a shared kind (`apps.core.kinds`) is in
 every consumer of the registry — the change feed, the API (router, feed rendering, schema
-enum), the orphan-file sweep, the portal search, the policy (and its matrix), notifications,
-the admin and the demo data. And the other way round: a model that looks like a shared kind
-(a project's item under an access tier) is declared."""
+enum), the orphan-file sweep, the portal search and its search table, the policy (and its
+matrix), notifications, the admin and the demo data. And the other way round: a model that
+looks like a shared kind (a project's item under an access tier) is declared."""
 
 import importlib
 
@@ -21,6 +21,8 @@ from apps.core.files import StoredFileFields
 from apps.core.kinds import shared_kinds, shared_parts
 from apps.datasets.tasks import protected_file_models
 from apps.notifications.models import EventType
+from apps.search import statements
+from apps.search.index import INDEXED_KINDS, PREFIX, PROJECTIONS
 from apps.search.selectors import BY_NAME
 from tests.kinds import BUILDERS
 
@@ -89,6 +91,28 @@ def test_the_search_finds_every_kind(kind):
             )
             columns = {row[0] for row in cursor.fetchall()}
         assert {"search_document", "search_title"} <= columns
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", KINDS, ids=[kind.name for kind in KINDS])
+def test_the_search_table_holds_every_kind(kind):
+    """In the search table (PostgreSQL's search): projected from its own table, kept by its
+    trigger (installed by a migration), and seen under its view rule, not the table's
+    "nothing" for a kind it does not know."""
+    assert kind.name in INDEXED_KINDS
+    table, _projection = PROJECTIONS[kind.name]
+    assert table == apps.get_model(kind.model)._meta.db_table
+    assert statements.SHARED[kind.name] == kind.search
+    facts = statements.PersonFacts(signed_in=True)
+    assert statements.visible_condition(kind.name, facts).text != "false"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal",
+                [table],
+            )
+            triggers = {row[0] for row in cursor.fetchall()}
+        assert {PREFIX, f"{PREFIX}_truncate"} <= triggers
 
 
 @pytest.mark.parametrize(("kind", "part"), PARTS, ids=PART_IDS)

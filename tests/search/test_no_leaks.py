@@ -1,13 +1,15 @@
 """Search leaks nothing (issue 19, acceptance 2): canary words in hidden fields of members-only
-projects, draft datasets, restricted deliverables and consortium milestones reach no result,
-snippet, suggestion or facet count for any persona of the trust issue, and an entitled person
-finds each (so no probe is void). The leak world is the one of tests/access/leaks."""
+projects, draft datasets, restricted deliverables, consortium milestones and analyses (issue
+22: a title, and text hidden in a description, of analyses the personas may not see) reach
+no result, snippet, suggestion or facet count for any persona of the trust issue, and an
+entitled person finds each (so no probe is void). The leak world is the one of tests/access/leaks."""
 
 import json
 import re
 
 import pytest
 
+from apps.core.models import AccessTier
 from apps.milestones.models import Deliverable
 from apps.search.selectors import search
 from tests.access.leaks.conftest import (  # noqa: F401 - leak_world is a fixture
@@ -25,14 +27,28 @@ from tests.access.leaks.conftest import (  # noqa: F401 - leak_world is a fixtur
     assert_no_canary,
     leak_world,
 )
+from tests.analyses.factories import AnalysisFactory
 from tests.milestones.factories import DeliverableFactory, MilestoneFactory
 
 pytestmark = pytest.mark.django_db
 
 CANARY_RESTRICTED = "quokkarestricted"  # a restricted deliverable of RESPIRE (members only)
 CANARY_MILESTONE = "quokkamilestone"  # a HUSH milestone (the consortium only)
-HUSH_CANARIES = (CANARY_SUMMARY, CANARY_DATASET, CANARY_CONTROLLED, CANARY_DRAFT, CANARY_MILESTONE)
+CANARY_ANALYSIS = "quokkaanalysis"  # title of HUSH's consortium-tier analysis
+CANARY_ANALYSIS_TEXT = "quokkanotebook"  # description of HUSH's named-organisations analysis
+CANARY_RESPIRE_ANALYSIS = "wombatanalysis"  # description of RESPIRE's consortium analysis
+HUSH_CANARIES = (
+    CANARY_SUMMARY,
+    CANARY_DATASET,
+    CANARY_CONTROLLED,
+    CANARY_DRAFT,
+    CANARY_MILESTONE,
+    CANARY_ANALYSIS,
+    CANARY_ANALYSIS_TEXT,
+)
 RESPIRE_CANARIES = (CANARY_EVIDENCE_DRAFT, CANARY_RESTRICTED)
+# RESPIRE's consortium-tier rows are the consortium's: its partner's colleague sees them.
+RESPIRE_CONSORTIUM_CANARIES = (CANARY_EVIDENCE_DATASET, CANARY_RESPIRE_ANALYSIS)
 
 
 @pytest.fixture
@@ -48,12 +64,37 @@ def world(leak_world):  # noqa: F811 - the imported fixture
     leak_world.milestone = MilestoneFactory(
         project=leak_world.hush, title=f"{CANARY_MILESTONE} cohort locked"
     )
+    leak_world.hush_analysis = AnalysisFactory(
+        project=leak_world.hush,
+        title=f"{CANARY_ANALYSIS} stratification model",
+        description="Derived on the locked cohort.",
+        access_tier=AccessTier.CONSORTIUM,
+    )
+    leak_world.hush_named_analysis = AnalysisFactory(
+        project=leak_world.hush,
+        title="Cohort cut-off notebook",
+        description=f"Restricted terms: {CANARY_ANALYSIS_TEXT} thresholds.",
+        access_tier=AccessTier.ORGANISATIONS,
+        allowed_organisations=[leak_world.hush_lead_org],
+    )
+    leak_world.respire_analysis = AnalysisFactory(
+        project=leak_world.respire,
+        title="Cohort exacerbation model",
+        description=f"Consortium terms: {CANARY_RESPIRE_ANALYSIS} weights.",
+        access_tier=AccessTier.CONSORTIUM,
+    )
+    # A public analysis with the same words, which everyone finds: the probes reach analyses.
+    leak_world.public_analysis = AnalysisFactory(
+        project=leak_world.respire,
+        title="Cohort exacerbation summary",
+        description="Public terms of the locked cohort.",
+        access_tier=AccessTier.PUBLIC,
+    )
     return leak_world
 
 
 def hidden_from(persona: str) -> tuple[str, ...]:
-    # RESPIRE's consortium-tier dataset is the consortium's: its partner's colleague sees it.
-    consortium = () if persona == "partner_without_grant" else (CANARY_EVIDENCE_DATASET,)
+    consortium = () if persona == "partner_without_grant" else RESPIRE_CONSORTIUM_CANARIES
     return HUSH_CANARIES + RESPIRE_CANARIES + consortium
 
 
@@ -86,18 +127,20 @@ def answers(client, text: str) -> str:
     return "\n".join(parts)
 
 
-def hidden_rows(world) -> set[str]:
-    return {
-        str(row.pk)
-        for row in (
-            world.hush_dataset,
-            world.hush_controlled,
-            world.hush_draft,
-            world.evidence_draft,
-            world.restricted,
-            world.milestone,
-        )
-    }
+def hidden_rows(world, persona: str) -> set[str]:
+    rows = [
+        world.hush_dataset,
+        world.hush_controlled,
+        world.hush_draft,
+        world.evidence_draft,
+        world.restricted,
+        world.milestone,
+        world.hush_analysis,
+        world.hush_named_analysis,
+    ]
+    if persona != "partner_without_grant":
+        rows.append(world.respire_analysis)
+    return {str(row.pk) for row in rows}
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -115,7 +158,7 @@ def test_hidden_rows_are_never_found_nor_counted(world, persona):
     user = world.personas[persona]
     for text in ("cohort", "terms", *hidden_from(persona)):
         page = search(user, text, size=100)
-        assert not {str(result.id) for result in page.results} & hidden_rows(world), text
+        assert not {str(result.id) for result in page.results} & hidden_rows(world, persona), text
         # Every count is of listed rows only: nothing hidden adds to a total or a facet.
         assert page.total == len(page.results), f"{text}: a hidden row was counted"
         for name in ("kind", "tier"):
@@ -138,5 +181,14 @@ def test_the_insider_finds_every_hush_canary(world):
 
 def test_respires_coordinator_finds_every_respire_canary(world):
     client = as_persona(world, "respire_coordinator")
-    for canary in (*RESPIRE_CANARIES, CANARY_EVIDENCE_DATASET):
+    for canary in (*RESPIRE_CANARIES, *RESPIRE_CONSORTIUM_CANARIES):
         assert_canary(answers(client, canary), canary)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_public_analysis_is_found_and_counted_beside_the_hidden_ones(world, persona):
+    page = search(world.personas[persona], "cohort", size=100)
+    assert str(world.public_analysis.pk) in {str(result.id) for result in page.results}
+    analyses = {value.value: value.count for value in page.facets["kind"]}.get("analysis")
+    expected = 2 if persona == "partner_without_grant" else 1  # RESPIRE's consortium one too
+    assert analyses == expected

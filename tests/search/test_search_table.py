@@ -8,13 +8,15 @@ grant, a partner), made by the triggers in the same transaction."""
 import datetime
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.utils import timezone
 
 from apps.access.policy import visible
+from apps.analyses.models import Analysis
+from apps.core.kinds import shared_kind, shared_kinds
 from apps.core.models import AccessTier
 from apps.datasets.models import Dataset, DatasetStatus
-from apps.documents.models import Protocol
 from apps.milestones.models import Deliverable, Milestone
 from apps.organisations.models import Organisation, OrganisationStatus
 from apps.projects.models import (
@@ -30,6 +32,7 @@ from apps.search.selectors import search
 from tests.access.factories import AccessGrantFactory
 from tests.access.leaks.conftest import PERSONAS, leak_world  # noqa: F401 - a fixture
 from tests.accounts.factories import UserFactory
+from tests.analyses.factories import AnalysisFactory
 from tests.datasets.factories import DatasetFactory
 from tests.documents.factories import ProtocolFactory
 from tests.milestones.factories import DeliverableFactory, MilestoneFactory
@@ -47,8 +50,8 @@ pytestmark = pytest.mark.skipif(
 
 MODELS = {
     "project": Project,
-    "dataset": Dataset,
-    "protocol": Protocol,
+    # Datasets, protocols, analyses…: every kind of the registry is in the table.
+    **{kind.name: apps.get_model(kind.model) for kind in shared_kinds()},
     "biomarker": Biomarker,
     "deliverable": Deliverable,
     "milestone": Milestone,
@@ -58,14 +61,16 @@ MODELS = {
 
 @pytest.fixture
 def world(leak_world, staff):  # noqa: F811 - the imported fixture
-    """The leak world, with a row of every tier, status and dissemination in a members-only
-    project (HUSH) and a public one (RESPIRE), a proposer's own proposed project, a pending
-    organisation of a persona's, and an active grant."""
+    """The leak world, with a row of every tier, status and dissemination (and an analysis of
+    every tier) in a members-only project (HUSH) and a public one (RESPIRE), a proposer's own
+    proposed project, a pending organisation of a persona's, and an active grant."""
     for project in (leak_world.hush, leak_world.respire):
         for tier in AccessTier.values:
             for status in DatasetStatus.values:
                 DatasetFactory(project=project, access_tier=tier, status=status)
             ProtocolFactory(project=project, access_tier=tier)
+        for tier in shared_kind("analysis").tiers:
+            AnalysisFactory(project=project, access_tier=tier)
         for dissemination in Deliverable.Dissemination.values:
             for status in Deliverable.Status.values:
                 DeliverableFactory(project=project, dissemination=dissemination, status=status)
@@ -149,6 +154,7 @@ def test_the_rule_follows_items_changed_in_bulk(world):
     Organisation.objects.filter(status=OrganisationStatus.PENDING).update(
         status=OrganisationStatus.APPROVED
     )
+    Analysis.objects.filter(project=world.hush).update(access_tier=AccessTier.REGISTERED)
     assert_same_as_policy(world)
 
 
