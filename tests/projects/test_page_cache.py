@@ -4,9 +4,9 @@ fragment is a lie or a leak, so these tests hold the cache to the database.
 - Coverage by construction: every table the cached part of the page reads, for several
   personas, must bump the project's content version (`apps.projects.content_versions.BUMPS`)
   or be exempted below with its reason — and each declared trigger must be installed.
-- Each write path (a service, `QuerySet.update()`, `bulk_create`, `bulk_update`, raw SQL, a
-  person's and an organisation's rename) is seen by the very next request, after a request
-  that was served from the cache.
+- Each write path (a service, `QuerySet.update()`, `bulk_create`, `bulk_update`, raw SQL, an
+  admin edit, a person's rename, the viewer's own standing) is seen by the very next request,
+  after a request that was served from the cache.
 - The clock alone (a milestone becoming late) changes the page the next day.
 - Personas with different access never receive each other's fragment.
 - A Redis that stops answering costs speed, never correctness.
@@ -24,7 +24,9 @@ from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.access import facts as access_facts_module
@@ -171,14 +173,39 @@ def test_every_table_the_cached_page_reads_bumps_the_project_version(
     assert not uncovered, f"cached tables that bump no project version: {sorted(uncovered)}"
 
 
+PER_REQUEST = ("csrf_token", "csp_nonce", "messages", "request", "unread_notifications_count")
+
+
+def test_no_template_of_the_cached_part_uses_anything_of_one_request(full_project, coordinator):
+    """The fragment is rendered without the request (no context processors); a template
+    that asked for the CSRF token, the nonce or messages would silently get nothing and,
+    worse, the next person the same blank. Fail instead."""
+    rendered = []
+
+    def collect(sender, template, context, **kwargs):
+        rendered.append(template)
+
+    template_rendered.connect(collect)
+    try:
+        _build_page(coordinator, full_project.slug)
+    finally:
+        template_rendered.disconnect(collect)
+    names = {t.name for t in rendered}
+    assert "projects/_detail_content.html" in names and "milestones/_timeline.html" in names
+    for template in rendered:
+        code = " ".join(re.findall(r"\{[{%](.*?)[}%]\}", template.source, re.DOTALL))
+        used = [word for word in PER_REQUEST if re.search(rf"\b{word}\b", code)]
+        assert not used, f"{template.name} uses {used}"
+
+
 def test_every_declared_table_has_its_trigger_installed():
     declared = {
         content_versions.table_of(django_apps, bump.label) for bump in content_versions.BUMPS
     }
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = %s",
-            [f"{content_versions.PREFIX}_bump"],
+            "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE %s",
+            [f"{content_versions.PREFIX}_bump%"],
         )
         installed = {row[0].strip('"') for row in cursor.fetchall()}
     assert installed == declared
@@ -252,6 +279,31 @@ def test_raw_sql_renaming_a_partner_organisation_is_seen_by_the_next_request(
         )
     html = _get(client, full_project)[0]
     assert "University of Elsewhere" in html and "University of Example" not in html
+
+
+def test_an_admin_rename_of_a_partner_organisation_is_seen_by_the_next_request(
+    client, full_project, partner_member, partner_org, staff
+):
+    member = _client(partner_member)
+    assert "University of Example" in _served_from_cache(member, full_project)
+    url = reverse("admin:organisations_organisation_change", args=[partner_org.pk])
+    client.force_login(staff)
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "logo"}
+    data.update(
+        {
+            "name": "University of Adminton",
+            "country": str(partner_org.country),
+            "domains-TOTAL_FORMS": "0",
+            "domains-INITIAL_FORMS": "0",
+            "affiliations-TOTAL_FORMS": "0",
+            "affiliations-INITIAL_FORMS": "0",
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    html = _get(member, full_project)[0]
+    assert "University of Adminton" in html and "University of Example" not in html
 
 
 def test_a_members_name_change_is_seen_by_the_next_request(
