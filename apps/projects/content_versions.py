@@ -138,13 +138,10 @@ RANDOM = {
 
 def _bump_sql(vendor: str, projects: str) -> str:
     # DISTINCT first, then one random draw per project: an upsert may touch a row only once.
-    # In project order, so two writes that bump several projects each lock their rows in the
-    # same order and wait for each other instead of deadlocking.
     return (
         f"INSERT INTO {VERSION_TABLE} (project_id, version) "
         f"SELECT bumped.project_id, {RANDOM[vendor]} FROM (SELECT DISTINCT p.project_id FROM "
         f"({projects}) p WHERE p.project_id IS NOT NULL) bumped WHERE true "
-        "ORDER BY bumped.project_id "
         "ON CONFLICT (project_id) DO UPDATE SET version = excluded.version"
     )
 
