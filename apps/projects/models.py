@@ -334,18 +334,3 @@ class Biomarker(BaseModel):
 
     def __str__(self) -> str:
         return self.name
-
-
-class ProjectContentVersion(models.Model):
-    """A project's content version: a new random number every time anything the cached parts
-    of its page show changes (`apps.projects.page_cache`). Written only by database triggers
-    (`apps.projects.content_versions`), in the transaction of the change, whatever wrote it.
-
-    No foreign key, as `access.AccessVersion`: a trigger may bump a project in the very
-    statement that deletes it, and a row without its project is harmless."""
-
-    project_id = models.UUIDField(primary_key=True)
-    version = models.BigIntegerField()
-
-    def __str__(self) -> str:
-        return f"{self.project_id}: {self.version}"

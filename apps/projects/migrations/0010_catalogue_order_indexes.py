@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("diseases", "0003_seed_disease_areas"),
-        ("projects", "0011_project_content_version_triggers"),
+        ("projects", "0009_fill_project_card_updated_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
