@@ -195,13 +195,16 @@ def _item(
     fields: tuple[str, ...],
     codes: str = "ARRAY[]::text[]",
     moment: str = "updated_at",
-) -> str:
-    """A projection for rows that belong to a project (`s.project_id`)."""
-    return f"""SELECT '{kind}', s.id, s.project_id, {_live("p")}, {_public("p")}, NULL::uuid,
+) -> tuple[str, str]:
+    """(source table, projection) for rows that belong to a project (`s.project_id`)."""
+    return (
+        table,
+        f"""SELECT '{kind}', s.id, s.project_id, {_live("p")}, {_public("p")}, NULL::uuid,
     {tier}, {status}, {organisation}, {year}, s.{moment},
     coalesce(s.{title}, ''), '', coalesce(s.{title}, ''), {codes}, {_areas("s.project_id")},
     {_doc(*(f"s.{name}" for name in fields))}, NULL::tsvector, {_doc(f"s.{title}")}
-FROM {table} s LEFT JOIN projects_project p ON p.id = s.project_id"""
+FROM {table} s LEFT JOIN projects_project p ON p.id = s.project_id""",
+    )
 
 
 def _shared(kind: SharedKind) -> tuple[str, str]:
@@ -209,7 +212,7 @@ def _shared(kind: SharedKind) -> tuple[str, str]:
     spec = kind.search
     table = kind.item.table
     years = [f"s.{name}" for name in spec.year_from]
-    return table, _item(
+    return _item(
         table,
         kind.name,
         tier="s.access_tier",
@@ -243,45 +246,36 @@ FROM projects_project s""",
         ),
         # The shared kinds (datasets, protocols, analyses…), as declared (`apps.core.kinds`).
         **{kind.name: _shared(kind) for kind in shared},
-        "biomarker": (
+        "biomarker": _item(
             "projects_biomarker",
-            _item(
-                "projects_biomarker",
-                "biomarker",
-                tier="CASE WHEN p.summary_visibility = 'public' THEN 'public' ELSE 'members' END",
-                status="s.development_stage",
-                organisation="s.diagnostic_partner_id",
-                year=_year("s.created_at"),
-                title="name",
-                fields=("name", "stratum", "assay"),
-            ),
+            "biomarker",
+            tier="CASE WHEN p.summary_visibility = 'public' THEN 'public' ELSE 'members' END",
+            status="s.development_stage",
+            organisation="s.diagnostic_partner_id",
+            year=_year("s.created_at"),
+            title="name",
+            fields=("name", "stratum", "assay"),
         ),
-        "deliverable": (
+        "deliverable": _item(
             "milestones_deliverable",
-            _item(
-                "milestones_deliverable",
-                "deliverable",
-                tier="s.dissemination",
-                status="s.status",
-                organisation="s.lead_organisation_id",
-                year=_year("s.due_date"),
-                title="title",
-                fields=("code", "title", "summary"),
-                codes=_codes("upper(nullif(s.code, ''))"),
-            ),
+            "deliverable",
+            tier="s.dissemination",
+            status="s.status",
+            organisation="s.lead_organisation_id",
+            year=_year("s.due_date"),
+            title="title",
+            fields=("code", "title", "summary"),
+            codes=_codes("upper(nullif(s.code, ''))"),
         ),
-        "milestone": (
+        "milestone": _item(
             "milestones_milestone",
-            _item(
-                "milestones_milestone",
-                "milestone",
-                tier="'consortium'",
-                status="s.status",
-                organisation="s.owner_organisation_id",
-                year=_year("s.due_date"),
-                title="title",
-                fields=("title", "description"),
-            ),
+            "milestone",
+            tier="'consortium'",
+            status="s.status",
+            organisation="s.owner_organisation_id",
+            year=_year("s.due_date"),
+            title="title",
+            fields=("title", "description"),
         ),
         "organisation": (
             "organisations_organisation",
