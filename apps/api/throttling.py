@@ -31,7 +31,7 @@ from redis.commands.core import Script
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework.settings import api_settings
-from rest_framework.throttling import BaseThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from apps.accounts.models import ApiToken
 from apps.security.services import TOKEN_USE_AUDIT_WINDOW, token_use_audit, token_use_key
@@ -76,7 +76,6 @@ table.insert(answer, first)
 return answer
 """
 _script = Script(None, _SCRIPT.encode())  # bytes: its SHA needs no client
-_DURATIONS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 @dataclass(frozen=True)
@@ -100,8 +99,9 @@ def _limit(scope: str, ident) -> Limit | None:
     rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope)
     if rate is None:
         return None
-    number, period = rate.split("/")
-    return Limit(f"api-throttle:{scope}:{ident}", int(number), _DURATIONS[period[0]])
+    # DRF's own reading of "1200/min" (`parse_rate` uses nothing of its instance).
+    size, duration = SimpleRateThrottle.parse_rate(None, rate)
+    return Limit(f"api-throttle:{scope}:{ident}", size, duration)
 
 
 def _limits(request, token) -> list[Limit]:
