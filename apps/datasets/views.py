@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -43,6 +44,7 @@ from apps.projects.filter_cache import (
     text_replaces_choice,
 )
 from apps.projects.models import Project
+from apps.projects.page_cache import catalogue_fragment
 
 PAGE_SIZE = 25
 _context = partial(items.item_context, "dataset")
@@ -92,14 +94,21 @@ def _visible_project(user, pk: str):
 def dataset_list(request):
     """Every dataset the person may see, across projects."""
     filters = _list_filters(request, request.user)
-    datasets = datasets_visible_to(request.user, **filters)
-    count = cached_count("datasets", request.user, _count_key(filters), datasets)
-    page_obj = CountedPaginator(datasets, PAGE_SIZE, count=count).get_page(request.GET.get("page"))
+
+    def rows() -> str:
+        datasets = datasets_visible_to(request.user, **filters)
+        count = cached_count("datasets", request.user, _count_key(filters), datasets)
+        paginator = CountedPaginator(datasets, PAGE_SIZE, count=count)
+        page_obj = paginator.get_page(request.GET.get("page"))
+        # No context processors: the rows read the request's query string only, in the key.
+        context = {"page_obj": page_obj, "filters": filters, "request": request}
+        return render_to_string("datasets/_dataset_list_rows.html", context)
+
     return render(
         request,
         "datasets/dataset_list.html",
         {
-            "page_obj": page_obj,
+            "rows": catalogue_fragment(request.user, "datasets", request.get_full_path(), rows),
             "filters": filters,
             "tiers": AccessTier.choices,
             "disease_areas": DiseaseArea.objects.order_by("name").only("name", "slug"),

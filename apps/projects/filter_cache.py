@@ -11,78 +11,60 @@ At scale l, counting the ~55,000 datasets a member of five consortia may see cos
 100,000 rows, and no index can answer an OR of five policy branches. The rows of a page are
 cheap (the planner stops after 25), the count is not. What a count says depends on what the
 person may see, so it is cached per audience — once for all anonymous visitors, and per
-person (id and staff flag) when signed in — never shown to anyone else, and per filter.
+person and standing (`page_cache.viewer_parts`: their access facts, flags and today) when
+signed in — never shown to anyone else, and per filter.
 
-Saving or deleting a partner, project, membership, organisation, affiliation, dataset or
-access grant starts a new generation at once (signals, connected in `ProjectsConfig.ready`).
-Changes that send no signal (queryset updates, bulk inserts, a grant reaching its end date)
-show in the count within `TTL` seconds. Only the number is cached: the rows listed are always
-selected fresh through the access policy.
+The key holds the catalogue version (`apps.projects.content_versions.CATALOGUE`), which the
+database bumps as any write to a project's rows commits, whatever wrote them (a service, a
+queryset update, a bulk insert, raw SQL): a count is never older than the rows it counts. A
+transaction that has written a project and not committed counts afresh and stores nothing.
 """
 
 import hashlib
-import uuid
+import logging
 from functools import cached_property
 
 from django.core.cache import cache
 from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from apps.projects.page_cache import catalogue_ref, viewer_parts
+
+logger = logging.getLogger(__name__)
+
 MAX_TEXT = 200  # characters of a filter's text
 SUGGEST_FROM = 2  # characters: one letter matches nearly every project (50 ms at scale l)
-GENERATION_KEY = "list-count:generation"
-TTL = 60
-# Models whose changes can change what a person may see in a list.
-WATCHED_MODELS = (
-    "projects.Partner",
-    "projects.Project",
-    "projects.Membership",
-    "organisations.Organisation",
-    "organisations.Affiliation",
-    "datasets.Dataset",
-    "access.AccessGrant",
-)
-
-
-def _generation() -> str:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, None)  # a racing process's value wins
-        generation = cache.get(GENERATION_KEY, "")
-    return generation
-
-
-def new_generation(**_signal_kwargs) -> None:
-    """Forget every cached count (a signal receiver): at once, and again when the change
-    commits — a page built between the write and its commit may have cached what it saw
-    before the change under the first new generation."""
-    _start_generation()
-    transaction.on_commit(_start_generation)
-
-
-def _start_generation() -> None:
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+TTL = 3600  # an upper bound that keeps Redis tidy: the key is exact
 
 
 def _audience(user) -> str:
     if not getattr(user, "is_authenticated", False):
         return "anonymous"
-    return f"user:{user.pk}:{int(user.is_staff)}"
+    return ":".join(viewer_parts(user))
 
 
 def cached_count(name: str, user, filters: tuple, rows: QuerySet) -> int:
-    """`rows.count()`, cached per generation, audience and `filters` (every value that
+    """`rows.count()`, cached per catalogue version, audience and `filters` (every value that
     narrows `rows`, as strings; free text is hashed into the key, never stored)."""
+    version, pending = catalogue_ref()
+    if pending:
+        return rows.count()
     digest = hashlib.sha256(repr(filters).encode()).hexdigest()[:32]
-    key = f"list-count:v1:{_generation()}:{name}:{_audience(user)}:{digest}"
-    count = cache.get(key)
+    key = f"list-count:v2:{version}:{name}:{_audience(user)}:{digest}"
+    try:
+        count = cache.get(key)
+    except Exception:
+        logger.warning("count cache unavailable; counting", exc_info=True)
+        return rows.count()
     if count is None:
         count = rows.count()
-        cache.set(key, count, TTL)
+        try:
+            cache.set(key, count, TTL)
+        except Exception:
+            logger.warning("count cache unavailable; not stored", exc_info=True)
     return count
 
 

@@ -334,3 +334,36 @@ class Biomarker(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProjectContentVersion(models.Model):
+    """A project's content version: a new random number every time anything the cached parts
+    of its page show changes (`apps.projects.page_cache`). Written only by database triggers
+    (`apps.projects.content_versions`), in the transaction of the change, whatever wrote it.
+
+    No foreign key, as `access.AccessVersion`: a trigger may bump a project in the very
+    statement that deletes it, and a row without its project is harmless."""
+
+    project_id = models.UUIDField(primary_key=True)
+    version = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.version}"
+
+
+class ProjectContentPending(models.Model):
+    """A project whose content an open PostgreSQL transaction has changed: written by the
+    content-version triggers instead of the version itself, and turned into a new version by a
+    deferred trigger as that transaction commits (`apps.projects.content_versions`). So the
+    version row is locked only for the moment of a commit, never for the life of a long
+    transaction, and a transaction can tell that its own writes are not yet in a version.
+    Empty outside open transactions; never written on SQLite (its writers are serial)."""
+
+    xact = models.BigIntegerField()  # pg_current_xact_id() of the writing transaction
+    project_id = models.UUIDField()
+
+    class Meta:
+        indexes = [models.Index(fields=["xact", "project_id"], name="projects_pending_xact")]
+
+    def __str__(self) -> str:
+        return f"{self.xact}: {self.project_id}"

@@ -11,7 +11,11 @@ An app registers a section in its `apps/<app>/project_sections.py` (discovered a
 
 The function decides what `user` may see (through `apps.access.policy`) and returns the
 template context, or None to hide the section. The template receives that context plus
-`project`, `user`, `request`, `section` (title, slug) and `can_manage`. Sections run only for
+`project`, `section` (title, slug) and `can_manage`. Sections are cached for signed-in people
+(`apps.projects.page_cache`), so they get no request (`request` is None) and their templates
+no context processors: nothing of one request — CSRF token, nonce, messages — may be in them,
+and every table they read must bump the project's content version
+(`apps.projects.content_versions`; `tests/projects/test_page_cache.py` checks it). Sections run only for
 people who may see the project's details. Orders: overview 10, partners 20, members 30,
 biomarkers 40, work packages 50, protocols 60, datasets 70, committee 80, milestones 90,
 deliverables 100.
@@ -66,17 +70,17 @@ def registered_sections() -> list[ProjectSection]:
     return sorted(_SECTIONS.values(), key=lambda section: (section.order, section.slug))
 
 
-def render_sections(*, project, user, request, can_manage: bool) -> list[RenderedSection]:
+def render_sections(*, project, user, can_manage: bool) -> list[RenderedSection]:
     """Every section that has something to show `user`, rendered in page order. The policy
     is told `user`'s standing in `project` once, for the sections' statements about it."""
     with known_project(project_facts(user, project)):
-        return _render(project=project, user=user, request=request, can_manage=can_manage)
+        return _render(project=project, user=user, can_manage=can_manage)
 
 
-def _render(*, project, user, request, can_manage: bool) -> list[RenderedSection]:
+def _render(*, project, user, can_manage: bool) -> list[RenderedSection]:
     rendered = []
     for section in registered_sections():
-        context = section.func(project=project, user=user, request=request)
+        context = section.func(project=project, user=user, request=None)
         if context is None:
             continue
         context = {
@@ -85,6 +89,6 @@ def _render(*, project, user, request, can_manage: bool) -> list[RenderedSection
             "section": section,
             "can_manage": can_manage,
         }
-        html = render_to_string(section.template, context, request=request)
+        html = render_to_string(section.template, context)
         rendered.append(RenderedSection(section.title, section.slug, html))
     return rendered

@@ -143,6 +143,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 # --- Cache and broker -----------------------------------------------------------------------
+# Signed-in project pages from versioned fragments (apps.projects.page_cache); off only to
+# measure the page without them.
+PROJECT_PAGE_CACHE = env.bool("PROJECT_PAGE_CACHE", default=True)
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {

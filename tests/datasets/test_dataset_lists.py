@@ -9,7 +9,6 @@ from apps.access.facts import access_facts
 from apps.core.models import AccessTier
 from apps.datasets.models import Dataset, DatasetStatus
 from apps.datasets.selectors import datasets_visible_to
-from apps.projects.filter_cache import new_generation
 from apps.projects.models import PartnerRole
 from tests.datasets.factories import DatasetFactory
 from tests.organisations.factories import AffiliationFactory, OrganisationFactory
@@ -144,12 +143,12 @@ def test_listing_100000_datasets_for_a_member_of_five_consortia_uses_constant_qu
     client.force_login(user)
     _bulk_datasets(projects + strangers, steward, 20)
     client.get(LIST_URL)  # warm caches (content types, sessions)
-    new_generation()  # both measured pages count afresh (the count is cached per person)
+    # Both measured pages count afresh: this test's transaction wrote the projects and has
+    # not committed, so nothing is served from, or stored in, the cache (issue 16).
     with CaptureQueriesContext(connection) as small:
         assert client.get(LIST_URL).status_code == 200
 
     _bulk_datasets(projects + strangers, steward, 100_000 - 20, start=20)
-    new_generation()  # a bulk insert sends no signal; a save would start a generation itself
     with CaptureQueriesContext(connection) as large:
         response = client.get(LIST_URL)
     assert response.status_code == 200
@@ -202,21 +201,13 @@ def test_list_page_query_count_does_not_grow_with_rows(
 
 
 def list_page_queries(client) -> tuple[int, int]:
-    """Queries of the list page with its count first uncached, then cached."""
-    new_generation()
+    """Queries of the list page, twice (built both times in a test transaction that wrote the
+    datasets; served from the cache: tests/datasets/test_dataset_list_cache.py)."""
     with CaptureQueriesContext(connection) as uncached:
         client.get(LIST_URL)
     with CaptureQueriesContext(connection) as cached:
         client.get(LIST_URL)
     return len(uncached), len(cached)
-
-
-def test_the_count_is_cached_with_one_statement_fewer(client, partner_member, project):
-    DatasetFactory(project=project)
-    client.force_login(partner_member)
-    client.get(LIST_URL)  # reads and caches the person's access facts
-    uncached, cached = list_page_queries(client)
-    assert cached == uncached - 1
 
 
 def test_the_count_is_cached_per_person_and_never_shown_to_another(

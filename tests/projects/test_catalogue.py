@@ -1,10 +1,8 @@
 import pytest
-from django.core.cache import cache
 from django.db import connection
 
 from apps.diseases.models import DiseaseArea
 from apps.organisations.models import OrganisationKind
-from apps.projects.filter_cache import GENERATION_KEY
 from apps.projects.models import PartnerRole, Project, ProjectStatus, SummaryVisibility
 from tests.organisations.factories import OrganisationFactory
 from tests.projects.factories import PartnerFactory, ProjectFactory
@@ -250,15 +248,3 @@ def test_an_overlong_partner_name_matches_nothing_and_says_why(client, project):
     assert response.status_code == 200
     assert titles(response) == []
     assert 'aria-invalid="true"' in response.content.decode()
-
-
-def test_cached_counts_are_renewed_again_when_a_change_commits(
-    project, other_org, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        PartnerFactory(project=project, organisation=other_org)
-        at_write = cache.get(GENERATION_KEY)
-    # Another process may have cached the pre-change options under `at_write` meanwhile.
-    for callback in callbacks:
-        callback()
-    assert cache.get(GENERATION_KEY) not in (None, at_write)

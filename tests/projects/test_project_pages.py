@@ -561,6 +561,8 @@ def test_project_page_query_count_does_not_grow_with_its_contents(
         wp = WorkPackageFactory(project=project, number=n + 2)
         wp.lead_organisations.add(organisation)
         wp.members.add(person)
+    # Built, not served from its fragment, both times: this test's transaction has written the
+    # project and not committed (hits: tests/projects/test_page_cache.py).
     assert _count_queries(client, page(project)) == before
 
 

@@ -68,6 +68,7 @@ from apps.documents.models import Protocol, ProtocolVersion
 from apps.items import services as item_services
 from apps.organisations.models import Organisation
 from apps.projects.models import Project
+from apps.projects.page_cache import catalogue_cached
 
 DOWNLOAD_MEDIA_TYPE = "application/octet-stream"
 
@@ -102,6 +103,10 @@ DOWNLOAD_RESPONSES = {
     ),
     **problems(404),
 }
+
+
+def _is_page(data) -> bool:
+    return isinstance(data, dict) and "results" in data
 
 
 def api_file_response(stored):
@@ -383,18 +388,25 @@ class DatasetViewSet(ItemWritesMixin, ResourceViewSet):
         # The list as plain rows (`apps.api.rows`): the same statements and representation
         # as the generic list, without a model instance per dataset, file or organisation.
         # (A comment, not a docstring: drf-spectacular would publish a docstring.)
-        download = allowed_column(Action.DOWNLOAD)
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(dataset_rows(queryset, download_column=download))
-        ids = [row.key for row in page]
-        data = dataset_rows_output(
-            page,
-            files=files_by_dataset(ids) if ids else {},
-            organisations=organisations_by_dataset(ids) if ids else {},
-            download_column=download,
-            context=self.get_serializer_context(),
-        )
-        return self.get_paginated_response(data)
+        # The page's data is cached under the catalogue version, the caller's standing and the
+        # absolute URI (its links carry host and query): `apps.projects.page_cache`.
+        def build() -> dict:
+            download = allowed_column(Action.DOWNLOAD)
+            queryset = self.filter_queryset(self.get_queryset())
+            page = self.paginate_queryset(dataset_rows(queryset, download_column=download))
+            ids = [row.key for row in page]
+            data = dataset_rows_output(
+                page,
+                files=files_by_dataset(ids) if ids else {},
+                organisations=organisations_by_dataset(ids) if ids else {},
+                download_column=download,
+                context=self.get_serializer_context(),
+            )
+            return self.get_paginated_response(data).data
+
+        uri = request.build_absolute_uri()
+        data = catalogue_cached(request.user, "api-datasets", uri, build, _is_page)
+        return Response(data)
 
     page_key = staticmethod(page_key)
 

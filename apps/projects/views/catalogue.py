@@ -4,12 +4,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from apps.projects import selectors
 from apps.projects.filter_cache import suggestion_text, suggestions_cache_headers
 from apps.projects.forms import CatalogueForm, ProjectProposeForm, apply_service_errors
+from apps.projects.page_cache import catalogue_fragment
 from apps.projects.selectors import CatalogueFilters
 from apps.projects.services import project_propose
 from apps.projects.views.common import done, posted
@@ -42,11 +44,17 @@ def catalogue(request):
     organisations = selectors.catalogue_partner_organisations(request.user)
     form = CatalogueForm(request.GET or None, organisations=organisations)
     filters = _filters(form) if request.GET else CatalogueFilters()
-    projects = selectors.catalogue(request.user, filters)
-    page_obj = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+
+    def rows() -> str:
+        projects = selectors.catalogue(request.user, filters)
+        page_obj = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+        # No context processors: the rows read the request's query string only, in the key.
+        context = {"page_obj": page_obj, "filters": filters, "request": request}
+        return render_to_string("projects/_catalogue_rows.html", context)
+
     context = {
         "form": form,
-        "page_obj": page_obj,
+        "rows": catalogue_fragment(request.user, "catalogue", request.get_full_path(), rows),
         "filters": filters,
         "organisation_missing": "organisation" in form.errors,
     }

@@ -1,15 +1,19 @@
 """The project page, its coordinator edit page, status transitions and funders."""
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.access.policy import Action, can, get_for_user, known_project, project_facts
 from apps.access.policy.project_parts import card_lead_partners
-from apps.projects import selectors
+from apps.projects import page_cache, selectors
 from apps.projects.forms import FunderForm, ProjectEditForm, ReasonForm, apply_service_errors
 from apps.projects.sections import render_sections
 from apps.projects.services import (
@@ -30,32 +34,48 @@ from apps.projects.views.common import (
 
 
 def detail(request, slug):
+    """Signed-in people get the page's title, breadcrumbs and content from a versioned
+    fragment (`apps.projects.page_cache`); `base.html` renders the per-request parts around
+    it. The fragment is rendered without the request, so nothing of one request (CSRF token,
+    nonce, messages) can be stored in it."""
     user = request.user
+
+    def build() -> page_cache.CachedPage:
+        return _build_page(user, slug)
+
+    page = page_cache.project_page(user, slug, build) if page_cache.enabled(user) else build()
+    return render(request, "projects/detail.html", {"page": page})
+
+
+def _build_page(user, slug) -> page_cache.CachedPage:
     project = get_for_user(user, selectors.projects_with_page_rights(user), slug=slug)
     with known_project(project_facts(user, project)):
-        context = _detail_context(request, project)
-    return render(request, "projects/detail.html", context)
+        context = _detail_context(user, project)
+    return page_cache.CachedPage(
+        project_id=project.pk,
+        title=project.acronym,
+        breadcrumbs=render_to_string("projects/_breadcrumbs.html", {"project": project}),
+        content=render_to_string("projects/_detail_content.html", context),
+    )
 
 
-def _detail_context(request, project) -> dict:
-    can_details = can(request.user, Action.VIEW_DETAILS, project)
-    can_manage = can_details and can(request.user, Action.MANAGE, project)
+def _detail_context(user, project) -> dict:
+    can_details = can(user, Action.VIEW_DETAILS, project)
+    can_manage = can_details and can(user, Action.MANAGE, project)
     return {
+        "user": user,
         "project": project,
         "can_view_details": can_details,
         "can_manage": can_manage,
         "lead": card_lead_partners(project.partners.all()).select_related("organisation").first(),
         "disease_areas": list(project.disease_areas.all()),
-        "transitions": available_transitions(
-            request.user, project, known={Action.MANAGE: can_manage}
-        )
+        "transitions": available_transitions(user, project, known={Action.MANAGE: can_manage})
         if can_details
         else [],
-        "sections": render_sections(
-            project=project, user=request.user, request=request, can_manage=can_manage
-        )
+        "sections": render_sections(project=project, user=user, can_manage=can_manage)
         if can_details
         else [],
+        "login_url": f"{reverse('account_login')}?next={quote(project.get_absolute_url())}",
     }
 
 
