@@ -93,28 +93,27 @@ def _visible_project(user, pk: str):
 
 def dataset_list(request):
     """Every dataset the person may see, across projects."""
-    filters = _list_filters(request, request.user)
 
-    def rows() -> str:
+    def content() -> str:
+        filters = _list_filters(request, request.user)
         datasets = datasets_visible_to(request.user, **filters)
         count = cached_count("datasets", request.user, _count_key(filters), datasets)
         paginator = CountedPaginator(datasets, PAGE_SIZE, count=count)
-        page_obj = paginator.get_page(request.GET.get("page"))
-        # No context processors: the rows read the request's query string only, in the key.
-        context = {"page_obj": page_obj, "filters": filters, "request": request}
-        return render_to_string("datasets/_dataset_list_rows.html", context)
-
-    return render(
-        request,
-        "datasets/dataset_list.html",
-        {
-            "rows": catalogue_fragment(request.user, "datasets", request.get_full_path(), rows),
+        # No context processors: the filters and rows read the request's query string only,
+        # which is in the key.
+        context = {
+            "page_obj": paginator.get_page(request.GET.get("page")),
             "filters": filters,
             "tiers": AccessTier.choices,
             "disease_areas": DiseaseArea.objects.order_by("name").only("name", "slug"),
             "project_missing": filters["match_nothing"],
-        },
-    )
+            "request": request,
+        }
+        return render_to_string("datasets/_dataset_list_content.html", context)
+
+    path = request.get_full_path()
+    context = {"content": catalogue_fragment(request.user, "datasets", path, content)}
+    return render(request, "datasets/dataset_list.html", context)
 
 
 def _count_key(filters: dict) -> tuple:

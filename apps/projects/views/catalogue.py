@@ -41,23 +41,25 @@ def _filters(form: CatalogueForm) -> CatalogueFilters:
 
 
 def catalogue(request):
-    organisations = selectors.catalogue_partner_organisations(request.user)
-    form = CatalogueForm(request.GET or None, organisations=organisations)
-    filters = _filters(form) if request.GET else CatalogueFilters()
-
-    def rows() -> str:
+    def content() -> str:
+        organisations = selectors.catalogue_partner_organisations(request.user)
+        form = CatalogueForm(request.GET or None, organisations=organisations)
+        filters = _filters(form) if request.GET else CatalogueFilters()
         projects = selectors.catalogue(request.user, filters)
         page_obj = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
-        # No context processors: the rows read the request's query string only, in the key.
-        context = {"page_obj": page_obj, "filters": filters, "request": request}
-        return render_to_string("projects/_catalogue_rows.html", context)
+        # No context processors: the filters and results read the request's query string
+        # only, which is in the key.
+        context = {
+            "form": form,
+            "page_obj": page_obj,
+            "filters": filters,
+            "organisation_missing": "organisation" in form.errors,
+            "request": request,
+        }
+        return render_to_string("projects/_catalogue_content.html", context)
 
-    context = {
-        "form": form,
-        "rows": catalogue_fragment(request.user, "catalogue", request.get_full_path(), rows),
-        "filters": filters,
-        "organisation_missing": "organisation" in form.errors,
-    }
+    path = request.get_full_path()
+    context = {"content": catalogue_fragment(request.user, "catalogue", path, content)}
     return render(request, "projects/catalogue.html", context)
 
 
