@@ -86,6 +86,14 @@ class ProjectRef:
     pending: bool
 
 
+def _sqlite_pending() -> str:
+    """SQLite bumps a version in the writing statement itself, and keeps no record of which
+    transaction wrote: inside a transaction, count every project as possibly written (what a
+    PostgreSQL transaction that wrote sees), so nothing it renders is read from or stored in
+    the cache. Its views run outside transactions (`ATOMIC_REQUESTS` is off)."""
+    return "1" if connection.in_atomic_block else "0"
+
+
 def project_ref(slug: str) -> ProjectRef | None:
     """The project called `slug`, its content version and whether this transaction has
     uncommitted writes to it, in one statement; None when there is no such project. Says
@@ -95,7 +103,7 @@ def project_ref(slug: str) -> ProjectRef | None:
         f"EXISTS (SELECT 1 FROM {ProjectContentPending._meta.db_table} q "
         "WHERE q.xact = pg_current_xact_id_if_assigned()::text::bigint AND q.project_id = p.id)"
         if connection.vendor == "postgresql"
-        else "0"  # SQLite bumps the version in the writing statement itself
+        else _sqlite_pending()
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -182,7 +190,7 @@ def catalogue_ref() -> tuple[int, bool]:
         )
         params = [CATALOGUE_ID]
     else:
-        sql = f"SELECT (SELECT v.version FROM {version} v WHERE v.project_id = %s), 0"
+        sql = f"SELECT (SELECT v.version FROM {version} v WHERE v.project_id = %s), {_sqlite_pending()}"
         params = [CATALOGUE_ID.hex]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
