@@ -98,17 +98,20 @@ def test_an_admin_action_is_recorded(client, staff):
 
 def test_raw_sql_in_a_data_migration_is_recorded(dataset, partner_member):
     mark, head = _mark(), _head(partner_member)
-    operation = migrations.RunSQL(
-        [
-            (
-                "UPDATE datasets_dataset SET title = %s WHERE id = %s",
-                ["Renamed by a migration", dataset.pk],
-            )
-        ],
-        migrations.RunSQL.noop,
+    sqlite = connection.vendor == "sqlite"
+    statement = (
+        "UPDATE datasets_dataset SET title = %s WHERE id = %s",
+        ["Renamed by a migration", dataset.pk.hex if sqlite else dataset.pk],
     )
-    with connection.schema_editor(atomic=True) as editor:
-        operation.database_forwards("datasets", editor, None, None)
+    operation = migrations.RunSQL([statement], migrations.RunSQL.noop)
+    if sqlite:
+        # SQLite's schema editor cannot open inside the test's transaction; RunSQL would send
+        # this very statement through a cursor.
+        with connection.cursor() as cursor:
+            cursor.execute(*statement)
+    else:
+        with connection.schema_editor(atomic=True) as editor:
+            operation.database_forwards("datasets", editor, None, None)
     assert _recorded(mark, "dataset", dataset.pk) == ["upsert"]
     item = _feed(partner_member, head)[("dataset", str(dataset.pk))]
     assert item["data"]["title"] == "Renamed by a migration"

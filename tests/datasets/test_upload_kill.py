@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from apps.core.sweeps import sweep_temporary_uploads
 from apps.datasets.models import DatasetFile, DatasetFileUpload
@@ -33,6 +34,11 @@ def _free_port() -> int:
 def gunicorn(transactional_db, tmp_path, settings):
     """Stratum under gunicorn (one sync worker) with its own VAR_DIR, so its temporary upload
     folder is the one this test (and its sweep) looks at."""
+    if connection.vendor != "postgresql":
+        # gunicorn runs in another process: it cannot reach an in-memory SQLite test database.
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail("REQUIRE_SERVICES=1 but the tests do not run on PostgreSQL")
+        pytest.skip("needs PostgreSQL: the server process shares the test database")
     var = tmp_path / "var"
     port = _free_port()
     env = {

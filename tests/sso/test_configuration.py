@@ -52,7 +52,7 @@ def stored_secret_column(provider) -> str:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT client_secret_encrypted FROM sso_identityprovider WHERE id = %s",
-            [provider.pk],
+            [provider.pk.hex if connection.vendor == "sqlite" else provider.pk],
         )
         return cursor.fetchone()[0]
 
