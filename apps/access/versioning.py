@@ -23,6 +23,9 @@ SQLite rebuilds a table to alter it, which drops its triggers (as `apps.changes.
 
 from dataclasses import dataclass
 
+from apps.core import version_triggers
+from apps.core.version_triggers import RANDOM
+
 PREFIX = "access_version"
 VERSION_TABLE = "access_accessversion"
 
@@ -57,11 +60,6 @@ BUMPS = (
     ),
 )
 
-RANDOM = {
-    "postgresql": "(floor(random() * 4611686018427387903))::bigint + 1",
-    "sqlite": "abs(random() % 4611686018427387903) + 1",
-}
-
 
 def _bump_sql(vendor: str, people: str) -> str:
     # DISTINCT first, then one random draw per person: an upsert may touch a row only once.
@@ -77,11 +75,6 @@ def _people(bump: Bump, rows: list[str]) -> str:
     return " UNION ".join(
         f"SELECT x.user_id FROM ({bump.people}) x".replace("{R}", r) for r in rows
     )
-
-
-def _table(apps, label: str) -> str:
-    app_label, name = label.split(".")
-    return apps.get_model(app_label, name)._meta.db_table
 
 
 def _postgres(bump: Bump, table: str) -> tuple[str, str]:
@@ -111,82 +104,45 @@ def _postgres(bump: Bump, table: str) -> tuple[str, str]:
 
 
 def _sqlite(bump: Bump, table: str) -> tuple[list[str], list[str]]:
-    if bump.update_of:
-        column = bump.update_of
-        events = {
-            "update": (
-                f'AFTER UPDATE OF "{column}" ON "{table}" FOR EACH ROW '
-                f'WHEN OLD."{column}" IS NOT NEW."{column}"',
-                ["NEW", "OLD"],
-            )
-        }
-    else:
-        events = {
-            "insert": (f'AFTER INSERT ON "{table}" FOR EACH ROW', ["NEW"]),
-            "update": (f'AFTER UPDATE ON "{table}" FOR EACH ROW', ["NEW", "OLD"]),
-            "delete": (f'AFTER DELETE ON "{table}" FOR EACH ROW', ["OLD"]),
-        }
-    creates, drops = [], []
-    for event in ("insert", "update", "delete"):
-        name = f"{PREFIX}_{table}_{event}"
-        drops.append(f"DROP TRIGGER IF EXISTS {name}")
-        if event in events:
-            timing, rows = events[event]
-            body = _bump_sql("sqlite", _people(bump, rows))
-            creates.append(f"CREATE TRIGGER {name} {timing} BEGIN\n  {body};\nEND")
-    return creates, drops
+    update_of = (bump.update_of,) if bump.update_of else ()
+    return version_triggers.sqlite_triggers(
+        PREFIX, table, update_of, lambda rows: _bump_sql("sqlite", _people(bump, rows))
+    )
+
+
+def _tables(apps) -> list[tuple[str, Bump]]:
+    return [(version_triggers.table_of(apps, bump.label), bump) for bump in BUMPS]
 
 
 def install(apps, schema_editor) -> None:
     """(Re)create every bump trigger; a migration's RunPython forwards step."""
-    vendor = schema_editor.connection.vendor
-    for bump in BUMPS:
-        table = _table(apps, bump.label)
-        if vendor == "postgresql":
-            schema_editor.execute(_postgres(bump, table)[0], params=None)
-        elif vendor == "sqlite":
-            creates, drops = _sqlite(bump, table)
-            for sql in drops + creates:
-                schema_editor.execute(sql, params=None)
-        else:
-            raise NotImplementedError(f"No access-version triggers for {vendor}")
+    version_triggers.install_triggers(
+        schema_editor,
+        _tables(apps),
+        lambda bump, table: _postgres(bump, table)[0],
+        _sqlite,
+        "access-version",
+    )
 
 
 def uninstall(apps, schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    for bump in BUMPS:
-        table = _table(apps, bump.label)
-        if vendor == "postgresql":
-            schema_editor.execute(_postgres(bump, table)[1], params=None)
-        elif vendor == "sqlite":
-            for sql in _sqlite(bump, table)[1]:
-                schema_editor.execute(sql, params=None)
+    version_triggers.uninstall_triggers(
+        schema_editor,
+        _tables(apps),
+        lambda bump, table: _postgres(bump, table)[1],
+        lambda bump, table: _sqlite(bump, table)[1],
+    )
 
 
 def reinstall_after_migrate(sender, using="default", **kwargs) -> None:
     """post_migrate: put every trigger back (SQLite drops a table's triggers when a migration
-    rebuilds it). Idempotent on both vendors."""
-    from django.apps import apps as global_apps
-    from django.db import connections
-    from django.db.migrations.recorder import MigrationRecorder
-
-    connection = connections[using]
-    if connection.vendor not in RANDOM:
-        return
-    applied = MigrationRecorder(connection).applied_migrations()
-    if ("access", "0010_access_version_triggers") not in applied:
-        return
-    with connection.schema_editor() as schema_editor:
-        install(global_apps, schema_editor)
+    rebuilds it)."""
+    version_triggers.reinstall_after_migrate(
+        using, ("access", "0010_access_version_triggers"), install
+    )
 
 
 def seed_versions(apps, schema_editor) -> None:
-    """Give every existing person a random version, so no cache entry written under another
-    database's (or an earlier install's) version can match theirs."""
-    vendor = schema_editor.connection.vendor
-    table = _table(apps, "accounts.User")
-    schema_editor.execute(
-        f"INSERT INTO {VERSION_TABLE} (user_id, version) SELECT id, {RANDOM[vendor]} "
-        f'FROM "{table}" WHERE true ON CONFLICT (user_id) DO NOTHING',
-        params=None,
-    )
+    """Give every existing person a random version (a migration's RunPython step)."""
+    table = version_triggers.table_of(apps, "accounts.User")
+    version_triggers.seed_versions(schema_editor, VERSION_TABLE, "user_id", table)

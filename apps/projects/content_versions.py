@@ -28,6 +28,9 @@ reason — so a new section that reads a new table cannot be cached without bein
 from dataclasses import dataclass
 from uuid import UUID
 
+from apps.core import version_triggers
+from apps.core.version_triggers import RANDOM, table_of
+
 PREFIX = "project_content"
 VERSION_TABLE = "projects_projectcontentversion"
 
@@ -144,12 +147,6 @@ BUMPS = (
     Bump("accounts.User", _PERSON_PROJECTS, update_of=PERSON_SHOWN),
 )
 
-RANDOM = {
-    "postgresql": "(floor(random() * 4611686018427387903))::bigint + 1",
-    "sqlite": "abs(random() % 4611686018427387903) + 1",
-}
-
-
 # The catalogue: the version row of no project, bumped with every project's, so that a list
 # across projects (the dataset list, `page_cache.catalogue_fragment`) can be keyed on one row.
 CATALOGUE_ID = UUID(int=0)
@@ -223,14 +220,6 @@ def _for(bump: Bump, vendor: str) -> str:
     return bump.projects.replace("{CATALOGUE}", CATALOGUE[vendor])
 
 
-def table_of(apps, label: str) -> str:
-    parts = label.split(".")
-    model = apps.get_model(parts[0], parts[1])
-    if len(parts) == 3:
-        model = model._meta.get_field(parts[2]).remote_field.through
-    return model._meta.db_table
-
-
 def _postgres(bump: Bump, table: str) -> tuple[str, str]:
     """Statement-level triggers over transition tables: one bump per statement, whatever the
     number of rows (a `bulk_create` of 100,000 rows pays one upsert per project, not one per
@@ -288,59 +277,40 @@ def _postgres_row(bump: Bump, table: str) -> tuple[str, str]:
 
 
 def _sqlite(bump: Bump, table: str) -> tuple[list[str], list[str]]:
-    if bump.update_of:
-        columns = ", ".join(f'"{c}"' for c in bump.update_of)
-        changed = " OR ".join(f'OLD."{c}" IS NOT NEW."{c}"' for c in bump.update_of)
-        events = {
-            "update": (
-                f'AFTER UPDATE OF {columns} ON "{table}" FOR EACH ROW WHEN {changed}',
-                ["NEW", "OLD"],
-            )
-        }
-    else:
-        events = {
-            "insert": (f'AFTER INSERT ON "{table}" FOR EACH ROW', ["NEW"]),
-            "update": (f'AFTER UPDATE ON "{table}" FOR EACH ROW', ["NEW", "OLD"]),
-            "delete": (f'AFTER DELETE ON "{table}" FOR EACH ROW', ["OLD"]),
-        }
-    creates, drops = [], []
-    for event in ("insert", "update", "delete"):
-        name = f"{PREFIX}_{table}_{event}"
-        drops.append(f"DROP TRIGGER IF EXISTS {name}")
-        if event in events:
-            timing, rows = events[event]
-            body = _bump_sql("sqlite", _projects(bump, rows, "sqlite"))
-            creates.append(f"CREATE TRIGGER {name} {timing} BEGIN\n  {body};\nEND")
-    return creates, drops
+    return version_triggers.sqlite_triggers(
+        PREFIX,
+        table,
+        bump.update_of,
+        lambda rows: _bump_sql("sqlite", _projects(bump, rows, "sqlite")),
+    )
+
+
+def _tables(apps) -> list[tuple[str, Bump]]:
+    return [(table_of(apps, bump.label), bump) for bump in BUMPS]
 
 
 def install(apps, schema_editor) -> None:
-    """(Re)create every bump trigger; a migration's RunPython forwards step."""
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
+    """(Re)create every bump trigger, and on PostgreSQL the flush at commit; a migration's
+    RunPython forwards step."""
+    if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(_flush_sql()[0], params=None)
-    for bump in BUMPS:
-        table = table_of(apps, bump.label)
-        if vendor == "postgresql":
-            schema_editor.execute(_postgres(bump, table)[0], params=None)
-        elif vendor == "sqlite":
-            creates, drops = _sqlite(bump, table)
-            for sql in drops + creates:
-                schema_editor.execute(sql, params=None)
-        else:
-            raise NotImplementedError(f"No project content-version triggers for {vendor}")
+    version_triggers.install_triggers(
+        schema_editor,
+        _tables(apps),
+        lambda bump, table: _postgres(bump, table)[0],
+        _sqlite,
+        "project content-version",
+    )
 
 
 def uninstall(apps, schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    for bump in BUMPS:
-        table = table_of(apps, bump.label)
-        if vendor == "postgresql":
-            schema_editor.execute(_postgres(bump, table)[1], params=None)
-        elif vendor == "sqlite":
-            for sql in _sqlite(bump, table)[1]:
-                schema_editor.execute(sql, params=None)
-    if vendor == "postgresql":
+    version_triggers.uninstall_triggers(
+        schema_editor,
+        _tables(apps),
+        lambda bump, table: _postgres(bump, table)[1],
+        lambda bump, table: _sqlite(bump, table)[1],
+    )
+    if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(_flush_sql()[1], params=None)
 
 
@@ -349,27 +319,11 @@ INSTALLED_BY = ("projects", "0012_project_content_version_triggers")
 
 def reinstall_after_migrate(sender, using="default", **kwargs) -> None:
     """post_migrate: put every trigger back (SQLite drops a table's triggers when a migration
-    rebuilds it). Idempotent on both vendors."""
-    from django.apps import apps as global_apps
-    from django.db import connections
-    from django.db.migrations.recorder import MigrationRecorder
-
-    connection = connections[using]
-    if connection.vendor not in RANDOM:
-        return
-    if INSTALLED_BY not in MigrationRecorder(connection).applied_migrations():
-        return
-    with connection.schema_editor() as schema_editor:
-        install(global_apps, schema_editor)
+    rebuilds it)."""
+    version_triggers.reinstall_after_migrate(using, INSTALLED_BY, install)
 
 
 def seed_versions(apps, schema_editor) -> None:
-    """Give every existing project a random version, so no cache entry written under another
-    database's (or an earlier install's) version can match theirs."""
-    vendor = schema_editor.connection.vendor
+    """Give every existing project a random version (a migration's RunPython step)."""
     table = table_of(apps, "projects.Project")
-    schema_editor.execute(
-        f"INSERT INTO {VERSION_TABLE} (project_id, version) SELECT id, {RANDOM[vendor]} "
-        f'FROM "{table}" WHERE true ON CONFLICT (project_id) DO NOTHING',
-        params=None,
-    )
+    version_triggers.seed_versions(schema_editor, VERSION_TABLE, "project_id", table)
