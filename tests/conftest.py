@@ -7,9 +7,12 @@ diagnostics firm that is not a partner; a person with no organisation; portal st
 import os
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.db import connection
 
+from apps.access import facts as access_facts_module
 from apps.core.guard import system_reads
 from apps.organisations.models import AffiliationRole, OrganisationKind
 from apps.projects.models import MembershipRole, PartnerRole
@@ -150,3 +153,20 @@ def page(_playwright_browser, live_server, settings):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def postgres_and_redis():
+    """PostgreSQL with the Redis cache, emptied, and no person's facts in this process's
+    memory: what the tests of the versioned caches need (issue 16). Skips without them, and
+    fails instead under REQUIRE_SERVICES=1."""
+    backend = settings.CACHES["default"]["BACKEND"].lower()
+    if connection.vendor != "postgresql" or "redis" not in backend:
+        missing = "needs PostgreSQL and the Redis cache"
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(missing)
+        pytest.skip(missing)
+    cache.clear()
+    access_facts_module.forget_local_memory()
+    yield
+    access_facts_module.forget_local_memory()

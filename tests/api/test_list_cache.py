@@ -4,16 +4,12 @@ miss; nobody is handed another caller's page. Writes commit (`transaction=True`)
 production."""
 
 import json
-import os
 
 import pytest
-from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apps.access import facts as access_facts_module
 from apps.core.models import AccessTier
 from apps.datasets.models import Dataset
 from apps.organisations.models import Affiliation
@@ -21,23 +17,12 @@ from apps.projects.models import Membership
 from tests.api.conftest import client_for
 from tests.datasets.factories import DatasetFactory, DatasetFileFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("postgres_and_redis"),
+]
 
 URL = "/api/v1/datasets/"
-
-
-@pytest.fixture(autouse=True)
-def _postgres_and_redis():
-    backend = settings.CACHES["default"]["BACKEND"].lower()
-    if connection.vendor != "postgresql" or "redis" not in backend:
-        missing = "needs PostgreSQL and the Redis cache"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(missing)
-        pytest.skip(missing)
-    cache.clear()
-    access_facts_module.forget_local_memory()
-    yield
-    access_facts_module.forget_local_memory()
 
 
 @pytest.fixture

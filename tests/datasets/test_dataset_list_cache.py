@@ -5,11 +5,7 @@ wrote it; the viewer's standing is in the key too. These tests commit their writ
 (`transaction=True`), as production does, and check that the very next request sees each
 change, that nobody is handed another person's rows, and that the cache is never needed."""
 
-import os
-
 import pytest
-from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -24,23 +20,12 @@ from apps.projects.models import Membership
 from tests.access.test_access_facts import throwaway_redis  # noqa: F401  (a fixture)
 from tests.datasets.factories import DatasetFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("postgres_and_redis"),
+]
 
 LIST_URL = reverse("datasets:list")
-
-
-@pytest.fixture(autouse=True)
-def _postgres_and_redis():
-    backend = settings.CACHES["default"]["BACKEND"].lower()
-    if connection.vendor != "postgresql" or "redis" not in backend:
-        missing = "needs PostgreSQL and the Redis cache"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(missing)
-        pytest.skip(missing)
-    cache.clear()
-    access_facts_module.forget_local_memory()
-    yield
-    access_facts_module.forget_local_memory()
 
 
 def _client(user) -> Client:

@@ -10,13 +10,10 @@ results, the dataset list's rows and count, the API dataset list's pages.
 and tests/api/test_list_cache.py.)
 """
 
-import os
 import re
 
 import pytest
 from django.apps import apps as django_apps
-from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -113,18 +110,6 @@ def test_every_table_a_cached_list_reads_bumps_the_catalogue(leak_world, tables_
 
 
 # --- The catalogue's results, served from the cache ---------------------------------------
-@pytest.fixture
-def _postgres_and_redis():
-    backend = settings.CACHES["default"]["BACKEND"].lower()
-    if connection.vendor != "postgresql" or "redis" not in backend:
-        missing = "needs PostgreSQL and the Redis cache"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(missing)
-        pytest.skip(missing)
-    cache.clear()
-    access_facts_module.forget_local_memory()
-    yield
-    access_facts_module.forget_local_memory()
 
 
 def _get(client, params=None) -> tuple[str, bool]:
@@ -143,7 +128,7 @@ def _served_from_cache(client, params=None) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("_postgres_and_redis")
+@pytest.mark.usefixtures("postgres_and_redis")
 def test_anonymous_visitors_see_a_rename_at_once():
     project = ProjectFactory(title="Airway stratification", acronym="AIRWAY")
     visitor = Client()
@@ -154,7 +139,7 @@ def test_anonymous_visitors_see_a_rename_at_once():
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("_postgres_and_redis")
+@pytest.mark.usefixtures("postgres_and_redis")
 def test_a_search_is_cached_per_query_and_sees_raw_sql():
     ProjectFactory(title="Airway stratification", acronym="AIRWAY")
     ProjectFactory(title="Renal stratification", acronym="RENAL")
@@ -167,7 +152,7 @@ def test_a_search_is_cached_per_query_and_sees_raw_sql():
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("_postgres_and_redis")
+@pytest.mark.usefixtures("postgres_and_redis")
 def test_moving_a_disease_area_under_another_is_seen_by_a_filter_on_the_new_parent():
     parent = DiseaseAreaFactory(name="Respiratory")
     child = DiseaseAreaFactory(name="Severe asthma")
@@ -180,7 +165,7 @@ def test_moving_a_disease_area_under_another_is_seen_by_a_filter_on_the_new_pare
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("_postgres_and_redis")
+@pytest.mark.usefixtures("postgres_and_redis")
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_an_insiders_results_are_never_handed_to_a_persona(leak_world, persona):  # noqa: F811
     search = {"q": CANARY_SUMMARY}  # matches HUSH only through its members-only summary
