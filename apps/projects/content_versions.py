@@ -91,7 +91,9 @@ _PERSON_PROJECTS = " UNION ".join(
 )
 # The columns of a person the page shows (`display_name`, `get_full_name`, e-mail fallback);
 # sign-ins (`last_login`) and the like must not bump every project a person is in.
-PERSON_SHOWN = ("first_name", "last_name", "email")
+# The search's people (`apps.search.selectors._people`) are the active ones: a deactivated
+# person leaves cached results as their name would.
+PERSON_SHOWN = ("first_name", "last_name", "email", "is_active")
 
 _OWN = "SELECT {R}.project_id"
 
@@ -143,7 +145,12 @@ BUMPS = (
     Bump("milestones.Milestone", _OWN),
     Bump("milestones.MilestoneChange", _via("milestones_milestone", "milestone_id")),
     Bump("milestones.Deliverable", _OWN),
-    Bump("organisations.Organisation", _ORGANISATION_PROJECTS),
+    Bump(
+        "organisations.Organisation",
+        # And the catalogue, whatever the organisation: the search finds organisations that
+        # take part in no project yet, and names every organisation it counts in its facets.
+        _ORGANISATION_PROJECTS + " UNION SELECT {CATALOGUE}",
+    ),
     Bump("accounts.User", _PERSON_PROJECTS, update_of=PERSON_SHOWN),
 )
 

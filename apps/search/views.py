@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from apps.projects.filter_cache import suggestions_cache_headers
-from apps.search import selectors
+from apps.search import result_cache
 from apps.search.forms import SearchForm
 from apps.search.selectors import FACET_NAMES, Filters
 
@@ -17,7 +17,7 @@ def search(request):
     page = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        page = selectors.search(request.user, data["q"], form.filters(), cursor=data["cursor"])
+        page = result_cache.search(request.user, data["q"], form.filters(), cursor=data["cursor"])
     filters = page.filters if page else Filters()
     context = {
         "form": form,
@@ -102,7 +102,7 @@ def _next_url(page) -> str:
 def suggestions(request):
     """Options of the header box's listbox: up to eight results after two characters."""
     text = (request.GET.get("q") or "")[:200]
-    results = selectors.suggest(request.user, text)
+    results = result_cache.suggest(request.user, text)
     context = {"results": results, "q": text.strip()}
     response = render(request, "search/_suggestions.html", context)
     return suggestions_cache_headers(response)

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from apps.api.schema import ApiAutoSchema
 from apps.api.views.base import problems
 from apps.organisations.models import OrganisationKind
-from apps.search import selectors
+from apps.search import result_cache, selectors
 from apps.search.documents import MAX_QUERY_LENGTH
 from apps.search.forms import SearchForm
 
@@ -166,7 +166,7 @@ class SearchView(APIView):
                 }
             )
         data = form.cleaned_data
-        page = selectors.search(
+        page = result_cache.search(
             request.user, data["q"], form.filters(), cursor=data["cursor"], size=size
         )
         next_url = None

@@ -1,0 +1,65 @@
+"""Search pages and suggestions from the cache, keyed on the catalogue version (issues 16, 19).
+
+A search's answer — its results, snippets, facet counts and cursor — is a function of the
+rows it reads and of the searcher's standing. Every table it reads bumps the catalogue
+version (`apps.projects.content_versions`) in the writing transaction, or is exempted with its
+reason (tests/search/test_search_cache.py proves it for the leak personas, every kind and
+every facet), and `page_cache.catalogue_cached` keys the entry on that version, the viewer's
+access facts and flags, today, their language, and what was asked. So an entry is served only
+while nothing it was built from has changed, and only to someone who stands exactly where its
+builder stood; anonymous visitors share one entry per question. A miss, a Redis error or a
+transaction that has written builds from the database, as without the cache.
+
+This pays where the same question is asked again between writes (the header box's
+suggestions while people type, a results page reloaded or paged back to, partner systems
+polling one query). A question not asked since the last write costs a full search.
+"""
+
+from apps.projects.page_cache import catalogue_cached
+from apps.search import selectors
+from apps.search.selectors import DEFAULT_PAGE_SIZE, Cursor, Filters, SearchPage, SearchResult
+
+
+def _question(*parts) -> str:
+    # repr of str, int, bool and tuples of them is unambiguous: no two questions share a key.
+    return repr(parts)
+
+
+def search(
+    user,
+    text: str,
+    filters: Filters | None = None,
+    *,
+    cursor: Cursor | None = None,
+    size: int = DEFAULT_PAGE_SIZE,
+) -> SearchPage:
+    """`selectors.search` with facets, from the cache when the same person (or, anonymous, any
+    visitor) asked the same since the last write."""
+    filters = filters or Filters()
+    question = _question(
+        "search",
+        text,
+        tuple(filters.query_items()),
+        cursor.encode() if cursor else "",
+        size,
+    )
+    return catalogue_cached(
+        user,
+        "search",
+        question,
+        lambda: selectors.search(user, text, filters, cursor=cursor, size=size),
+        lambda page: isinstance(page, SearchPage),
+    )
+
+
+def suggest(user, text: str) -> list[SearchResult]:
+    """`selectors.suggest`, from the cache likewise."""
+    if len((text or "").strip()) < selectors.MIN_SUGGEST_CHARS:
+        return []
+    return catalogue_cached(
+        user,
+        "suggest",
+        _question("suggest", text),
+        lambda: selectors.suggest(user, text),
+        lambda results: isinstance(results, list),
+    )
