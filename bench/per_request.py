@@ -61,6 +61,10 @@ def main() -> None:
         ("dataset list /datasets/", session, "/datasets/"),
         ("API datasets page_size=50", api, "/api/v1/datasets/?page_size=50"),
         ("signed-in search", session, "/projects/?q=asthma+biomarker"),
+        ("search page + facets, signed in", session, "/search/?q=asthma+biomarker"),
+        ("API search + facets, signed in", api, "/api/v1/search/?q=asthma+biomarker"),
+        ("suggestions 'eosin', signed in", session, "/search/suggest/?q=eosin"),
+        ("suggestions 'ast', anonymous", anonymous, "/search/suggest/?q=ast"),
     ]
     print("| request | CPU ms (median) | wall ms (median) | statements | load avg (1 min) |")
     print("| --- | ---: | ---: | ---: | ---: |")

@@ -1,8 +1,19 @@
 """Reads for the inbox: always the person's own rows, through the access policy."""
 
+from django.db import connection
+from django.db.models import BigIntegerField, Count, Func, Max, QuerySet, Sum, TextField
+from django.db.models.functions import Cast
+
 from apps.access.policy import visible
 from apps.access.policy.notifications import targets_named
 from apps.notifications.models import Notification
+from apps.projects.page_cache import catalogue_cached
+
+
+def _own_unread(user) -> QuerySet:
+    return Notification.objects.filter(
+        recipient_id=getattr(user, "pk", None), read_at__isnull=True
+    ).order_by()
 
 
 def _own_unread_kinds(user) -> set[str]:
@@ -10,13 +21,35 @@ def _own_unread_kinds(user) -> set[str]:
     anything (they are the person's own rows), and lets a statement about unread notices ask
     the policy only of those kinds' rules: the notification rule re-checks every kind of
     target a notice may name, and the unread count runs on every signed-in page."""
-    own = Notification.objects.filter(recipient_id=getattr(user, "pk", None), read_at__isnull=True)
     return set(
-        own.order_by()
+        _own_unread(user)
         .values_list("target_type", flat=True)
         .distinct()
         .system("unread notices ask the policy only of the kinds the person's own notices name")
     )
+
+
+def _own_unread_digest(user) -> list[tuple]:
+    """Per kind of target, how many unread notices the person has, their newest and (on
+    PostgreSQL) a digest of their ids: it changes when a notice arrives, is read or is
+    deleted, so a count cached under it is the count of these very notices."""
+    ids = (
+        Func(Cast("id", TextField()), function="hashtext", output_field=BigIntegerField())
+        if connection.vendor == "postgresql"
+        else None
+    )
+    rows = (
+        _own_unread(user)
+        .values("target_type")
+        .annotate(
+            number=Count("id"),
+            newest=Max("created_at"),
+            ids=Sum(ids) if ids is not None else Count("id"),
+        )
+        .values_list("target_type", "number", "newest", "ids")
+        .system("the person's own unread notices, to key the count the policy filters")
+    )
+    return sorted(rows, key=lambda row: row[0])
 
 
 def inbox_for(user, *, unread_only: bool = False):
@@ -32,9 +65,24 @@ def inbox_for(user, *, unread_only: bool = False):
     return notifications.order_by("-created_at")
 
 
-def unread_count(user) -> int:
-    kinds = _own_unread_kinds(user)
-    if not kinds:  # with none, the answer is 0 whatever the policy says
-        return 0
+def _unread_count_by_policy(user, kinds: set[str]) -> int:
     with targets_named(kinds):
         return visible(user, Notification.objects.filter(read_at__isnull=True)).count()
+
+
+def unread_count(user) -> int:
+    """The header's count, on every signed-in page. Cached under the catalogue version (every
+    table the notification rule reads for any kind of target bumps it: proven in
+    tests/notifications/test_unread_count_cache.py), the person's standing, and the digest of
+    their own unread notices; a miss, or Redis down, counts through the policy."""
+    digest = _own_unread_digest(user)
+    if not digest:  # with none, the answer is 0 whatever the policy says
+        return 0
+    kinds = {row[0] for row in digest}
+    return catalogue_cached(
+        user,
+        "unread",
+        repr([(kind, number, newest.isoformat(), ids) for kind, number, newest, ids in digest]),
+        lambda: _unread_count_by_policy(user, kinds),
+        lambda count: isinstance(count, int),
+    )

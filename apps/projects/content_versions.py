@@ -142,6 +142,15 @@ BUMPS = (
         "access.DeclaredConflict",
         _via2("access_accessrequest", "request_id", "datasets_dataset", "dataset_id"),
     ),
+    # Targets of notifications (the header's unread count, cached under the catalogue).
+    Bump(
+        "access.RequestReview",
+        _via2("access_accessrequest", "request_id", "datasets_dataset", "dataset_id"),
+    ),
+    Bump(
+        "access.RequestMessage",
+        _via2("access_accessrequest", "request_id", "datasets_dataset", "dataset_id"),
+    ),
     Bump("milestones.Milestone", _OWN),
     Bump("milestones.MilestoneChange", _via("milestones_milestone", "milestone_id")),
     Bump("milestones.Deliverable", _OWN),
