@@ -79,8 +79,10 @@ def test_token_use_is_audited_once_per_address(partner_member):
 
 def _commands_sent(cache, action) -> list[str]:
     """The commands clients sent to the cache's Redis while `action` ran (MONITOR), without
-    those a script ran inside Redis and a new connection's handshake."""
+    those a script ran inside Redis and a new connection's handshake. MONITOR shows the whole
+    server: only this test's cache database counts (another xdist worker uses another)."""
     client = cache._cache.get_client(write=True)
+    database = int(client.connection_pool.connection_kwargs.get("db") or 0)
     seen, ready = [], threading.Event()
 
     def listen():
@@ -89,6 +91,8 @@ def _commands_sent(cache, action) -> list[str]:
             for command in monitor.listen():
                 if command["command"] == "ECHO monitor-done":
                     return
+                if int(command.get("db", database)) != database:
+                    continue
                 name = command["command"].split()[0].upper()
                 if command.get("client_type") != "lua" and name not in CONNECTION_SETUP:
                     seen.append(name)
