@@ -122,3 +122,15 @@ def test_an_insiders_count_is_never_handed_to_a_persona(leak_world, persona):  #
     unread_count(leak_world.insider)
     assert _count(leak_world.insider)[1] is False
     assert unread_count(outsider) < unread_count(leak_world.insider)
+
+
+@pytest.mark.django_db
+def test_the_compiled_digest_gives_what_the_queryset_gives(leak_world):  # noqa: F811
+    insider = leak_world.insider
+    for target in (None, leak_world.hush, leak_world.hush_dataset, leak_world.hush_dataset):
+        _about(insider, target)
+    for _ in range(2):  # compiled on the first call, reused on the second
+        compiled = selectors._DIGEST.rows(insider.pk)
+        assert sorted(compiled) == sorted(selectors._own_unread_digest_query(insider.pk))
+        assert sorted(row[1] for row in compiled) == [1, 1, 2]
+    assert selectors._DIGEST.rows(leak_world.personas["non_partner"].pk) == []
