@@ -15,6 +15,8 @@ suggestions while people type, a results page reloaded or paged back to, partner
 polling one query). A question not asked since the last write costs a full search.
 """
 
+from collections.abc import Callable
+
 from apps.projects.page_cache import catalogue_cached
 from apps.search import selectors
 from apps.search.selectors import DEFAULT_PAGE_SIZE, Cursor, Filters, SearchPage, SearchResult
@@ -49,6 +51,23 @@ def search(
         question,
         lambda: selectors.search(user, text, filters, cursor=cursor, size=size),
         lambda page: isinstance(page, SearchPage),
+    )
+
+
+def results_html(
+    user, text: str, filters: Filters, cursor: Cursor | None, render: Callable[[SearchPage], str]
+) -> str:
+    """The `/search/` page's results and facets as `render(page)` writes them, cached as HTML
+    under the same key as the page (and built from `search` above on a miss)."""
+    question = _question(
+        "search-html", text, tuple(filters.query_items()), cursor.encode() if cursor else ""
+    )
+    return catalogue_cached(
+        user,
+        "search-html",
+        question,
+        lambda: render(search(user, text, filters, cursor=cursor)),
+        lambda html: isinstance(html, str),
     )
 
 

@@ -3,33 +3,42 @@
 from urllib.parse import urlencode
 
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from apps.projects.filter_cache import suggestions_cache_headers
 from apps.search import result_cache
 from apps.search.forms import SearchForm
-from apps.search.selectors import FACET_NAMES, Filters
+from apps.search.selectors import FACET_NAMES
 
 
 @require_safe
 def search(request):
     form = SearchForm(request.GET or None)
-    page = None
-    if form.is_bound and form.is_valid():
+    valid = form.is_bound and form.is_valid()
+    results_html = ""
+    if valid:
         data = form.cleaned_data
-        page = result_cache.search(request.user, data["q"], form.filters(), cursor=data["cursor"])
-    filters = page.filters if page else Filters()
+        results_html = result_cache.results_html(
+            request.user, data["q"], form.filters(), data["cursor"], _render_results
+        )
     context = {
         "form": form,
-        "page": page,
-        "q": form.cleaned_data.get("q", "") if form.is_bound and form.is_valid() else "",
-        "facet_groups": _facet_groups(page) if page else [],
-        "next_url": _next_url(page) if page and page.next_cursor else "",
-        "active": _active_filters(page) if page else [],
-        "has_filters": bool(filters.query_items()),
+        "q": form.cleaned_data.get("q", "") if valid else "",
+        "results_html": results_html,
     }
-    status = 400 if form.is_bound and not form.is_valid() else 200
+    status = 400 if form.is_bound and not valid else 200
     return render(request, "search/results.html", context, status=status)
+
+
+def _render_results(page) -> str:
+    context = {
+        "page": page,
+        "facet_groups": _facet_groups(page),
+        "next_url": _next_url(page) if page.next_cursor else "",
+        "active": _active_filters(page),
+    }
+    return render_to_string("search/_results.html", context)
 
 
 FACET_TITLES = {
