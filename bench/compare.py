@@ -1,0 +1,96 @@
+#!/usr/bin/env python
+"""Before and after in one sitting: prints figures, asserts nothing.
+
+    .venv/bin/python bench/compare.py <git ref> [--rounds 2] [--duration 10]
+
+Serves the wrk scenarios of bench/run.py and bench/search.py with the code of `<git ref>`
+(checked out in a temporary worktree) and with this checkout's, in turn, `--rounds` times,
+against the same scale database (bench/run.py's; `--scale`, default l, must be prepared), the
+same settings and the same gunicorn. The machine's other load moves every figure; alternating
+the two codes in one sitting is what makes the comparison fair. The older code must read the
+same database schema (no migration in between).
+"""
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import run  # noqa: E402  (bench/run.py, next to this file)
+
+QUERY = "asthma+biomarker"
+
+
+def scenarios(project_slug: str) -> list[tuple[str, str, str]]:
+    return [
+        *run.scenarios(project_slug),
+        ("search page + facets, signed in", f"/search/?q={QUERY}", "session"),
+        ("API search + facets, signed in", f"/api/v1/search/?q={QUERY}", "token"),
+        ("API search + facets, anonymous", f"/api/v1/search/?q={QUERY}", "anon"),
+        ("suggestions 'ast', anonymous", "/search/suggest/?q=ast", "anon"),
+        ("suggestions 'eosin', signed in", "/search/suggest/?q=eosin", "session"),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("ref", help="the code to compare with (a commit, tag or branch)")
+    parser.add_argument("--scale", choices=["s", "m", "l"], default="l")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=10)
+    options = parser.parse_args()
+    run.ensure_wrk()
+    static, media = tempfile.mkdtemp(), tempfile.mkdtemp()
+    env = run.production_env(options.scale, static, media)
+    run.sh(run.PYTHON, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
+    email = f"bench-{options.scale}@scale.stratum.test"
+    headers = {
+        "anon": {},
+        "session": {"Cookie": f"sessionid={run.bench_session(env, email)}"},
+        "token": {"Authorization": f"Bearer {run.bench_token(env, email)}"},
+    }
+    worktree = Path(tempfile.mkdtemp()) / "before"
+    subprocess.run(
+        ["git", "worktree", "add", "-q", str(worktree), options.ref], cwd=ROOT, check=True
+    )
+    figures: dict = {}
+    try:
+        codes = [(options.ref, worktree), ("this checkout", ROOT)]
+        for round_number in range(1, options.rounds + 1):
+            for label, root in codes:
+                # gunicorn imports `portal` from its working directory, ahead of the
+                # editable install of this checkout.
+                served = {**env, "PYTHONPATH": str(root)}
+                run.ROOT = root
+                with run.Server(served, 4, threads=4):
+                    for name, path, who in scenarios(f"scale-{options.scale}-0"):
+                        run.wrk(path, 2, options.connections, headers[who], timeout=10)
+                        result = run.wrk(
+                            path, options.duration, options.connections, headers[who], timeout=10
+                        )
+                        rate = result["requests"] / result["seconds"]
+                        figures.setdefault(name, []).append((label, round_number, rate, result))
+                        print(f"· {label}, round {round_number}: {name}: {rate:.0f} req/s")
+    finally:
+        run.ROOT = ROOT
+        subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT)
+    healthz = {(label, number): rate for label, number, rate, _ in figures.get("/healthz", [])}
+    print(f"\nscale {options.scale}, {options.connections} connections, {options.duration} s each")
+    print("| scenario | code | round | req/s (vs /healthz) | p95 ms | errors |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for name, rows in figures.items():
+        for label, number, rate, result in rows:
+            share = rate / healthz[(label, number)] * 100 if healthz.get((label, number)) else 0
+            print(
+                f"| {name} | {label} | {number} | {rate:.0f} ({share:.0f} %) "
+                f"| {result['p95']:.1f} | {result['errors']} |"
+            )
+
+
+if __name__ == "__main__":
+    main()
