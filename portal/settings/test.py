@@ -70,6 +70,17 @@ if REDIS_URL:
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+else:
+    # No Redis: the embedded file cache, one folder per xdist worker. Every test clears the
+    # cache (tests/conftest.py), which must not empty another worker's in the middle of a test
+    # (a throttle's counters, say); a test's own subprocesses inherit the worker's name.
+    _worker_name = env.str("PYTEST_XDIST_WORKER", default="main")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / f"test-cache-{_worker_name}"),
+        }
+    }
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if not getattr(sys, "_stratum_services_printed", False):
     sys._stratum_services_printed = True
