@@ -157,16 +157,15 @@ def page(_playwright_browser, live_server, settings):
 
 @pytest.fixture
 def postgres_and_redis():
-    """PostgreSQL with the Redis cache, emptied, and no person's facts in this process's
-    memory: what the tests of the versioned caches need (issue 16). Skips without them, and
-    fails instead under REQUIRE_SERVICES=1."""
+    """PostgreSQL with the Redis cache (emptied by `_isolated_cache`), and no person's facts in
+    this process's memory: what the tests of the versioned caches need (issue 16). Skips
+    without them, and fails instead under REQUIRE_SERVICES=1."""
     backend = settings.CACHES["default"]["BACKEND"].lower()
     if connection.vendor != "postgresql" or "redis" not in backend:
         missing = "needs PostgreSQL and the Redis cache"
         if os.environ.get("REQUIRE_SERVICES") == "1":
             pytest.fail(missing)
         pytest.skip(missing)
-    cache.clear()
     access_facts_module.forget_local_memory()
     yield
     access_facts_module.forget_local_memory()

@@ -5,14 +5,12 @@ on PostgreSQL with the Redis cache on. A cache that stops answering costs speed,
 correctness."""
 
 import datetime
-import os
 import socket
 import subprocess
 import time
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
@@ -30,21 +28,7 @@ from tests.datasets.factories import DatasetFactory
 from tests.organisations.factories import AffiliationFactory
 from tests.projects.factories import MembershipFactory, ProjectFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _postgres_and_redis():
-    """The acceptance asks for the production pair; say so rather than pass on SQLite."""
-    backend = settings.CACHES["default"]["BACKEND"].lower()
-    if connection.vendor != "postgresql" or "redis" not in backend:
-        missing = "needs PostgreSQL and the Redis cache"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(missing)
-        pytest.skip(missing)
-    access_facts_module.forget_local_memory()
-    yield
-    access_facts_module.forget_local_memory()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgres_and_redis")]
 
 
 def _sees_dataset(client, dataset) -> bool:

@@ -10,10 +10,7 @@ results, the dataset list's rows and count, the API dataset list's pages.
 and tests/api/test_list_cache.py.)
 """
 
-import re
-
 import pytest
-from django.apps import apps as django_apps
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -21,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from apps.access import facts as access_facts_module
 from apps.api.views import items as api_items
 from apps.diseases.models import DiseaseArea
-from apps.projects import content_versions, page_cache
+from apps.projects import page_cache
 from apps.projects.models import Project
 from tests.access.leaks.conftest import (  # noqa: F401  (leak_world: a fixture)
     CANARY_SUMMARY,
@@ -31,51 +28,13 @@ from tests.access.leaks.conftest import (  # noqa: F401  (leak_world: a fixture)
     leak_world,
 )
 from tests.api.conftest import client_for
+from tests.projects.cache_coverage import EXEMPT, assert_every_table_bumps, record_builds
 from tests.projects.factories import DiseaseAreaFactory, ProjectFactory
-
-# Tables a cached list reads that need not bump the catalogue, and why.
-EXEMPT = {
-    "projects_projectcontentversion": "the catalogue version itself: it is in the key",
-    "projects_projectcontentpending": "whether this transaction wrote: then nothing is stored",
-    "access_accessversion": "the viewer's access version: in the key (with the facts)",
-    "mfa_authenticator": "the viewer's MFA standing (access facts, in the key)",
-    "search_entry": (
-        "written by triggers in the same transaction as the rows it is made from, each of "
-        "which bumps (tests/search/test_shared_kinds_in_table.py)"
-    ),
-    "search_word": (
-        "the words of titles, for typo tolerance: written by a trigger on search_entry, in "
-        "the same transaction (apps.search.index)"
-    ),
-}
-
-_QUOTED = r'"([A-Za-z0-9_]+)"'
-_BARE = r"\b(?:FROM|JOIN)\s+([a-z][a-z0-9_]*)"
-
-
-def _tables(captured) -> set[str]:
-    known = set(connection.introspection.table_names())
-    found = set()
-    for query in captured.captured_queries:
-        found |= set(re.findall(_QUOTED, query["sql"]))
-        found |= set(re.findall(_BARE, query["sql"], re.IGNORECASE))
-    return found & known
 
 
 @pytest.fixture
 def tables_read(monkeypatch) -> dict[str, set[str]]:
-    """Every cached list builds afresh, and the tables each build reads are collected."""
-    read: dict[str, set[str]] = {}
-
-    def building(user, name, request_key, build, valid):
-        with CaptureQueriesContext(connection) as captured:
-            result = build()
-        read.setdefault(name, set()).update(_tables(captured))
-        return result
-
-    monkeypatch.setattr(page_cache, "catalogue_cached", building)
-    monkeypatch.setattr(api_items, "catalogue_cached", building)
-    return read
+    return record_builds(monkeypatch, page_cache, api_items)
 
 
 @pytest.mark.django_db
@@ -105,12 +64,7 @@ def test_every_table_a_cached_list_reads_bumps_the_catalogue(leak_world, tables_
     assert {"catalogue", "datasets", "api-datasets"} <= set(tables_read)
     assert "projects_project" in tables_read["catalogue"]
     assert "datasets_dataset" in tables_read["datasets"] | tables_read["api-datasets"]
-    declared = {
-        content_versions.table_of(django_apps, bump.label) for bump in content_versions.BUMPS
-    }
-    for name, read in tables_read.items():
-        uncovered = read - declared - set(EXEMPT)
-        assert not uncovered, f"{name} reads tables that bump no version: {sorted(uncovered)}"
+    assert_every_table_bumps(tables_read, EXEMPT)
 
 
 # --- The catalogue's results, served from the cache ---------------------------------------

@@ -15,14 +15,12 @@ On PostgreSQL with the Redis cache, as the acceptance of issue 16 asks.
 """
 
 import datetime
-import os
 import re
 import threading
 
 import pytest
 import time_machine
 from django.apps import apps as django_apps
-from django.conf import settings
 from django.db import connection, transaction
 from django.test import Client
 from django.test.signals import template_rendered
@@ -67,11 +65,15 @@ from tests.analyses.factories import AnalysisFactory, AnalysisVersionFactory
 from tests.datasets.factories import DatasetFactory
 from tests.documents.factories import ProtocolFactory, ProtocolVersionFactory
 from tests.milestones.factories import DeliverableFactory, MilestoneFactory
+from tests.projects.cache_coverage import assert_every_table_bumps, tables_in
 from tests.projects.factories import BiomarkerFactory, DiseaseAreaFactory, WorkPackageFactory
 
 # Committed writes: PostgreSQL turns a transaction's writes into a new content version as it
 # commits, and a fragment is neither read nor stored in a transaction that wrote the project.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("postgres_and_redis"),
+]
 
 # Tables the cached part reads that need not bump any project, and why.
 EXEMPT = {
@@ -79,19 +81,6 @@ EXEMPT = {
     "access_accessversion": "the viewer's access version: in the key (with the facts)",
     "mfa_authenticator": "the viewer's MFA standing (access facts, in the key)",
 }
-
-
-@pytest.fixture(autouse=True)
-def _postgres_and_redis():
-    backend = settings.CACHES["default"]["BACKEND"].lower()
-    if connection.vendor != "postgresql" or "redis" not in backend:
-        missing = "needs PostgreSQL and the Redis cache"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(missing)
-        pytest.skip(missing)
-    access_facts_module.forget_local_memory()
-    yield
-    access_facts_module.forget_local_memory()
 
 
 @pytest.fixture
@@ -133,23 +122,11 @@ def _client(user) -> Client:
     return client
 
 
-_QUOTED = re.compile(r'"([A-Za-z0-9_]+)"')
-_BARE = re.compile(r"\b(?:FROM|JOIN)\s+([a-z][a-z0-9_]*)", re.IGNORECASE)
-
-
-def _tables(captured) -> set[str]:
-    known = set(connection.introspection.table_names())
-    found = set()
-    for query in captured.captured_queries:
-        found |= set(_QUOTED.findall(query["sql"])) | set(_BARE.findall(query["sql"]))
-    return found & known
-
-
 def _get(client, project):
     with CaptureQueriesContext(connection) as captured:
         response = client.get(f"/projects/{project.slug}/")
     assert response.status_code == 200
-    return response.content.decode(), _tables(captured)
+    return response.content.decode(), tables_in(captured)
 
 
 def _served_from_cache(client, project) -> str:
@@ -165,9 +142,6 @@ def _served_from_cache(client, project) -> str:
 def test_every_table_the_cached_page_reads_bumps_the_project_version(
     full_project, coordinator, partner_member, staff
 ):
-    declared = {
-        content_versions.table_of(django_apps, bump.label) for bump in content_versions.BUMPS
-    }
     read = set()
     for user in (coordinator, partner_member, staff):
         access_facts_module.forget_local_memory()
@@ -175,10 +149,9 @@ def test_every_table_the_cached_page_reads_bumps_the_project_version(
         with CaptureQueriesContext(connection) as captured:
             page = _build_page(user, full_project.slug)
         assert "Cohort of 400 recruited" in page.content  # the sections really rendered
-        read |= _tables(captured)
+        read |= tables_in(captured)
     assert {"projects_biomarker", "milestones_milestone", "accounts_user"} <= read
-    uncovered = read - declared - set(EXEMPT)
-    assert not uncovered, f"cached tables that bump no project version: {sorted(uncovered)}"
+    assert_every_table_bumps({"the project page": read}, EXEMPT)
 
 
 PER_REQUEST = ("csrf_token", "csp_nonce", "messages", "request", "unread_notifications_count")

@@ -10,7 +10,6 @@
 """
 
 import pytest
-from django.apps import apps as django_apps
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -18,7 +17,6 @@ from django.test.utils import CaptureQueriesContext
 from apps.access import facts as access_facts_module
 from apps.accounts.models import User
 from apps.organisations.models import Organisation
-from apps.projects import content_versions
 from apps.projects.models import Project
 from apps.search import result_cache
 from tests.access.leaks.conftest import (  # noqa: F401  (leak_world: a fixture)
@@ -31,8 +29,8 @@ from tests.access.leaks.conftest import (  # noqa: F401  (leak_world: a fixture)
 )
 from tests.api.conftest import client_for
 from tests.organisations.factories import OrganisationFactory
+from tests.projects.cache_coverage import EXEMPT, assert_every_table_bumps, record_builds
 from tests.projects.factories import MembershipFactory, ProjectFactory
-from tests.projects.test_catalogue_cache import EXEMPT, _tables
 
 QUESTIONS = [
     {"q": "stratification"},
@@ -50,17 +48,7 @@ QUESTIONS = [
 
 @pytest.fixture
 def tables_read(monkeypatch) -> dict[str, set[str]]:
-    """Every search builds afresh, and the tables each build reads are collected."""
-    read: dict[str, set[str]] = {}
-
-    def building(user, name, request_key, build, valid):
-        with CaptureQueriesContext(connection) as captured:
-            result = build()
-        read.setdefault(name, set()).update(_tables(captured))
-        return result
-
-    monkeypatch.setattr(result_cache, "catalogue_cached", building)
-    return read
+    return record_builds(monkeypatch, result_cache)
 
 
 @pytest.mark.django_db
@@ -81,12 +69,7 @@ def test_every_table_a_search_reads_bumps_the_catalogue(leak_world, tables_read)
                 assert api.get("/api/v1/search/", {**params, "page_size": 2}).status_code == 200
     assert {"search", "suggest"} <= set(tables_read)
     assert "organisations_organisation" in tables_read["search"]
-    declared = {
-        content_versions.table_of(django_apps, bump.label) for bump in content_versions.BUMPS
-    }
-    for name, read in tables_read.items():
-        uncovered = read - declared - set(EXEMPT)
-        assert not uncovered, f"{name} reads tables that bump no version: {sorted(uncovered)}"
+    assert_every_table_bumps(tables_read, EXEMPT)
 
 
 # --- Behaviour, with the Redis cache --------------------------------------------------------
