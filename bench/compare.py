@@ -21,19 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import run  # noqa: E402  (bench/run.py, next to this file)
-
-QUERY = "asthma+biomarker"
+import search  # noqa: E402  (bench/search.py)
 
 
 def scenarios(project_slug: str) -> list[tuple[str, str, str]]:
-    return [
-        *run.scenarios(project_slug),
-        ("search page + facets, signed in", f"/search/?q={QUERY}", "session"),
-        ("API search + facets, signed in", f"/api/v1/search/?q={QUERY}", "token"),
-        ("API search + facets, anonymous", f"/api/v1/search/?q={QUERY}", "anon"),
-        ("suggestions 'ast', anonymous", "/search/suggest/?q=ast", "anon"),
-        ("suggestions 'eosin', signed in", "/search/suggest/?q=eosin", "session"),
-    ]
+    """bench/run.py's scenarios, then bench/search.py's (its /healthz is run.py's)."""
+    return [*run.scenarios(project_slug), *search.scenarios()[1:]]
 
 
 def main() -> None:
@@ -49,11 +42,7 @@ def main() -> None:
     env = run.production_env(options.scale, static, media)
     run.sh(run.PYTHON, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
     email = f"bench-{options.scale}@scale.stratum.test"
-    headers = {
-        "anon": {},
-        "session": {"Cookie": f"sessionid={run.bench_session(env, email)}"},
-        "token": {"Authorization": f"Bearer {run.bench_token(env, email)}"},
-    }
+    headers = run.bench_headers(run.bench_session(env, email), run.bench_token(env, email))
     worktree = Path(tempfile.mkdtemp()) / "before"
     subprocess.run(
         ["git", "worktree", "add", "-q", str(worktree), options.ref], cwd=ROOT, check=True

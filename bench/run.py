@@ -254,6 +254,16 @@ class Server:
         return self.peak_rss_kb
 
 
+def bench_headers(session: str, token: str) -> dict[str, dict[str, str]]:
+    """The request headers of each kind of caller in the scenarios ('anon', 'session',
+    'token'): the bench persona's session cookie and API token."""
+    return {
+        "anon": {},
+        "session": {"Cookie": f"sessionid={session}"},
+        "token": {"Authorization": f"Bearer {token}"},
+    }
+
+
 def wrk(path: str, duration: int, connections: int, headers: dict, timeout: int = 0) -> dict:
     """`timeout`: seconds before wrk counts a request as failed (0: wrk's default, 2 s)."""
     args = [
@@ -378,11 +388,7 @@ def run_all(options, env: dict, static_root: str, media_root: str) -> dict:
     email = f"bench-{options.scale}@scale.stratum.test"
     session, token = bench_session(env, email), bench_token(env, email)
     project_slug = f"scale-{options.scale}-0"
-    headers = {
-        "anon": {},
-        "session": {"Cookie": f"sessionid={session}"},
-        "token": {"Authorization": f"Bearer {token}"},
-    }
+    headers = bench_headers(session, token)
     results: dict = {"rows": [], "transfers": []}
     with Server(env, options.workers, threads=options.threads, kind=options.worker_class) as server:
         for name, path, who in scenarios(project_slug):

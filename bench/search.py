@@ -110,11 +110,7 @@ def measure(options, env: dict) -> int:
     run.sh(run.PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env)
     run.sh(run.PYTHON, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
     email = f"bench-{options.scale}@scale.stratum.test"
-    headers = {
-        "anon": {},
-        "session": {"Cookie": f"sessionid={run.bench_session(env, email)}"},
-        "token": {"Authorization": f"Bearer {run.bench_token(env, email)}"},
-    }
+    headers = run.bench_headers(run.bench_session(env, email), run.bench_token(env, email))
     started_load = load()
     rows = []
     with run.Server(env, options.workers) as server:
