@@ -17,6 +17,7 @@ import json
 import re
 
 from apps.changes.registry import Capture, Emit, captures
+from apps.core import version_triggers
 from apps.core.kinds import shared_kinds
 
 EVENTS = ("INSERT", "UPDATE", "DELETE")
@@ -207,28 +208,22 @@ def _present(apps) -> list[Capture]:
 
 def install(apps, schema_editor) -> None:
     """(Re)create every capture trigger; a migration's RunPython forwards step."""
-    vendor = schema_editor.connection.vendor
-    for capture in _present(apps):
-        if vendor == "postgresql":
-            create, _ = _postgres_sql(capture, apps)
-            schema_editor.execute(create, params=None)
-        elif vendor == "sqlite":
-            creates, drops = _sqlite_sql(capture, apps)
-            for sql in drops + creates:
-                schema_editor.execute(sql, params=None)
-        else:
-            raise NotImplementedError(f"No change-capture triggers for {vendor}")
+    version_triggers.install_triggers(
+        schema_editor,
+        [(capture.label, capture) for capture in _present(apps)],
+        lambda capture, _label: _postgres_sql(capture, apps)[0],
+        lambda capture, _label: _sqlite_sql(capture, apps),
+        "change-capture",
+    )
 
 
 def uninstall(apps, schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    for capture in _present(apps):
-        if vendor == "postgresql":
-            _, drop = _postgres_sql(capture, apps)
-            schema_editor.execute(drop, params=None)
-        elif vendor == "sqlite":
-            for sql in _sqlite_sql(capture, apps)[1]:
-                schema_editor.execute(sql, params=None)
+    version_triggers.uninstall_triggers(
+        schema_editor,
+        [(capture.label, capture) for capture in _present(apps)],
+        lambda capture, _label: _postgres_sql(capture, apps)[1],
+        lambda capture, _label: _sqlite_sql(capture, apps)[1],
+    )
 
 
 # --- Ends by the clock -----------------------------------------------------------------------------
