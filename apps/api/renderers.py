@@ -15,6 +15,8 @@ Floats are the one difference orjson cannot be asked to pass through: it writes 
 tests/api/test_renderer.py holds the schema to that.
 """
 
+from dataclasses import dataclass
+
 import orjson
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
@@ -47,10 +49,29 @@ def dumps(data) -> bytes:
     return body
 
 
+@dataclass(frozen=True)
+class RenderedJSON:
+    """A body `dumps` has already written (a cached API page): sent as it is, so a cache hit
+    neither unpickles the page's rows nor encodes them again."""
+
+    body: bytes
+
+
+def plain_json(request) -> bool:
+    """True when `request` is answered by `FastJSONRenderer` in its compact form, the only
+    form a `RenderedJSON` body is (a client asking for indentation gets the page re-encoded)."""
+    renderer = getattr(request, "accepted_renderer", None)
+    return isinstance(renderer, FastJSONRenderer) and (
+        renderer.get_indent(getattr(request, "accepted_media_type", None), {}) is None
+    )
+
+
 class FastJSONRenderer(JSONRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
+        if isinstance(data, RenderedJSON):
+            return data.body
         if self.get_indent(accepted_media_type, renderer_context or {}) is not None:
             return super().render(data, accepted_media_type, renderer_context)
         return dumps(data)

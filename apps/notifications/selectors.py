@@ -9,7 +9,12 @@ from django.db.models.functions import Cast
 from apps.access.policy import visible
 from apps.access.policy.notifications import targets_named
 from apps.notifications.models import Notification
-from apps.projects.page_cache import catalogue_cached
+from apps.projects.page_cache import (
+    catalogue_cached,
+    catalogue_ref,
+    catalogue_ref_columns,
+    catalogue_ref_from,
+)
 
 
 def _own_unread(user) -> QuerySet:
@@ -52,7 +57,8 @@ def _own_unread_digest_query(recipient_id) -> QuerySet:
 
 
 class _DigestStatement:
-    """`_own_unread_digest_query`, compiled once per process on PostgreSQL and executed with
+    """`_own_unread_digest_query` with the catalogue's version beside it (the count's key
+    needs both: one round trip), compiled once per process on PostgreSQL and executed with
     each person's id: it runs on every signed-in page, and building and compiling the
     queryset cost more than running it. Its columns need no converter there (text, integers,
     an aware timestamp), so the cursor's rows are the queryset's
@@ -69,31 +75,42 @@ class _DigestStatement:
         slots = [index for index, param in enumerate(params) if param == self._PLACEHOLDER]
         if len(slots) != 1:
             raise RuntimeError("The digest statement takes the person's id once.")
-        return sql, list(params), slots[0]
+        columns, column_params = catalogue_ref_columns()
+        statement = f"SELECT d.*, {columns} FROM ({sql}) d"  # noqa: S608 - compiled SQL, no input
+        # The columns' parameters come first: they precede the digest in the statement.
+        return statement, [*column_params, *params], len(column_params) + slots[0]
 
-    def rows(self, recipient_id) -> list[tuple]:
+    def rows(self, recipient_id) -> tuple[list[tuple], tuple[int, bool] | None]:
+        """The digest's rows, and the catalogue's `catalogue_ref()` as read with them (None
+        when there are no rows: the count is 0 whatever the catalogue holds)."""
         if connection.vendor != "postgresql":
-            return list(_own_unread_digest_query(recipient_id))
+            rows = list(_own_unread_digest_query(recipient_id))
+            return rows, (catalogue_ref() if rows else None)
         if self.compiled is None:
             self.compiled = self._compile()
         sql, params, slot = self.compiled
         params = [*params[:slot], recipient_id, *params[slot + 1 :]]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return [tuple(row) for row in cursor.fetchall()]
+            rows = cursor.fetchall()
+        if not rows:
+            return [], None
+        return [tuple(row[:4]) for row in rows], catalogue_ref_from(rows[0][4:])
 
 
 _DIGEST = _DigestStatement()
 
 
-def _own_unread_digest(user) -> list[tuple]:
+def _own_unread_digest(user) -> tuple[list[tuple], tuple[int, bool] | None]:
     """Per kind of target, how many unread notices the person has, their newest and (on
     PostgreSQL) a digest of their ids: it changes when a notice arrives, is read or is
-    deleted, so a count cached under it is the count of these very notices."""
+    deleted, so a count cached under it is the count of these very notices. With it, the
+    catalogue's version, read in the same statement."""
     recipient_id = getattr(user, "pk", None)
     if recipient_id is None:
-        return []
-    return sorted(_DIGEST.rows(recipient_id), key=lambda row: row[0])
+        return [], None
+    rows, ref = _DIGEST.rows(recipient_id)
+    return sorted(rows, key=lambda row: row[0]), ref
 
 
 def inbox_for(user, *, unread_only: bool = False):
@@ -119,7 +136,7 @@ def unread_count(user) -> int:
     table the notification rule reads for any kind of target bumps it: proven in
     tests/notifications/test_unread_count_cache.py), the person's standing, and the digest of
     their own unread notices; a miss, or Redis down, counts through the policy."""
-    digest = _own_unread_digest(user)
+    digest, ref = _own_unread_digest(user)
     if not digest:  # with none, the answer is 0 whatever the policy says
         return 0
     kinds = {row[0] for row in digest}
@@ -129,4 +146,5 @@ def unread_count(user) -> int:
         repr([(kind, number, newest.isoformat(), ids) for kind, number, newest, ids in digest]),
         lambda: _unread_count_by_policy(user, kinds),
         lambda count: isinstance(count, int),
+        ref=ref,
     )

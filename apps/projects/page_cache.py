@@ -178,24 +178,37 @@ def project_page(user, slug: str, build: Callable[[], CachedPage]) -> CachedPage
     return _cached(key, build, lambda page: getattr(page, "project_id", None) == ref.project_id)
 
 
-def catalogue_ref() -> tuple[int, bool]:
-    """The catalogue's version (bumped with every project's, `content_versions.CATALOGUE`) and
-    whether this transaction has uncommitted writes to any project."""
+def catalogue_ref_columns() -> tuple[str, list]:
+    """Two SQL columns — the catalogue's version (bumped with every project's,
+    `content_versions.CATALOGUE`) and whether this transaction has uncommitted writes to any
+    project — with their parameters, for a statement that reads them beside its own (the
+    unread count's digest): one round trip instead of two."""
     version = ProjectContentVersion._meta.db_table
     if connection.vendor == "postgresql":
-        sql = (
-            f"SELECT (SELECT v.version FROM {version} v WHERE v.project_id = %s), EXISTS "
-            f"(SELECT 1 FROM {ProjectContentPending._meta.db_table} q "
+        pending = (
+            f"EXISTS (SELECT 1 FROM {ProjectContentPending._meta.db_table} q "
             "WHERE q.xact = pg_current_xact_id_if_assigned()::text::bigint)"
         )
-        params = [CATALOGUE_ID]
+        identifier = CATALOGUE_ID
     else:
-        sql = f"SELECT (SELECT v.version FROM {version} v WHERE v.project_id = %s), {_sqlite_pending()}"
-        params = [CATALOGUE_ID.hex]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        version_number, pending = cursor.fetchone()
+        pending, identifier = _sqlite_pending(), CATALOGUE_ID.hex
+    sql = f"(SELECT v.version FROM {version} v WHERE v.project_id = %s), {pending}"
+    return sql, [identifier]
+
+
+def catalogue_ref_from(row) -> tuple[int, bool]:
+    """The two columns of `catalogue_ref_columns()` as read."""
+    version_number, pending = row
     return int(version_number or 0), bool(pending)
+
+
+def catalogue_ref() -> tuple[int, bool]:
+    """The catalogue's version and whether this transaction has uncommitted writes to any
+    project (`catalogue_ref_columns`)."""
+    columns, params = catalogue_ref_columns()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns}", params)
+        return catalogue_ref_from(cursor.fetchone())
 
 
 def catalogue_fragment(user, name: str, request_key: str, build: Callable[[], str]) -> str:
@@ -205,13 +218,21 @@ def catalogue_fragment(user, name: str, request_key: str, build: Callable[[], st
     return catalogue_cached(user, name, request_key, build, lambda html: isinstance(html, str))
 
 
-def catalogue_cached(user, name: str, request_key: str, build: Callable, valid: Callable):
+def catalogue_cached(
+    user,
+    name: str,
+    request_key: str,
+    build: Callable,
+    valid: Callable,
+    ref: tuple[int, bool] | None = None,
+):
     """What `build()` returns of a list across projects for `user` (HTML, or an API page's
     data), from the cache when there; `valid` says what may be stored and served. Anonymous
-    visitors share one entry per request key: they all may see the same."""
+    visitors share one entry per request key: they all may see the same. `ref`: the
+    catalogue's `catalogue_ref()`, when the caller read it (before anything `build()` reads)."""
     if not getattr(settings, "PROJECT_PAGE_CACHE", True):
         return build()
-    version, pending = catalogue_ref()
+    version, pending = ref if ref is not None else catalogue_ref()
     if pending:
         return build()
     digest = hashlib.blake2b(request_key.encode(), digest_size=16).hexdigest()

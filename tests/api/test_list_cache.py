@@ -103,3 +103,18 @@ def test_a_new_file_is_seen_by_the_next_request(partner_member, consortium_datas
     DatasetFileFactory(dataset=consortium_dataset, file_name="sputum.csv", content=b"id\n1\n")
     files = json.loads(_get(client)[0])["results"][0]["files"]
     assert [f["file_name"] for f in files] == ["sputum.csv"]
+
+
+def test_a_client_asking_for_indentation_gets_the_cached_page_indented(
+    partner_member, consortium_dataset
+):
+    """Compact pages are cached as their bytes; a client that asks for indentation gets the
+    same page, indented, whether or not the compact bytes are cached."""
+    client = client_for(partner_member)
+    compact, _ = _get(client)
+    indented = client.get(URL, HTTP_ACCEPT="application/json; indent=2")
+    assert indented.status_code == 200
+    assert indented.content != compact and b'\n  "' in indented.content
+    assert json.loads(indented.content) == json.loads(compact)
+    again, read = _get(client)
+    assert again == compact and not read

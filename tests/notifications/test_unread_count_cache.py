@@ -24,6 +24,7 @@ from apps.datasets.models import Dataset, DatasetStatus
 from apps.notifications import selectors
 from apps.notifications.models import Notification
 from apps.notifications.selectors import unread_count
+from apps.projects.page_cache import catalogue_ref
 from tests.access.leaks.conftest import PERSONAS, leak_world  # noqa: F401  (a fixture)
 from tests.notifications.factories import NotificationFactory
 from tests.projects.cache_coverage import EXEMPT, assert_every_table_bumps, record_builds
@@ -117,7 +118,8 @@ def test_the_compiled_digest_gives_what_the_queryset_gives(leak_world):  # noqa:
     for target in (None, leak_world.hush, leak_world.hush_dataset, leak_world.hush_dataset):
         _about(insider, target)
     for _ in range(2):  # compiled on the first call, reused on the second
-        compiled = selectors._DIGEST.rows(insider.pk)
+        compiled, ref = selectors._DIGEST.rows(insider.pk)
         assert sorted(compiled) == sorted(selectors._own_unread_digest_query(insider.pk))
         assert sorted(row[1] for row in compiled) == [1, 1, 2]
-    assert selectors._DIGEST.rows(leak_world.personas["non_partner"].pk) == []
+        assert ref == catalogue_ref()  # read in the same statement
+    assert selectors._DIGEST.rows(leak_world.personas["non_partner"].pk) == ([], None)

@@ -45,7 +45,7 @@ def record_builds(monkeypatch, *modules) -> dict[str, set[str]]:
     reads are collected under its name."""
     read: dict[str, set[str]] = {}
 
-    def building(user, name, request_key, build, valid):
+    def building(user, name, request_key, build, valid, ref=None):
         with CaptureQueriesContext(connection) as captured:
             result = build()
         read.setdefault(name, set()).update(tables_in(captured))

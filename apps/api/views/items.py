@@ -27,6 +27,7 @@ from apps.access.policy.items import (
     dataset_download_among_visible_q,
 )
 from apps.api.filters import SyncFilterSet, item_filter, search_filter, uuid_filter, version_filter
+from apps.api.renderers import RenderedJSON, dumps, plain_json
 from apps.api.rows import dataset_rows, files_by_dataset, organisations_by_dataset, page_key
 from apps.api.serializers.items import (
     DatasetCreateInput,
@@ -405,6 +406,16 @@ class DatasetViewSet(ItemWritesMixin, ResourceViewSet):
             return self.get_paginated_response(data).data
 
         uri = request.build_absolute_uri()
+        if plain_json(request):
+            # What nearly every client asks for: the page's bytes are cached, not its data.
+            body = catalogue_cached(
+                request.user,
+                "api-datasets-json",
+                uri,
+                lambda: RenderedJSON(dumps(build())),
+                lambda value: isinstance(value, RenderedJSON),
+            )
+            return Response(body)
         data = catalogue_cached(request.user, "api-datasets", uri, build, _is_page)
         return Response(data)
 
