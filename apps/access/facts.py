@@ -32,6 +32,8 @@ sees its own change.
 from __future__ import annotations
 
 import datetime
+import functools
+import hashlib
 import logging
 import threading
 from collections import OrderedDict
@@ -91,6 +93,13 @@ class AccessFacts:
     has_second_factor: bool
     # When the clock alone would change these facts (None: never).
     expires_at: datetime.datetime | None
+
+    @functools.cached_property
+    def standing(self) -> str:
+        """A digest of these facts (equal facts, equal digest), for keys of what was cached
+        for this standing. Worked out once per facts object: a page asks for it more than once,
+        and the facts object is shared by the requests of one access version."""
+        return hashlib.blake2b(repr(self).encode(), digest_size=16).hexdigest()
 
     def member_project_ids(self, roles=None) -> tuple[UUID, ...]:
         wanted = None if roles is None else {str(role) for role in roles}

@@ -125,8 +125,7 @@ def viewer_parts(user) -> list[str]:
     if not getattr(user, "is_authenticated", False):
         moment = [timezone.localdate().isoformat(), timezone.get_current_timezone_name()]
         return [code_fingerprint(), "anonymous", *moment, translation.get_language() or ""]
-    facts = access_facts(user)
-    standing = hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()
+    standing = access_facts(user).standing
     flags = "".join(
         "1" if flag else "0"
         for flag in (user.is_staff, user.is_superuser, user.is_active, mfa_enforced())

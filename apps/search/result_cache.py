@@ -54,6 +54,12 @@ def search(
     )
 
 
+def api_body(user, uri: str, build: Callable[[], object], valid: Callable[[object], bool]):
+    """`GET /api/v1/search/`'s body as `build()` encodes it, cached under the request's
+    absolute URI (the question, and the host and path its `next` link carries)."""
+    return catalogue_cached(user, "api-search", _question("api-search", uri), build, valid)
+
+
 def results_html(
     user, text: str, filters: Filters, cursor: Cursor | None, render: Callable[[SearchPage], str]
 ) -> str:
@@ -71,14 +77,15 @@ def results_html(
     )
 
 
-def suggest(user, text: str) -> list[SearchResult]:
-    """`selectors.suggest`, from the cache likewise."""
+def suggestions_html(user, text: str, render: Callable[[list[SearchResult]], str]) -> str:
+    """The header box's options as `render(selectors.suggest(...))` writes them, cached as
+    HTML: suggestions are asked for at every pause in typing, so a hit is only a cache read."""
     if len((text or "").strip()) < selectors.MIN_SUGGEST_CHARS:
-        return []
+        return render([])
     return catalogue_cached(
         user,
         "suggest",
         _question("suggest", text),
-        lambda: selectors.suggest(user, text),
-        lambda results: isinstance(results, list),
+        lambda: render(selectors.suggest(user, text)),
+        lambda html: isinstance(html, str),
     )

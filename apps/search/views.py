@@ -2,6 +2,7 @@
 
 from urllib.parse import urlencode
 
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
@@ -111,7 +112,11 @@ def _next_url(page) -> str:
 def suggestions(request):
     """Options of the header box's listbox: up to eight results after two characters."""
     text = (request.GET.get("q") or "")[:200]
-    results = result_cache.suggest(request.user, text)
-    context = {"results": results, "q": text.strip()}
-    response = render(request, "search/_suggestions.html", context)
-    return suggestions_cache_headers(response)
+
+    def options(results) -> str:
+        # Rendered without the request: nothing of one request may be stored in the cache.
+        return render_to_string("search/_suggestions.html", {"results": results, "q": text.strip()})
+
+    return suggestions_cache_headers(
+        HttpResponse(result_cache.suggestions_html(request.user, text, options))
+    )

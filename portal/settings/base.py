@@ -458,6 +458,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- Security headers -----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, read with one statement composed once (the same table and rows).
+SESSION_ENGINE = "apps.security.session_store"
 SESSION_COOKIE_AGE = int(timedelta(hours=8).total_seconds())
 # Saved when changed only: apps.security.middleware.SessionLifetimeMiddleware touches the
 # session (and so the cookie's expiry) once a minute, instead of an UPDATE on every page.

@@ -153,3 +153,49 @@ def test_confirmation_include_posts_to_the_action_with_a_way_back():
     assert '<button type="submit" class="btn btn-danger">Remove</button>' in html
     assert '<a class="btn btn-link" href="/back/">Cancel</a>' in html
     assert '<a href="#id_reason" class="alert-link">This field is required.</a>' in html
+
+
+# --- link and asset: {% url %} and {% static %} worked out once per process ---------------
+BASE_LINKS = [
+    "home",
+    "search:search",
+    "search:suggest",
+    "accounts:home",
+    "security:account_security",
+    "mfa_index",
+    "tokens:list",
+    "notifications:preferences",
+    "account_logout",
+    "account_login",
+    "api-docs",
+    "audit:event_list",
+    "admin:index",
+]
+
+
+def test_link_gives_what_url_gives_on_first_and_later_use():
+    for name in BASE_LINKS:
+        expected = Template(f"{{% url '{name}' %}}").render(Context())
+        for _ in range(2):
+            assert render(f"{{% link '{name}' %}}") == expected
+
+
+def test_link_follows_the_script_prefix():
+    from django.urls import get_script_prefix, set_script_prefix
+
+    before = get_script_prefix()
+    assert render("{% link 'home' %}") == "/"
+    try:
+        set_script_prefix("/portal/")
+        assert render("{% link 'home' %}") == "/portal/"
+    finally:
+        set_script_prefix(before)
+    assert render("{% link 'home' %}") == "/"
+
+
+def test_asset_gives_what_static_gives_and_follows_a_settings_change(settings):
+    static = "{% load static %}{% static 'css/site.css' %}"
+    assert render("{% asset 'css/site.css' %}") == Template(static).render(Context())
+    settings.STATIC_URL = "/assets/"
+    assert render("{% asset 'css/site.css' %}").startswith("/assets/css/site")
+    assert render("{% asset 'css/site.css' %}") == Template(static).render(Context())

@@ -9,10 +9,13 @@
   next request; an insider's cached answer is never handed to a persona.
 """
 
+import json
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from rest_framework.renderers import JSONRenderer
 
 from apps.access import facts as access_facts_module
 from apps.accounts.models import User
@@ -67,7 +70,7 @@ def test_every_table_a_search_reads_bumps_the_catalogue(leak_world, tables_read)
             api = client_for(user)
             for params in questions[:4]:
                 assert api.get("/api/v1/search/", {**params, "page_size": 2}).status_code == 200
-    assert {"search", "suggest"} <= set(tables_read)
+    assert {"search", "suggest", "api-search"} <= set(tables_read)
     assert "organisations_organisation" in tables_read["search"]
     assert_every_table_bumps(tables_read, EXEMPT)
 
@@ -150,6 +153,14 @@ def test_the_api_answers_the_same_bytes_from_the_cache():
     assert first.status_code == second.status_code == 200
     assert first.content == second.content and b"AIRWAY" in second.content
     assert not any("search_entry" in query["sql"] for query in captured.captured_queries)
+    # The bytes are DRF's own JSONRenderer's for the same data, and a client asking for
+    # indentation gets that data indented.
+    assert JSONRenderer().render(json.loads(second.content)) == second.content
+    indented = api.get(
+        "/api/v1/search/", {"q": "airway stratification"}, HTTP_ACCEPT="application/json; indent=2"
+    )
+    assert indented.status_code == 200 and b'\n  "' in indented.content
+    assert json.loads(indented.content) == json.loads(second.content)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -10,11 +10,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from apps.api.renderers import FastJSONRenderer, RenderedJSON, dumps, plain_json
 from apps.api.schema import ApiAutoSchema
 from apps.api.views.base import problems
 from apps.organisations.models import OrganisationKind
@@ -133,7 +133,7 @@ def _page_size(params: QueryDict) -> int:
 
 
 class SearchView(APIView):
-    renderer_classes = [JSONRenderer]
+    renderer_classes = [FastJSONRenderer]
     schema = ApiAutoSchema()
 
     @extend_schema(
@@ -166,26 +166,44 @@ class SearchView(APIView):
                 }
             )
         data = form.cleaned_data
-        page = result_cache.search(
+        if not plain_json(request):
+            return Response(self._body(request, self._page(request, data, form, size)))
+        # Cached as the bytes sent (their `next` link carries the host and the query): a hit
+        # neither unpickles the page nor encodes it again.
+        return Response(
+            result_cache.api_body(
+                request.user,
+                request.build_absolute_uri(),
+                lambda: RenderedJSON(
+                    dumps(self._body(request, self._page(request, data, form, size)))
+                ),
+                lambda body: isinstance(body, RenderedJSON),
+            )
+        )
+
+    @staticmethod
+    def _page(request, data, form, size):
+        return result_cache.search(
             request.user, data["q"], form.filters(), cursor=data["cursor"], size=size
         )
+
+    @staticmethod
+    def _body(request, page) -> dict:
         next_url = None
         if page.next_cursor:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)
-        return Response(
-            {
-                "next": next_url,
-                "total": page.total,
-                "results": [_result(result) for result in page.results],
-                "facets": {
-                    name: [
-                        {"value": value.value, "label": value.label, "count": value.count}
-                        for value in page.facets.get(name, [])
-                    ]
-                    for name in selectors.FACET_NAMES
-                },
-            }
-        )
+        return {
+            "next": next_url,
+            "total": page.total,
+            "results": [_result(result) for result in page.results],
+            "facets": {
+                name: [
+                    {"value": value.value, "label": value.label, "count": value.count}
+                    for value in page.facets.get(name, [])
+                ]
+                for name in selectors.FACET_NAMES
+            },
+        }
 
 
 def _result(result) -> dict:

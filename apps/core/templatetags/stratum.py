@@ -4,7 +4,13 @@ Documented for the other apps in templates/includes/README.md.
 """
 
 from django import template
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.forms import BoundField
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
@@ -40,6 +46,56 @@ STATUS_TONES = {
     "neutral": {"archived", "superseded", "ended", "left"},
 }
 _TONE_BY_STATUS = {status: tone for tone, statuses in STATUS_TONES.items() for status in statuses}
+
+
+# --- The header's links and assets, worked out once per process ------------------------------
+# `base.html` is around every page, and reversing its dozen links and hashing its asset names
+# cost more than the rest of it. A URL without arguments depends only on the URLconf, the
+# script prefix, the language and the current application; an asset's URL only on the
+# storage's manifest, fixed for a deploy.
+_LINKS: dict[tuple, str] = {}
+_ASSETS: dict[str, str] = {}
+
+
+@receiver(setting_changed)
+def _forget_links_and_assets(**kwargs) -> None:  # tests that swap URLconfs or storages
+    _LINKS.clear()
+    _ASSETS.clear()
+
+
+def _current_app(context) -> str | None:
+    request = context.get("request")
+    current_app = getattr(request, "current_app", None)
+    if current_app is None:
+        current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
+    return current_app
+
+
+@register.simple_tag(takes_context=True)
+def link(context, view_name: str) -> str:
+    """`{% url view_name %}` for a URL that takes no arguments, reversed once per process."""
+    current_app = _current_app(context)
+    key = (
+        view_name,
+        current_app,
+        settings.ROOT_URLCONF,
+        get_urlconf(),
+        get_script_prefix(),
+        translation.get_language(),
+    )
+    url = _LINKS.get(key)
+    if url is None:
+        url = _LINKS[key] = reverse(view_name, current_app=current_app)
+    return url
+
+
+@register.simple_tag
+def asset(path: str) -> str:
+    """`{% static path %}`, looked up in the storage once per process."""
+    url = _ASSETS.get(path)
+    if url is None:
+        url = _ASSETS[path] = staticfiles_storage.url(path)
+    return url
 
 
 @register.filter
