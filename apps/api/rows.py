@@ -25,6 +25,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
 from apps.access.policy.items import FILES_OF_VISIBLE_DATASETS
+from apps.core.compiled import OneValueStatement
 from apps.datasets.models import Dataset, DatasetFile
 
 # SQLite (`make run`) stores a UUID as 32 hex digits and a time as "YYYY-MM-DD HH:MM:SS[.f]"
@@ -116,24 +117,17 @@ class _PageStatement:
     def _compile(self):
         placeholder: list[str] = []
         queryset = self.build(_among(placeholder))
-        query = queryset.query
-        sql, params = query.get_compiler(using=queryset.db).as_sql()
-        slots = [index for index, param in enumerate(params) if param is placeholder]
-        if len(slots) != 1:
-            raise RuntimeError("A page statement takes the page's ids as its one array.")
+        compiler = queryset.query.get_compiler(using=queryset.db)
         row_class = namedtuple("Row", queryset._fields) if self.named else None
-        return sql, list(params), slots[0], row_class
+        return OneValueStatement.compile(compiler, placeholder), row_class
 
     def rows(self, dataset_ids: list[str]) -> list:
         if connection.vendor != "postgresql":
             return list(self.build(_among(dataset_ids)))
         if self.compiled is None:
             self.compiled = self._compile()
-        sql, params, slot, row_class = self.compiled
-        params = [*params[:slot], dataset_ids, *params[slot + 1 :]]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            fetched = cursor.fetchall()
+        statement, row_class = self.compiled
+        fetched = statement.fetchall(connection, dataset_ids)
         return fetched if row_class is None else [row_class._make(row) for row in fetched]
 
 

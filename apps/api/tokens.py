@@ -31,6 +31,7 @@ from apps.accounts.token_format import (
     TOKEN_PREFIX,
 )
 from apps.audit.services import audit_record
+from apps.core.compiled import OneValueStatement
 from apps.organisations.services.affiliations import affiliation_create
 
 DEFAULT_EXPIRY_DAYS = 90
@@ -96,23 +97,19 @@ class _TokenStatement:
     def _compile(self, alias: str):
         placeholder = "-" * 64
         compiler = _token_with_holder(placeholder).query.get_compiler(using=alias)
-        sql, params = compiler.as_sql()
-        slot = list(params).index(placeholder)
+        statement = OneValueStatement.compile(compiler, placeholder)
         info = compiler.klass_info
         start, end = info["select_fields"][0], info["select_fields"][-1] + 1
         names = [column[0].target.attname for column in compiler.select[start:end]]
         populators = get_related_populators(info, compiler.select, alias)
-        return compiler, sql, list(params), slot, (start, end, names), populators
+        return compiler, statement, (start, end, names), populators
 
     def first(self, digest: str) -> ApiToken | None:
         alias = router.db_for_read(ApiToken)
         if alias not in self.compiled:
             self.compiled[alias] = self._compile(alias)
-        compiler, sql, params, slot, (start, end, names), populators = self.compiled[alias]
-        params = [*params[:slot], digest, *params[slot + 1 :]]
-        with connections[alias].cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+        compiler, statement, (start, end, names), populators = self.compiled[alias]
+        rows = statement.fetchall(connections[alias], digest)
         for row in compiler.results_iter(results=[rows]):
             token = ApiToken.from_db(alias, names, row[start:end])
             for populator in populators:

@@ -8,6 +8,7 @@ from django.db.models.functions import Cast
 
 from apps.access.policy import visible
 from apps.access.policy.notifications import targets_named
+from apps.core.compiled import OneValueStatement
 from apps.notifications.models import Notification
 from apps.projects.page_cache import (
     catalogue_cached,
@@ -17,10 +18,8 @@ from apps.projects.page_cache import (
 )
 
 
-def _own_unread(user) -> QuerySet:
-    return Notification.objects.filter(
-        recipient_id=getattr(user, "pk", None), read_at__isnull=True
-    ).order_by()
+def _own_unread(recipient_id) -> QuerySet:
+    return Notification.objects.filter(recipient_id=recipient_id, read_at__isnull=True).order_by()
 
 
 def _own_unread_kinds(user) -> set[str]:
@@ -29,7 +28,7 @@ def _own_unread_kinds(user) -> set[str]:
     the policy only of those kinds' rules: the notification rule re-checks every kind of
     target a notice may name, and the unread count runs on every signed-in page."""
     return set(
-        _own_unread(user)
+        _own_unread(getattr(user, "pk", None))
         .values_list("target_type", flat=True)
         .distinct()
         .system("unread notices ask the policy only of the kinds the person's own notices name")
@@ -43,8 +42,7 @@ def _own_unread_digest_query(recipient_id) -> QuerySet:
         else None
     )
     return (
-        Notification.objects.filter(recipient_id=recipient_id, read_at__isnull=True)
-        .order_by()
+        _own_unread(recipient_id)
         .values("target_type")
         .annotate(
             number=Count("id"),
@@ -67,18 +65,14 @@ class _DigestStatement:
     _PLACEHOLDER = uuid.UUID("7c1f0e9a-0000-4000-8000-00000000d16e")
 
     def __init__(self):
-        self.compiled: tuple[str, list, int] | None = None
+        self.compiled: OneValueStatement | None = None
 
-    def _compile(self) -> tuple[str, list, int]:
+    def _compile(self) -> OneValueStatement:
         query = _own_unread_digest_query(self._PLACEHOLDER).query
-        sql, params = query.get_compiler(using="default").as_sql()
-        slots = [index for index, param in enumerate(params) if param == self._PLACEHOLDER]
-        if len(slots) != 1:
-            raise RuntimeError("The digest statement takes the person's id once.")
+        digest = OneValueStatement.compile(query.get_compiler(using="default"), self._PLACEHOLDER)
         columns, column_params = catalogue_ref_columns()
-        statement = f"SELECT d.*, {columns} FROM ({sql}) d"  # noqa: S608 - compiled SQL, no input
-        # The columns' parameters come first: they precede the digest in the statement.
-        return statement, [*column_params, *params], len(column_params) + slots[0]
+        before = f"SELECT d.*, {columns} FROM ("  # noqa: S608 - compiled SQL, no input
+        return digest.inside(before, column_params, ") d")
 
     def rows(self, recipient_id) -> tuple[list[tuple], tuple[int, bool] | None]:
         """The digest's rows, and the catalogue's `catalogue_ref()` as read with them (None
@@ -88,11 +82,7 @@ class _DigestStatement:
             return rows, (catalogue_ref() if rows else None)
         if self.compiled is None:
             self.compiled = self._compile()
-        sql, params, slot = self.compiled
-        params = [*params[:slot], recipient_id, *params[slot + 1 :]]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+        rows = self.compiled.fetchall(connection, recipient_id)
         if not rows:
             return [], None
         return [tuple(row[:4]) for row in rows], catalogue_ref_from(rows[0][4:])

@@ -166,44 +166,43 @@ class SearchView(APIView):
                 }
             )
         data = form.cleaned_data
+
+        def body() -> dict:
+            page = result_cache.search(
+                request.user, data["q"], form.filters(), cursor=data["cursor"], size=size
+            )
+            return _body(request, page)
+
         if not plain_json(request):
-            return Response(self._body(request, self._page(request, data, form, size)))
+            return Response(body())
         # Cached as the bytes sent (their `next` link carries the host and the query): a hit
         # neither unpickles the page nor encodes it again.
         return Response(
             result_cache.api_body(
                 request.user,
                 request.build_absolute_uri(),
-                lambda: RenderedJSON(
-                    dumps(self._body(request, self._page(request, data, form, size)))
-                ),
-                lambda body: isinstance(body, RenderedJSON),
+                lambda: RenderedJSON(dumps(body())),
+                lambda cached: isinstance(cached, RenderedJSON),
             )
         )
 
-    @staticmethod
-    def _page(request, data, form, size):
-        return result_cache.search(
-            request.user, data["q"], form.filters(), cursor=data["cursor"], size=size
-        )
 
-    @staticmethod
-    def _body(request, page) -> dict:
-        next_url = None
-        if page.next_cursor:
-            next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)
-        return {
-            "next": next_url,
-            "total": page.total,
-            "results": [_result(result) for result in page.results],
-            "facets": {
-                name: [
-                    {"value": value.value, "label": value.label, "count": value.count}
-                    for value in page.facets.get(name, [])
-                ]
-                for name in selectors.FACET_NAMES
-            },
-        }
+def _body(request, page) -> dict:
+    next_url = None
+    if page.next_cursor:
+        next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)
+    return {
+        "next": next_url,
+        "total": page.total,
+        "results": [_result(result) for result in page.results],
+        "facets": {
+            name: [
+                {"value": value.value, "label": value.label, "count": value.count}
+                for value in page.facets.get(name, [])
+            ]
+            for name in selectors.FACET_NAMES
+        },
+    }
 
 
 def _result(result) -> dict:
