@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import OuterRef, Subquery
-from django.db.models.query import get_related_populators
 from django.utils import timezone
 
 from apps.access.facts import note_access_version
@@ -31,7 +30,7 @@ from apps.accounts.token_format import (
     TOKEN_PREFIX,
 )
 from apps.audit.services import audit_record
-from apps.core.compiled import OneValueStatement
+from apps.core.compiled import FirstInstance
 from apps.organisations.services.affiliations import affiliation_create
 
 DEFAULT_EXPIRY_DAYS = 90
@@ -85,42 +84,9 @@ def _token_with_holder(digest: str):
     )
 
 
-class _TokenStatement:
-    """`_token_with_holder(digest)`, compiled once per process and database, then executed
-    with each request's digest: every API request asks it, and building and compiling the
-    queryset cost as much as the rest of the lookup. The instances are built as Django's
-    `ModelIterable` builds them (the same columns, converters and related token holder)."""
-
-    def __init__(self):
-        self.compiled = {}
-
-    def _compile(self, alias: str):
-        placeholder = "-" * 64
-        compiler = _token_with_holder(placeholder).query.get_compiler(using=alias)
-        statement = OneValueStatement.compile(compiler, placeholder)
-        info = compiler.klass_info
-        start, end = info["select_fields"][0], info["select_fields"][-1] + 1
-        names = [column[0].target.attname for column in compiler.select[start:end]]
-        populators = get_related_populators(info, compiler.select, alias)
-        return compiler, statement, (start, end, names), populators
-
-    def first(self, digest: str) -> ApiToken | None:
-        alias = router.db_for_read(ApiToken)
-        if alias not in self.compiled:
-            self.compiled[alias] = self._compile(alias)
-        compiler, statement, (start, end, names), populators = self.compiled[alias]
-        rows = statement.fetchall(connections[alias], digest)
-        for row in compiler.results_iter(results=[rows]):
-            token = ApiToken.from_db(alias, names, row[start:end])
-            for populator in populators:
-                populator.populate(row, token)
-            for name, position in compiler.annotation_col_map.items():
-                setattr(token, name, row[position])
-            return token
-        return None
-
-
-_TOKEN = _TokenStatement()
+# Every API request asks it, and building and compiling the queryset cost as much as the rest
+# of the lookup: compiled once per process and database.
+_TOKEN = FirstInstance(_token_with_holder, "-" * 64)
 
 
 def token_find(raw: str) -> ApiToken | None:
@@ -129,7 +95,7 @@ def token_find(raw: str) -> ApiToken | None:
     if not token_is_well_formed(raw):
         return None
     digest = token_hash(raw)
-    token = _TOKEN.first(digest)
+    token = _TOKEN.first(digest, using=router.db_for_read(ApiToken))
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         return None
     note_access_version(token.user, token.holder_access_version)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connections
+from django.db.models.query import get_related_populators
+
 
 @dataclass(frozen=True)
 class OneValueStatement:
@@ -46,3 +49,42 @@ class OneValueStatement:
         with connection.cursor() as cursor:
             cursor.execute(self.sql, self.bound(value))
             return cursor.fetchall()
+
+
+class FirstInstance:
+    """The first model instance of `build(placeholder)` — a queryset that may follow
+    `select_related` and carry annotations — compiled once per process and database, then
+    executed with each value in the placeholder's slot.
+
+    The instance is built as Django's `ModelIterable` builds it: the same columns and
+    converters, the related instances, the annotations as attributes. `placeholder` must
+    reach the compiled parameters as the very object passed (a string, or on PostgreSQL a
+    `uuid.UUID`); `OneValueStatement.compile` refuses the statement otherwise."""
+
+    def __init__(self, build, placeholder: object):
+        self.build = build
+        self.placeholder = placeholder
+        self.compiled: dict[str, tuple] = {}
+
+    def _compile(self, alias: str) -> tuple:
+        compiler = self.build(self.placeholder).query.get_compiler(using=alias)
+        statement = OneValueStatement.compile(compiler, self.placeholder)
+        info = compiler.klass_info
+        start, end = info["select_fields"][0], info["select_fields"][-1] + 1
+        names = [column[0].target.attname for column in compiler.select[start:end]]
+        populators = get_related_populators(info, compiler.select, alias)
+        return compiler, statement, (start, end, names), populators
+
+    def first(self, value, *, using: str):
+        if using not in self.compiled:
+            self.compiled[using] = self._compile(using)
+        compiler, statement, (start, end, names), populators = self.compiled[using]
+        rows = statement.fetchall(connections[using], value)
+        for row in compiler.results_iter(results=[rows]):
+            instance = compiler.query.model.from_db(using, names, row[start:end])
+            for populator in populators:
+                populator.populate(row, instance)
+            for name, position in compiler.annotation_col_map.items():
+                setattr(instance, name, row[position])
+            return instance
+        return None

@@ -50,7 +50,7 @@ def _fields(obj) -> dict:
 
 
 def test_the_compiled_token_lookup_gives_what_the_queryset_gives(partner_member):
-    """`token_find` executes a statement compiled once (apps.api.tokens._TokenStatement): the
+    """`token_find` executes a statement compiled once (apps.core.compiled.FirstInstance): the
     token, its holder and the holder's access version are what the ORM would build."""
     from apps.api.tokens import _token_with_holder, token_find, token_hash
 
