@@ -6,7 +6,8 @@
 Serves the wrk scenarios of bench/run.py and bench/search.py with the code of `<git ref>`
 (checked out in a temporary worktree) and with this checkout's, in turn, `--rounds` times,
 against the same scale database (bench/run.py's; `--scale`, default l, must be prepared), the
-same settings and the same gunicorn. The machine's other load moves every figure; alternating
+same settings and the same gunicorn. With `--sync`, each code also walks every page of the
+persona's datasets (bench/run.py's full sync) from an emptied cache, so every page is a miss. The machine's other load moves every figure; alternating
 the two codes in one sitting is what makes the comparison fair. The older code must read the
 same database schema (no migration in between).
 """
@@ -15,6 +16,7 @@ import argparse
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,18 +38,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--sync", action="store_true", help="also time a full API sync")
     options = parser.parse_args()
     run.ensure_wrk()
     static, media = tempfile.mkdtemp(), tempfile.mkdtemp()
     env = run.production_env(options.scale, static, media)
     run.sh(run.PYTHON, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
     email = f"bench-{options.scale}@scale.stratum.test"
-    headers = run.bench_headers(run.bench_session(env, email), run.bench_token(env, email))
+    token = run.bench_token(env, email)
+    headers = run.bench_headers(run.bench_session(env, email), token)
     worktree = Path(tempfile.mkdtemp()) / "before"
     subprocess.run(
         ["git", "worktree", "add", "-q", str(worktree), options.ref], cwd=ROOT, check=True
     )
     figures: dict = {}
+    syncs: list = []
     try:
         codes = [(options.ref, worktree), ("this checkout", ROOT)]
         for round_number in range(1, options.rounds + 1):
@@ -65,6 +70,11 @@ def main() -> None:
                         rate = result["requests"] / result["seconds"]
                         figures.setdefault(name, []).append((label, round_number, rate, result))
                         print(f"· {label}, round {round_number}: {name}: {rate:.0f} req/s")
+                    if options.sync:
+                        empty_cache(env)
+                        synced = run.full_sync(token)
+                        syncs.append((label, round_number, synced))
+                        print(f"· {label}, round {round_number}: sync {synced['per_second']:.0f}/s")
     finally:
         run.ROOT = ROOT
         subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT)
@@ -79,6 +89,19 @@ def main() -> None:
                 f"| {name} | {label} | {number} | {rate:.0f} ({share:.0f} %) "
                 f"| {result['p95']:.1f} | {result['errors']} |"
             )
+    for label, number, synced in syncs:
+        print(
+            f"| API full sync ({synced['records']} datasets, {synced['pages']} pages, every page "
+            f"a miss) | {label} | {number} | {synced['per_second']:.0f} datasets/s | | |"
+        )
+
+
+def empty_cache(env: dict) -> None:
+    """Empty the bench's Redis database: the other code's pages must not be served here."""
+    url = urllib.parse.urlsplit(env["REDIS_URL"])
+    database = url.path.lstrip("/") or "0"
+    address = ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 6379), "-n", database]
+    subprocess.run(["redis-cli", *address, "flushdb"], check=True, capture_output=True)
 
 
 if __name__ == "__main__":
