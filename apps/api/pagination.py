@@ -37,7 +37,7 @@ def _decode(cursor: str) -> tuple[bool, datetime, str]:
             raise ValueError
         return direction == "n", moment, pk
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationError({"cursor": ["This cursor is not one the API issued."]}) from None
+        raise refused_cursor() from None
 
 
 def page_size_from(request) -> int:
@@ -49,39 +49,57 @@ def page_size_from(request) -> int:
     return int(raw)
 
 
+def keyset(queryset, field: str, forward: bool, after: tuple | None):
+    """`queryset` in sync order (`field`, then id; reversed when going back), from just after
+    the position `after` (`field`'s value and an id) when there is one.
+
+    The first condition is implied by the second; it is there for the database, which can
+    start an index scan at the cursor from it (not from the OR) and stop after a page instead
+    of reading every row before the cursor."""
+    if forward:
+        queryset = queryset.order_by(field, "id")
+        if after:
+            queryset = queryset.filter(**{f"{field}__gte": after[0]}).filter(
+                Q(**{f"{field}__gt": after[0]}) | Q(**{field: after[0], "id__gt": after[1]})
+            )
+        return queryset
+    return (
+        queryset.order_by(f"-{field}", "-id")
+        .filter(**{f"{field}__lte": after[0]})
+        .filter(Q(**{f"{field}__lt": after[0]}) | Q(**{field: after[0], "id__lt": after[1]}))
+    )
+
+
+def refused_cursor() -> ValidationError:
+    return ValidationError({"cursor": ["This cursor is not one the API issued."]})
+
+
 class SyncCursorPagination(BasePagination):
     """`?cursor=` and `?page_size=` (1–200, default 50); answers {next, previous, results}."""
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def position(self, request, view) -> tuple[str, int, bool, tuple | None]:
+        """The page asked for: the sync field, the page size, the direction and the position
+        after which it starts (None for the first page). Refuses a bad size or cursor."""
         self.request = request
+        self.cursor = request.query_params.get("cursor")
         field = getattr(view, "sync_field", "updated_at")
         size = page_size_from(request)
-        cursor = request.query_params.get("cursor")
-        forward, after = True, None
-        if cursor:
-            forward, moment, pk = _decode(cursor)
-            after = (moment, pk)
+        if not self.cursor:
+            return field, size, True, None
+        forward, moment, pk = _decode(self.cursor)
+        return field, size, forward, (moment, pk)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        field, size, forward, after = self.position(request, view)
         try:
-            # The first condition is implied by the second; it is there for the database, which
-            # can start an index scan at the cursor from it (not from the OR) and stop after a
-            # page instead of reading every row before the cursor.
-            if forward:
-                queryset = queryset.order_by(field, "id")
-                if after:
-                    queryset = queryset.filter(**{f"{field}__gte": after[0]}).filter(
-                        Q(**{f"{field}__gt": after[0]}) | Q(**{field: after[0], "id__gt": after[1]})
-                    )
-            else:
-                queryset = (
-                    queryset.order_by(f"-{field}", "-id")
-                    .filter(**{f"{field}__lte": after[0]})
-                    .filter(
-                        Q(**{f"{field}__lt": after[0]}) | Q(**{field: after[0], "id__lt": after[1]})
-                    )
-                )
+            rows = list(keyset(queryset, field, forward, after)[: size + 1])
         except (ValueError, DjangoValidationError):
-            raise ValidationError({"cursor": ["This cursor is not one the API issued."]}) from None
-        rows = list(queryset[: size + 1])
+            raise refused_cursor() from None
+        return self.page(rows, view, field, size, forward)
+
+    def page(self, rows: list, view, field: str, size: int, forward: bool) -> list:
+        """The page's rows (the statement asked for one more than `size`, to know whether
+        there is a next page), in sync order, with the next and previous cursors noted."""
         more = len(rows) > size
         rows = rows[:size]
         if not forward:
@@ -93,7 +111,7 @@ class SyncCursorPagination(BasePagination):
             first, last = key(rows[0]), key(rows[-1])
             if more or not forward:
                 self.next_cursor = _encode(*last, forward=True)
-            if cursor and (forward or more):
+            if self.cursor and (forward or more):
                 self.previous_cursor = _encode(*first, forward=False)
         return rows
 

@@ -26,6 +26,7 @@ from apps.access.policy.items import (
     FILES_OF_VISIBLE_DATASETS,
     dataset_download_among_visible_q,
 )
+from apps.api.compiled_pages import sync_page
 from apps.api.filters import SyncFilterSet, item_filter, search_filter, uuid_filter, version_filter
 from apps.api.renderers import RenderedJSON, dumps, plain_json
 from apps.api.rows import dataset_rows, files_by_dataset, organisations_by_dataset, page_key
@@ -393,8 +394,12 @@ class DatasetViewSet(ItemWritesMixin, ResourceViewSet):
         # absolute URI (its links carry host and query): `apps.projects.page_cache`.
         def build() -> dict:
             download = allowed_column(Action.DOWNLOAD)
-            queryset = self.filter_queryset(self.get_queryset())
-            page = self.paginate_queryset(dataset_rows(queryset, download_column=download))
+            page = sync_page(
+                self,
+                lambda: dataset_rows(
+                    self.filter_queryset(self.get_queryset()), download_column=download
+                ),
+            )
             ids = [row.key for row in page]
             data = dataset_rows_output(
                 page,
