@@ -118,3 +118,17 @@ def test_a_client_asking_for_indentation_gets_the_cached_page_indented(
     assert json.loads(indented.content) == json.loads(compact)
     again, read = _get(client)
     assert again == compact and not read
+
+
+def test_pages_after_the_first_are_read_afresh_and_not_stored(partner_member, project):
+    for number in range(3):
+        DatasetFactory(project=project, title=f"Cohort {number}")
+    client = client_for(partner_member)
+    first, read = _get(client, f"{URL}?page_size=1")
+    assert read
+    second_page = json.loads(first)["next"]
+    for _ in range(2):  # a full sync asks each such page once: nothing is kept for it
+        body, read = _get(client, second_page)
+        assert read and len(_titles(body)) == 1
+    again, read = _get(client, f"{URL}?page_size=1")
+    assert not read and again == first

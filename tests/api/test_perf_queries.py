@@ -46,7 +46,10 @@ def test_every_page_of_a_full_sync_costs_the_same_statements(partner_member, pro
         seen += [row["id"] for row in body["results"]]
         url = body["next"]
     assert len(seen) == len(set(seen)) == 9
-    assert len(set(counts)) == 1, counts
+    # The pages after the first are not cached (each is asked once per walk), so they do not
+    # read the catalogue version the first page's entry is keyed on.
+    first, *rest = counts
+    assert len(rest) == 2 and len(set(rest)) == 1 and first == rest[0] + 1, counts
 
 
 def test_the_download_flag_of_a_listed_row_is_what_can_answers(world):  # noqa: F811

@@ -390,8 +390,8 @@ class DatasetViewSet(ItemWritesMixin, ResourceViewSet):
         # The list as plain rows (`apps.api.rows`): the same statements and representation
         # as the generic list, without a model instance per dataset, file or organisation.
         # (A comment, not a docstring: drf-spectacular would publish a docstring.)
-        # The page's data is cached under the catalogue version, the caller's standing and the
-        # absolute URI (its links carry host and query): `apps.projects.page_cache`.
+        # The first page's data is cached under the catalogue version, the caller's standing and
+        # the absolute URI (its links carry host and query): `apps.projects.page_cache`.
         def build() -> dict:
             download = allowed_column(Action.DOWNLOAD)
             page = sync_page(
@@ -410,6 +410,11 @@ class DatasetViewSet(ItemWritesMixin, ResourceViewSet):
             )
             return self.get_paginated_response(data).data
 
+        if request.query_params.get("cursor"):
+            # A page after the first is asked once per walk of the list: kept, a full sync would
+            # fill the cache with about 250 KB a page that nobody reads again, at the cost of
+            # writing it (and of evicting what is read: facts, fragments, first pages).
+            return Response(RenderedJSON(dumps(build())) if plain_json(request) else build())
         uri = request.build_absolute_uri()
         if plain_json(request):
             # What nearly every client asks for: the page's bytes are cached, not its data.
