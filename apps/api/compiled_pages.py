@@ -35,6 +35,7 @@ from django.db import connections, router
 
 from apps.access.facts import access_facts
 from apps.api.pagination import SyncCursorPagination, keyset, refused_cursor
+from apps.core.compiled import with_literals_except
 
 SYNC_PARAMETERS = frozenset({"page_size", "cursor"})
 MEMO_SIZE = 512
@@ -95,6 +96,14 @@ def _compile(build, field: str, forward: bool, has_cursor: bool, size: int, conn
     clock = any(
         isinstance(param, _CLOCK_TYPES) for index, param in enumerate(params) if index not in slots
     )
+    # The constant parameters (the facts' arrays of ids) written into the SQL once, as the
+    # driver would write them on every execution; only the cursor's values are bound.
+    literal = with_literals_except(connection, sql, params, slots)
+    if literal is not None:
+        order = sorted(slots)
+        sql, params = literal, [None] * len(order)
+        moment_slots = tuple(order.index(slot) for slot in moment_slots)
+        id_slots = tuple(order.index(slot) for slot in id_slots)
     statement = _PageStatement(
         sql,
         tuple(params),

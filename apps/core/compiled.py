@@ -8,6 +8,8 @@ object in place of the varying value, and later executed with the value in its s
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
 
 from django.db import connections
@@ -88,3 +90,42 @@ class FirstInstance:
                 setattr(instance, name, row[position])
             return instance
         return None
+
+
+# Marks a slot left for later while the rest is written out; random per process, so that no
+# parameter's text can hold it (and a statement where one appears is refused).
+_SLOT_MARK = f"\x1fslot-{secrets.token_hex(16)}\x1f"
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def with_literals_except(connection, sql: str, params, slots) -> str | None:
+    """`sql` with every parameter written in as the literal the database driver itself would
+    send (client-side binding quotes each value the same way at execution), except the
+    parameters at the indexes `slots`, which stay `%s` placeholders, in order. Any other "%"
+    is doubled, so the result is executed with the slots' values only. None when not on
+    PostgreSQL, or when the statement cannot be split so (it is then executed as it was).
+
+    A statement executed again and again with a few values changing (the pages of a sync)
+    otherwise has the driver write out its constant parameters (arrays of ids) every time."""
+    if connection.vendor != "postgresql":
+        return None
+    pieces = _PLACEHOLDER.split(sql)
+    markers = _PLACEHOLDER.findall(sql)
+    if markers.count("%s") != len(params):
+        return None
+    fixed, written, index = [], [pieces[0]], 0
+    for marker, piece in zip(markers, pieces[1:], strict=True):
+        if marker == "%%":
+            written.append("%%")
+        elif index in slots:
+            written.append(_SLOT_MARK)
+            index += 1
+        else:
+            written.append("%s")
+            fixed.append(params[index])
+            index += 1
+        written.append(piece)
+    literal = connection.ops.compose_sql("".join(written), fixed)
+    if literal.count(_SLOT_MARK) != len(slots):
+        return None
+    return literal.replace("%", "%%").replace(_SLOT_MARK, "%s")

@@ -5,7 +5,7 @@ from django.db import connection
 from django.db.models import Q
 
 from apps.accounts.models import User
-from apps.core.compiled import OneValueStatement
+from apps.core.compiled import OneValueStatement, with_literals_except
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,3 +42,38 @@ def test_a_value_bound_twice_or_never_is_refused():
     never = User.objects.filter(email="someone@example.test").query
     with pytest.raises(RuntimeError, match="0 times"):
         OneValueStatement.compile(never.get_compiler(using="default"), placeholder)
+
+
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        assert with_literals_except(connection, "SELECT %s", [1], {0}) is None
+        pytest.skip("the driver's own quoting is PostgreSQL's (psycopg)")
+
+
+def test_with_literals_the_driver_sends_the_very_same_statement():
+    _postgresql_only()
+    person = UserFactory(first_name="O'Brien 100%")
+    placeholder = "placeholder@example.test"
+    query = User.objects.filter(
+        email=placeholder,
+        first_name__icontains="brien 100%",
+        id__in=[person.pk, UserFactory().pk],
+        is_active=True,
+    ).values_list("email")
+    sql, params = query.query.get_compiler(using="default").as_sql()
+    slot = next(index for index, param in enumerate(params) if param is placeholder)
+    literal = with_literals_except(connection, sql, params, {slot})
+    assert literal.count("%s") == 1 and "O''Brien" not in literal  # the value is bound later
+    bound = list(params)
+    bound[slot] = person.email
+    assert connection.ops.compose_sql(literal, [person.email]) == connection.ops.compose_sql(
+        sql, bound
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(literal, [person.email])
+        assert cursor.fetchall() == [(person.email,)]
+
+
+def test_with_literals_a_statement_that_does_not_split_is_left_as_it_was():
+    _postgresql_only()
+    assert with_literals_except(connection, "SELECT %s, %s", [1], set()) is None
