@@ -244,12 +244,13 @@ def dataset_rows_output(
     zone = timezone.get_current_timezone()
     output = []
     for row in rows:
+        created, updated = _row_times(row, zone)
         output.append(
             {
                 "id": row.key,
                 "url": api_url(context, DatasetOutput.api_basename, row.key),
-                "created_at": text_timestamp(row.created, zone),
-                "updated_at": text_timestamp(row.updated, zone),
+                "created_at": created,
+                "updated_at": updated,
                 "project": row.project_key,
                 "title": row.title,
                 "description": row.description,
@@ -266,14 +267,24 @@ def dataset_rows_output(
     return output
 
 
+def _row_times(row, zone) -> tuple[str | None, str | None]:
+    """A row's created and updated times as written; a row never changed since it was made
+    has the same time twice (most files, many datasets), written once."""
+    created = text_timestamp(row.created, zone)
+    if row.updated == row.created:
+        return created, created
+    return created, text_timestamp(row.updated, zone)
+
+
 def file_row_output(row, context, zone) -> dict:
     """`DatasetFileOutput` of a file row read by `apps.api.rows`."""
     url = api_url(context, DatasetFileOutput.api_basename, row.key)
+    created, updated = _row_times(row, zone)
     return {
         "id": row.key,
         "url": url,
-        "created_at": text_timestamp(row.created, zone),
-        "updated_at": text_timestamp(row.updated, zone),
+        "created_at": created,
+        "updated_at": updated,
         "dataset": row.dataset_key,
         "file_name": row.file_name,
         "sha256": row.sha256,
