@@ -9,10 +9,11 @@ page but for the cursor's two values.
 So the statement is compiled once, with placeholder objects in the cursor's slots, and kept in
 this process under everything it was built from:
 
-- the person, their staff flags and the digest of their access facts (`AccessFacts.standing`,
-  which covers the facts' version and every id they hold): any change to their access is a
-  new access version, so new facts and a new key, and facts that outlive an expiry are
-  recomputed before they are used (`access_facts`), so a grant that ends is a new key too;
+- the person, their active and staff flags (all the policy reads of the person's row) and
+  the digest of their access facts (`AccessFacts.standing`, which covers the facts' version
+  and every id they hold): any change to their access is a new access version, so new facts
+  and a new key, and facts that outlive an expiry are recomputed before they are used
+  (`access_facts`), so a grant that ends is a new key too;
 - the list's shape: the sync field, the page size and the direction.
 
 Only what depends on nothing else is kept. A statement is used once and forgotten when
@@ -134,7 +135,8 @@ def _key(request, view, field: str, size: int, forward: bool, has_cursor: bool, 
     user = request.user
     facts = access_facts(user)
     shape = (type(view).__qualname__, field, size, forward, has_cursor)
-    return (alias, user.pk, user.is_staff, user.is_superuser, facts.standing, *shape)
+    flags = (user.is_active, user.is_staff, user.is_superuser)  # all the policy reads of the row
+    return (alias, user.pk, *flags, facts.standing, *shape)
 
 
 def sync_page(view, build) -> list:
