@@ -165,6 +165,35 @@ def test_the_api_answers_the_same_bytes_from_the_cache():
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("postgres_and_redis")
+def test_an_api_search_hit_is_served_without_validating_again_and_bad_input_stays_refused(
+    monkeypatch,
+):
+    ProjectFactory(title="Airway stratification", acronym="AIRWAY")
+    api = client_for(MembershipFactory(project=ProjectFactory(acronym="OTHER")).user)
+    first = api.get("/api/v1/search/", {"q": "airway stratification"})
+    assert first.status_code == 200
+
+    def no_form(*args, **kwargs):
+        raise AssertionError("a cached answer was validated again")
+
+    # A hit is keyed on the whole URI, and only a valid question's answer is ever stored.
+    monkeypatch.setattr("apps.api.views.search.SearchForm", no_form)
+    again = api.get("/api/v1/search/", {"q": "airway stratification"})
+    assert again.status_code == 200 and again.content == first.content
+    monkeypatch.undo()
+    for bad in (
+        {"q": "airway stratification", "cursor": "not-a-cursor"},
+        {"q": "airway stratification", "page_size": "0"},
+        {"q": "airway stratification", "kind": ""},
+    ):
+        for _ in range(2):  # nothing of a refusal is stored: the second ask is refused too
+            refused = api.get("/api/v1/search/", bad)
+            assert refused.status_code == 400
+            assert refused["Content-Type"].startswith("application/problem+json")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgres_and_redis")
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_an_insiders_cached_answer_is_never_handed_to_a_persona(leak_world, persona):  # noqa: F811
     for canary in (CANARY_SUMMARY, CANARY_DATASET):

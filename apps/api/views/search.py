@@ -148,43 +148,46 @@ class SearchView(APIView):
         responses={200: SearchPage, **problems(400)},
     )
     def get(self, request):
-        params = request.query_params
-        size = _page_size(params)
-        if not params.get("q"):
-            raise ValidationError({"q": ["Say what to look for."]})
-        empty = [name for name in FILTER_NAMES if "" in params.getlist(name)]
-        if empty:
-            raise ValidationError(
-                {name: ["Give a value or leave the parameter out."] for name in empty}
-            )
-        form = SearchForm(params)
-        if not form.is_valid():
-            raise ValidationError(
-                {
-                    name: [error["message"] for error in errors]
-                    for name, errors in form.errors.get_json_data().items()
-                }
-            )
-        data = form.cleaned_data
-
-        def body() -> dict:
-            page = result_cache.search(
-                request.user, data["q"], form.filters(), cursor=data["cursor"], size=size
-            )
-            return _body(request, page)
-
         if not plain_json(request):
-            return Response(body())
+            return Response(_answer(request))
         # Cached as the bytes sent (their `next` link carries the host and the query): a hit
-        # neither unpickles the page nor encodes it again.
+        # neither unpickles the page nor encodes it again. Only a valid question's answer is
+        # stored, under the whole URI, and validity depends on the URI alone: a hit needs no
+        # validation, a miss is validated by `_answer` (a refusal raises; nothing is stored).
         return Response(
             result_cache.api_body(
                 request.user,
                 request.build_absolute_uri(),
-                lambda: RenderedJSON(dumps(body())),
+                lambda: RenderedJSON(dumps(_answer(request))),
                 lambda cached: isinstance(cached, RenderedJSON),
             )
         )
+
+
+def _answer(request) -> dict:
+    """The parameters validated (a refusal raises `ValidationError`), then the search."""
+    params = request.query_params
+    size = _page_size(params)
+    if not params.get("q"):
+        raise ValidationError({"q": ["Say what to look for."]})
+    empty = [name for name in FILTER_NAMES if "" in params.getlist(name)]
+    if empty:
+        raise ValidationError(
+            {name: ["Give a value or leave the parameter out."] for name in empty}
+        )
+    form = SearchForm(params)
+    if not form.is_valid():
+        raise ValidationError(
+            {
+                name: [error["message"] for error in errors]
+                for name, errors in form.errors.get_json_data().items()
+            }
+        )
+    data = form.cleaned_data
+    page = result_cache.search(
+        request.user, data["q"], form.filters(), cursor=data["cursor"], size=size
+    )
+    return _body(request, page)
 
 
 def _body(request, page) -> dict:
