@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore as DjangoSessionStore
 from django.contrib.sessions.models import Session
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -79,3 +79,50 @@ def test_a_signed_in_session_signs_the_person_in_and_an_expired_one_does_not():
     )
     response = client.get("/notifications/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def _signed(data: dict, **overrides) -> str:
+    with override_settings(**overrides):
+        return DjangoSessionStore().encode(data)
+
+
+def test_decoding_gives_what_djangos_store_gives_again_and_again():
+    big = {"colour": "teal", "notes": ["x" * 40] * 50, "nested": {"a": [1, 2, {"b": None}]}}
+    for data in ({"colour": "teal", "nested": {"a": []}}, big):
+        text = _signed(data)
+        assert text.startswith(".") == (data is big)  # Django's encode compresses the big one
+        first, again = SessionStore().decode(text), SessionStore().decode(text)
+        assert first == again == DjangoSessionStore().decode(text) == data
+        # Each call hands out its own dictionary: a request changing its session changes no
+        # other request's.
+        first["colour"] = "ochre"
+        first["nested"]["a"].append(3)
+        assert SessionStore().decode(text) == data
+
+
+def test_tampered_or_foreign_session_data_is_an_empty_session_every_time(caplog):
+    text = _signed({"colour": "teal"})
+    assert SessionStore().decode(text) == {"colour": "teal"}  # verified and kept
+    payload, stamp, signature = text.rsplit(":", 2)
+    tampered = (
+        f"{payload}:{stamp}:{signature[:-2]}{'A' if signature[-2] != 'A' else 'B'}{signature[-1]}"
+    )
+    for candidate in (
+        tampered,
+        "not even signed",
+        _signed({"colour": "teal"}, SECRET_KEY="k" * 50),
+    ):
+        caplog.clear()
+        assert SessionStore().decode(candidate) == {}
+        assert SessionStore().decode(candidate) == {}
+    assert "Session data corrupted" in caplog.text
+
+
+def test_a_rotated_secret_reads_old_sessions_through_the_fallbacks_only():
+    old_secret = "o" * 50
+    text = _signed({"colour": "teal"}, SECRET_KEY=old_secret)
+    assert SessionStore().decode(text) == {}
+    with override_settings(SECRET_KEY_FALLBACKS=[old_secret]):
+        assert SessionStore().decode(text) == {"colour": "teal"}
+    # Kept under the secrets that verified it: with the fallback gone, it is refused again.
+    assert SessionStore().decode(text) == {}
