@@ -16,6 +16,7 @@ polling one query). A question not asked since the last write costs a full searc
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from apps.projects.page_cache import catalogue_cached
 from apps.search import selectors
@@ -60,20 +61,26 @@ def api_body(user, uri: str, build: Callable[[], object], valid: Callable[[objec
     return catalogue_cached(user, "api-search", _question("api-search", uri), build, valid)
 
 
-def results_html(
-    user, text: str, filters: Filters, cursor: Cursor | None, render: Callable[[SearchPage], str]
-) -> str:
-    """The `/search/` page's results and facets as `render(page)` writes them, cached as HTML
-    under the same key as the page (and built from `search` above on a miss)."""
-    question = _question(
-        "search-html", text, tuple(filters.query_items()), cursor.encode() if cursor else ""
-    )
+@dataclass(frozen=True)
+class PageAnswer:
+    """The `/search/` page's answer to a valid question: the text as understood and the
+    results and facets as HTML."""
+
+    q: str
+    results_html: str
+
+
+def page_answer(user, query_string: str, answer: Callable[[], object]) -> object:
+    """What `answer()` gives for the `/search/` page's question, cached under the whole query
+    string when it is a `PageAnswer`. Only a valid question's answer is stored, and validity
+    depends on the query string alone, so a hit needs no validation; a refusal (anything
+    else `answer()` returns, such as the bound form with its errors) is never stored."""
     return catalogue_cached(
         user,
-        "search-html",
-        question,
-        lambda: render(search(user, text, filters, cursor=cursor)),
-        lambda html: isinstance(html, str),
+        "search-page",
+        _question("search-page", query_string),
+        answer,
+        lambda cached: isinstance(cached, PageAnswer),
     )
 
 

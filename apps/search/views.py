@@ -10,26 +10,33 @@ from django.views.decorators.http import require_safe
 from apps.projects.filter_cache import suggestions_cache_headers
 from apps.search import result_cache
 from apps.search.forms import SearchForm
+from apps.search.result_cache import PageAnswer
 from apps.search.selectors import FACET_NAMES
 
 
 @require_safe
 def search(request):
-    form = SearchForm(request.GET or None)
-    valid = form.is_bound and form.is_valid()
-    results_html = ""
-    if valid:
-        data = form.cleaned_data
-        results_html = result_cache.results_html(
-            request.user, data["q"], form.filters(), data["cursor"], _render_results
-        )
-    context = {
-        "form": form,
-        "q": form.cleaned_data.get("q", "") if valid else "",
-        "results_html": results_html,
-    }
-    status = 400 if form.is_bound and not valid else 200
-    return render(request, "search/results.html", context, status=status)
+    if not request.GET:
+        context = {"form": SearchForm(), "q": "", "results_html": ""}
+        return render(request, "search/results.html", context)
+    answer = result_cache.page_answer(
+        request.user, request.GET.urlencode(), lambda: _answer(request.user, request.GET)
+    )
+    if isinstance(answer, PageAnswer):
+        context = {"form": None, "q": answer.q, "results_html": answer.results_html}
+        return render(request, "search/results.html", context)
+    context = {"form": answer, "q": "", "results_html": ""}
+    return render(request, "search/results.html", context, status=400)
+
+
+def _answer(user, params) -> PageAnswer | SearchForm:
+    """The page's answer to a valid question, or the bound form with its errors."""
+    form = SearchForm(params)
+    if not form.is_valid():
+        return form
+    data = form.cleaned_data
+    page = result_cache.search(user, data["q"], form.filters(), cursor=data["cursor"])
+    return PageAnswer(q=data["q"], results_html=_render_results(page))
 
 
 def _render_results(page) -> str:

@@ -194,6 +194,32 @@ def test_an_api_search_hit_is_served_without_validating_again_and_bad_input_stay
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("postgres_and_redis")
+def test_a_search_page_hit_is_served_without_validating_again_and_bad_input_stays_refused(
+    monkeypatch,
+):
+    ProjectFactory(title="Airway stratification", acronym="AIRWAY")
+    client = Client()
+    client.force_login(MembershipFactory(project=ProjectFactory(acronym="OTHER")).user)
+    first = client.get("/search/", {"q": "  airway stratification "})
+    assert first.status_code == 200 and b"AIRWAY" in first.content
+    assert b'value="airway stratification"' in first.content  # the text as understood
+
+    def no_form(*args, **kwargs):
+        raise AssertionError("a cached answer was validated again")
+
+    monkeypatch.setattr("apps.search.views.SearchForm", no_form)
+    again = client.get("/search/", {"q": "  airway stratification "})
+    assert again.status_code == 200 and b"AIRWAY" in again.content
+    assert b'value="airway stratification"' in again.content
+    monkeypatch.undo()
+    for _ in range(2):  # nothing of a refusal is stored: the second ask is explained too
+        refused = client.get("/search/", {"q": "airway", "year": "1800"})
+        assert refused.status_code == 400
+        assert b"is-invalid" in refused.content and b"AIRWAY" not in refused.content
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgres_and_redis")
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_an_insiders_cached_answer_is_never_handed_to_a_persona(leak_world, persona):  # noqa: F811
     for canary in (CANARY_SUMMARY, CANARY_DATASET):
