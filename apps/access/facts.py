@@ -242,6 +242,23 @@ def note_access_version(user, version: int | None) -> None:
     user._access_version_seen = (version or 0, _writes())
 
 
+def note_catalogue_ref(user, version: int | None, pending: bool | None) -> None:
+    """`user` was loaded together with the catalogue's version and whether the transaction
+    had uncommitted project writes (`apps.projects.catalogue_ref`), so a list cached under
+    that version need not read them again. Void after any write on the connection, as the
+    access version noted beside it."""
+    user._catalogue_ref_seen = (int(version or 0), bool(pending), _writes())
+
+
+def catalogue_ref_seen(user) -> tuple[int, bool] | None:
+    """What `note_catalogue_ref` noted, while nothing has been written on the connection
+    since; None otherwise, and when it said "pending" (the reader asks the database then)."""
+    seen = getattr(getattr(user, "_user", user), "_catalogue_ref_seen", None)
+    if seen is None or seen[1] or seen[2] != _writes():
+        return None
+    return seen[0], seen[1]
+
+
 def _version_of(user_pk) -> int:
     with connection.cursor() as cursor:
         cursor.execute(

@@ -19,7 +19,7 @@ from django.db import IntegrityError, router, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from apps.access.facts import note_access_version
+from apps.access.facts import note_access_version, note_catalogue_ref
 from apps.access.models import AccessVersion
 from apps.accounts.models import ApiToken, User
 from apps.accounts.token_format import (
@@ -32,6 +32,7 @@ from apps.accounts.token_format import (
 from apps.audit.services import audit_record
 from apps.core.compiled import FirstInstance
 from apps.organisations.services.affiliations import affiliation_create
+from apps.projects import catalogue_ref as catalogue_sql
 
 DEFAULT_EXPIRY_DAYS = 90
 MAX_EXPIRY_DAYS = 365
@@ -78,7 +79,7 @@ def _token_with_holder(digest: str):
     version = AccessVersion.objects.filter(user_id=OuterRef("user_id")).values("version")[:1]
     return (
         ApiToken.objects.select_related("user")
-        .annotate(holder_access_version=Subquery(version))
+        .annotate(holder_access_version=Subquery(version), **catalogue_sql.annotations())
         .filter(token_hash=digest)
         .order_by("pk")[:1]
     )
@@ -99,6 +100,7 @@ def token_find(raw: str) -> ApiToken | None:
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         return None
     note_access_version(token.user, token.holder_access_version)
+    note_catalogue_ref(token.user, token.catalogue_version_seen, token.catalogue_pending_seen)
     return token
 
 

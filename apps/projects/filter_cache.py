@@ -31,7 +31,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from apps.projects.page_cache import catalogue_ref, viewer_parts
+from apps.projects.page_cache import catalogue_ref_for, viewer_parts
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def _audience(user) -> str:
 def cached_count(name: str, user, filters: tuple, rows: QuerySet) -> int:
     """`rows.count()`, cached per catalogue version, audience and `filters` (every value that
     narrows `rows`, as strings; free text is hashed into the key, never stored)."""
-    version, pending = catalogue_ref()
+    version, pending = catalogue_ref_for(user)
     if pending:
         return rows.count()
     digest = hashlib.sha256(repr(filters).encode()).hexdigest()[:32]

@@ -36,8 +36,8 @@ from django.db import connection
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString
 
-from apps.access.facts import access_facts
-from apps.projects.content_versions import CATALOGUE_ID
+from apps.access.facts import access_facts, catalogue_ref_seen
+from apps.projects import catalogue_ref as catalogue_sql
 from apps.projects.models import Project, ProjectContentPending, ProjectContentVersion
 from apps.security.mfa import mfa_enforced
 
@@ -86,14 +86,6 @@ class ProjectRef:
     pending: bool
 
 
-def _sqlite_pending() -> str:
-    """SQLite bumps a version in the writing statement itself, and keeps no record of which
-    transaction wrote: inside a transaction, count every project as possibly written (what a
-    PostgreSQL transaction that wrote sees), so nothing it renders is read from or stored in
-    the cache. Its views run outside transactions (`ATOMIC_REQUESTS` is off)."""
-    return "1" if connection.in_atomic_block else "0"
-
-
 def project_ref(slug: str) -> ProjectRef | None:
     """The project called `slug`, its content version and whether this transaction has
     uncommitted writes to it, in one statement; None when there is no such project. Says
@@ -103,7 +95,7 @@ def project_ref(slug: str) -> ProjectRef | None:
         f"EXISTS (SELECT 1 FROM {ProjectContentPending._meta.db_table} q "
         "WHERE q.xact = pg_current_xact_id_if_assigned()::text::bigint AND q.project_id = p.id)"
         if connection.vendor == "postgresql"
-        else _sqlite_pending()
+        else catalogue_sql.sqlite_pending()
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -182,17 +174,8 @@ def catalogue_ref_columns() -> tuple[str, list]:
     `content_versions.CATALOGUE`) and whether this transaction has uncommitted writes to any
     project — with their parameters, for a statement that reads them beside its own (the
     unread count's digest): one round trip instead of two."""
-    version = ProjectContentVersion._meta.db_table
-    if connection.vendor == "postgresql":
-        pending = (
-            f"EXISTS (SELECT 1 FROM {ProjectContentPending._meta.db_table} q "
-            "WHERE q.xact = pg_current_xact_id_if_assigned()::text::bigint)"
-        )
-        identifier = CATALOGUE_ID
-    else:
-        pending, identifier = _sqlite_pending(), CATALOGUE_ID.hex
-    sql = f"(SELECT v.version FROM {version} v WHERE v.project_id = %s), {pending}"
-    return sql, [identifier]
+    version, params = catalogue_sql.version_sql()
+    return f"{version}, {catalogue_sql.pending_sql()}", params
 
 
 def catalogue_ref_from(row) -> tuple[int, bool]:
@@ -208,6 +191,14 @@ def catalogue_ref() -> tuple[int, bool]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {columns}", params)
         return catalogue_ref_from(cursor.fetchone())
+
+
+def catalogue_ref_for(user) -> tuple[int, bool]:
+    """`catalogue_ref()`, or the values read with `user`'s own row when nothing has been
+    written on the connection since (`apps.access.facts.catalogue_ref_seen`): a signed-in
+    request then reads them in the statement that loaded the person or their token."""
+    seen = catalogue_ref_seen(user) if getattr(user, "is_authenticated", False) else None
+    return seen if seen is not None else catalogue_ref()
 
 
 def catalogue_fragment(user, name: str, request_key: str, build: Callable[[], str]) -> str:
@@ -231,7 +222,7 @@ def catalogue_cached(
     catalogue's `catalogue_ref()`, when the caller read it (before anything `build()` reads)."""
     if not getattr(settings, "PROJECT_PAGE_CACHE", True):
         return build()
-    version, pending = ref if ref is not None else catalogue_ref()
+    version, pending = ref if ref is not None else catalogue_ref_for(user)
     if pending:
         return build()
     digest = hashlib.blake2b(request_key.encode(), digest_size=16).hexdigest()

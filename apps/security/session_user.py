@@ -33,16 +33,19 @@ from django.db.models import OuterRef, Subquery
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
-from apps.access.facts import note_access_version
+from apps.access.facts import note_access_version, note_catalogue_ref
 from apps.access.models import AccessVersion
 from apps.accounts.models import User
 from apps.core.compiled import FirstInstance
+from apps.projects import catalogue_ref as catalogue_sql
 
 
 def _person_with_version(pk):
     version = AccessVersion.objects.filter(user_id=OuterRef("pk")).values("version")[:1]
     return (
-        User._default_manager.annotate(session_access_version=Subquery(version))
+        User._default_manager.annotate(
+            session_access_version=Subquery(version), **catalogue_sql.annotations()
+        )
         .filter(pk=pk)
         .order_by()[:1]
     )
@@ -63,6 +66,7 @@ def _load(backend, user_id):
     if person is None or not backend.user_can_authenticate(person):
         return None
     note_access_version(person, person.session_access_version)
+    note_catalogue_ref(person, person.catalogue_version_seen, person.catalogue_pending_seen)
     return person
 
 
