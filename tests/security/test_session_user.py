@@ -145,3 +145,28 @@ def test_the_person_and_their_access_version_are_one_statement():
         assert facts.user_pk == person.pk
         assert len(queries) == 1, [query["sql"] for query in queries]
         assert "access_accessversion" in queries[0]["sql"]
+
+
+def _through_middleware(session_key: str):
+    from apps.security.session_user import SessionAuthenticationMiddleware
+
+    request = _request(session_key)
+    SessionAuthenticationMiddleware(lambda r: None).process_request(request)
+    return request
+
+
+def test_once_read_request_user_is_the_person_itself():
+    person = UserFactory()
+    request = _through_middleware(_signed_in_key(person, MODEL_BACKEND))
+    assert type(request.user).__name__ == "SimpleLazyObject"
+    assert request.user.pk == person.pk  # the first read loads the person
+    assert type(request.user) is User and request.user.pk == person.pk
+
+
+def test_a_person_set_during_the_request_is_not_replaced_by_a_late_read_of_the_proxy():
+    someone, other = UserFactory(), UserFactory()
+    request = _through_middleware(_signed_in_key(someone, MODEL_BACKEND))
+    proxy = request.user  # held by something before the request's person was set
+    request.user = other  # as a sign-in, or code acting for another person, sets it
+    assert proxy.pk == someone.pk  # the proxy still reads the session's person …
+    assert request.user is other  # … and leaves the request's own setting alone
