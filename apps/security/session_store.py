@@ -28,11 +28,12 @@ _STATEMENTS: dict[str, str] = {}  # per database vendor
 # the secrets that verified it. Checking the signature (key derivation and HMAC), then base64
 # and zlib, was a twentieth of a signed-in request that read little else; it is a pure
 # function of these inputs, so its result is kept. Only text that passed Django's own check
-# is kept, and a rotated secret is another key. Bounded: one entry per live session a
-# process serves, the oldest dropped first.
+# is kept, and a rotated secret is another key. Bounded: one entry per session a process
+# served lately, the least recently used dropped first (a session is a few hundred bytes, so
+# about a megabyte a process; a session that falls out is only checked again).
 _VERIFIED: OrderedDict[tuple, bytes] = OrderedDict()
 _VERIFIED_LOCK = threading.Lock()
-_VERIFIED_MAX = 4096
+_VERIFIED_MAX = 1024
 
 
 class _Payload:

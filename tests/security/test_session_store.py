@@ -126,3 +126,19 @@ def test_a_rotated_secret_reads_old_sessions_through_the_fallbacks_only():
         assert SessionStore().decode(text) == {"colour": "teal"}
     # Kept under the secrets that verified it: with the fallback gone, it is refused again.
     assert SessionStore().decode(text) == {}
+
+
+def test_the_kept_payloads_are_bounded_and_the_least_recently_used_go_first(monkeypatch):
+    from apps.security import session_store
+
+    monkeypatch.setattr(session_store, "_VERIFIED_MAX", 3)
+    monkeypatch.setattr(session_store, "_VERIFIED", session_store.OrderedDict())
+    texts = [_signed({"n": number}) for number in range(5)]
+    for text in texts[:3]:
+        SessionStore().decode(text)
+    SessionStore().decode(texts[0])  # used again: now the most recent
+    for text in texts[3:]:
+        SessionStore().decode(text)
+    kept = {key[0] for key in session_store._VERIFIED}
+    assert kept == {texts[0], texts[3], texts[4]}
+    assert [SessionStore().decode(text)["n"] for text in texts] == [0, 1, 2, 3, 4]
