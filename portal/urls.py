@@ -14,6 +14,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # The busiest prefixes first: Django tries the patterns in order, and each include before
+    # a match costs its own attempts (the "" include below, all of its patterns). No pattern
+    # before these could match a path under them, so the order changes no resolution.
+    path("search/", include("apps.search.urls")),
+    path("api/v1/", include("apps.api.urls")),
+    path("projects/", include("apps.projects.urls")),
+    path("datasets/", include("apps.datasets.urls")),
     # Local storage's stand-in for presigned S3 part URLs (apps/core/multipart.py).
     path("uploads/parts/<str:token>/", views.multipart_part_put, name="multipart_part_put"),
     path("admin/login/", security_views.admin_login, name="admin_login_redirect"),
@@ -24,18 +31,14 @@ urlpatterns = [
     path("account/", include("apps.accounts.urls")),
     path("organisations/", include("apps.organisations.urls")),
     path("disease-areas/", include("apps.diseases.urls")),
-    path("projects/", include("apps.projects.urls")),
     path("protocols/", include("apps.documents.urls")),
-    path("datasets/", include("apps.datasets.urls")),
     path("analyses/", include("apps.analyses.urls")),
     path("access/", include("apps.access.urls")),
     path("ga4gh/", include("apps.access.urls_ga4gh")),
     path("milestones/", include("apps.milestones.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("audit/", include("apps.audit.urls")),
-    path("search/", include("apps.search.urls")),
     path("account/tokens/", include("apps.api.web_urls")),
-    path("api/v1/", include("apps.api.urls")),
     path("api/guide/", api_guide.guide, name="api-guide"),
     path("api/guide/sync_client.py", api_guide.sync_client, name="api-guide-sync-client"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
