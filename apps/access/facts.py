@@ -23,7 +23,7 @@ Correctness comes from the database, never from signals or from the cache:
   Stratum faster, never more permissive.
 
 Each request asks the database for the person's version once (a primary-key probe; an API
-request gets it with its token, `note_access_version`); the facts themselves come from this
+request gets it with its token, `note_read_with_person`); the facts themselves come from this
 process's memory or the shared cache when that version is known. Within a request, a write on the connection (or the end of a transaction) makes the
 next use probe the version again, so a service that changes access and then asks the policy
 sees its own change.
@@ -235,28 +235,27 @@ def access_facts(user) -> AccessFacts:
     return facts
 
 
-def note_access_version(user, version: int | None) -> None:
-    """`user` was loaded together with their access version (`AccessVersion.version`, None
-    when they have no row yet), so the request's first use of the facts need not probe it.
-    Void after any write on the connection, as the memo is."""
-    user._access_version_seen = (version or 0, _writes())
-
-
-def note_catalogue_ref(user, version: int | None, pending: bool | None) -> None:
-    """`user` was loaded together with the catalogue's version and whether the transaction
-    had uncommitted project writes (`apps.projects.catalogue_ref`), so a list cached under
-    that version need not read them again. Void after any write on the connection, as the
-    access version noted beside it."""
-    user._catalogue_ref_seen = (int(version or 0), bool(pending), _writes())
+def note_read_with_person(
+    user, access_version: int | None, catalogue_version: int | None, catalogue_pending
+) -> None:
+    """`user` was loaded (for a session or a token) together with their access version
+    (`AccessVersion.version`, None when they have no row yet) and the catalogue's version
+    and pending flag (`apps.projects.catalogue_ref`), so the request's first use of the
+    facts need not probe the one, nor a list cached under the catalogue version read the
+    other. Both are void after any write on the connection, as the memo is."""
+    writes = _writes()
+    user._access_version_seen = (access_version or 0, writes)
+    user._catalogue_ref_seen = (int(catalogue_version or 0), bool(catalogue_pending), writes)
 
 
 def catalogue_ref_seen(user) -> tuple[int, bool] | None:
-    """What `note_catalogue_ref` noted, while nothing has been written on the connection
-    since; None otherwise, and when it said "pending" (the reader asks the database then)."""
+    """The catalogue's version noted by `note_read_with_person`, as `(version, False)`, while
+    nothing has been written on the connection since; None otherwise, and when it said
+    "pending" (the reader asks the database then)."""
     seen = getattr(getattr(user, "_user", user), "_catalogue_ref_seen", None)
     if seen is None or seen[1] or seen[2] != _writes():
         return None
-    return seen[0], seen[1]
+    return seen[0], False
 
 
 def _version_of(user_pk) -> int:

@@ -19,7 +19,7 @@ from django.db import IntegrityError, router, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from apps.access.facts import note_access_version, note_catalogue_ref
+from apps.access.facts import note_read_with_person
 from apps.access.models import AccessVersion
 from apps.accounts.models import ApiToken, User
 from apps.accounts.token_format import (
@@ -99,8 +99,12 @@ def token_find(raw: str) -> ApiToken | None:
     token = _TOKEN.first(digest, using=router.db_for_read(ApiToken))
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         return None
-    note_access_version(token.user, token.holder_access_version)
-    note_catalogue_ref(token.user, token.catalogue_version_seen, token.catalogue_pending_seen)
+    note_read_with_person(
+        token.user,
+        token.holder_access_version,
+        token.catalogue_version_seen,
+        token.catalogue_pending_seen,
+    )
     return token
 
 

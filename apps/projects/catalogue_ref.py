@@ -14,7 +14,7 @@ from apps.projects.content_versions import CATALOGUE_ID
 from apps.projects.models import ProjectContentPending, ProjectContentVersion
 
 
-def sqlite_pending() -> str:
+def _sqlite_pending() -> str:
     """SQLite bumps a version in the writing statement itself, and keeps no record of which
     transaction wrote: inside a transaction, count every project as possibly written (what a
     PostgreSQL transaction that wrote sees), so nothing it renders is read from or stored in
@@ -28,16 +28,19 @@ def version_sql() -> tuple[str, list]:
     return f"(SELECT v.version FROM {table} v WHERE v.project_id = %s)", [identifier]  # noqa: S608
 
 
-def pending_sql(*, compiled_once: bool = False) -> str:
-    """`compiled_once`: the SQL is kept and run again later, so on SQLite (whose answer is
+def pending_sql(*, project_column: str = "", compiled_once: bool = False) -> str:
+    """Whether this transaction has uncommitted writes to any project, or with
+    `project_column` (an SQL column of the enclosing statement) to that project.
+    `compiled_once`: the SQL is kept and run again later, so on SQLite (whose answer is
     worked out here, not by the database) it says "pending", which makes its reader ask again
     rather than trust a value from another moment."""
     if connection.vendor == "postgresql":
+        narrowed = f" AND q.project_id = {project_column}" if project_column else ""
         return (
             f"EXISTS (SELECT 1 FROM {ProjectContentPending._meta.db_table} q "  # noqa: S608
-            "WHERE q.xact = pg_current_xact_id_if_assigned()::text::bigint)"
+            f"WHERE q.xact = pg_current_xact_id_if_assigned()::text::bigint{narrowed})"
         )
-    return "1" if compiled_once else sqlite_pending()
+    return "1" if compiled_once else _sqlite_pending()
 
 
 def annotations() -> dict[str, RawSQL]:

@@ -38,7 +38,7 @@ from django.utils.safestring import SafeString
 
 from apps.access.facts import access_facts, catalogue_ref_seen
 from apps.projects import catalogue_ref as catalogue_sql
-from apps.projects.models import Project, ProjectContentPending, ProjectContentVersion
+from apps.projects.models import Project, ProjectContentVersion
 from apps.security.mfa import mfa_enforced
 
 logger = logging.getLogger(__name__)
@@ -91,12 +91,7 @@ def project_ref(slug: str) -> ProjectRef | None:
     uncommitted writes to it, in one statement; None when there is no such project. Says
     nothing about who may see it."""
     project, version = Project._meta.db_table, ProjectContentVersion._meta.db_table
-    pending = (
-        f"EXISTS (SELECT 1 FROM {ProjectContentPending._meta.db_table} q "
-        "WHERE q.xact = pg_current_xact_id_if_assigned()::text::bigint AND q.project_id = p.id)"
-        if connection.vendor == "postgresql"
-        else catalogue_sql.sqlite_pending()
-    )
+    pending = catalogue_sql.pending_sql(project_column="p.id")
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT p.id, v.version, {pending} FROM {project} p LEFT JOIN {version} v "
@@ -197,7 +192,7 @@ def catalogue_ref_for(user) -> tuple[int, bool]:
     """`catalogue_ref()`, or the values read with `user`'s own row when nothing has been
     written on the connection since (`apps.access.facts.catalogue_ref_seen`): a signed-in
     request then reads them in the statement that loaded the person or their token."""
-    seen = catalogue_ref_seen(user) if getattr(user, "is_authenticated", False) else None
+    seen = catalogue_ref_seen(user)
     return seen if seen is not None else catalogue_ref()
 
 

@@ -33,7 +33,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
-from apps.access.facts import note_access_version, note_catalogue_ref
+from apps.access.facts import note_read_with_person
 from apps.access.models import AccessVersion
 from apps.accounts.models import User
 from apps.core.compiled import FirstInstance
@@ -65,8 +65,12 @@ def _load(backend, user_id):
     person = _PERSON.first(user_id, using=alias)
     if person is None or not backend.user_can_authenticate(person):
         return None
-    note_access_version(person, person.session_access_version)
-    note_catalogue_ref(person, person.catalogue_version_seen, person.catalogue_pending_seen)
+    note_read_with_person(
+        person,
+        person.session_access_version,
+        person.catalogue_version_seen,
+        person.catalogue_pending_seen,
+    )
     return person
 
 

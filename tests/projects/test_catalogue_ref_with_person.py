@@ -5,7 +5,7 @@ connection since it was read; after a write, the database is asked again."""
 
 import pytest
 from django.contrib.auth.backends import ModelBackend
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -55,8 +55,6 @@ def test_a_write_after_the_person_was_loaded_makes_the_next_reader_ask_the_datab
 
 
 def test_inside_a_transaction_that_wrote_a_project_nothing_noted_is_trusted():
-    from django.db import transaction
-
     with transaction.atomic():
         ProjectFactory()
         person = _load(ModelBackend(), UserFactory().pk)  # the user's insert is a write too

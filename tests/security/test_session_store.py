@@ -13,6 +13,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from apps.security import session_store
 from apps.security.session_store import SessionStore
 from tests.accounts.factories import UserFactory
 
@@ -129,8 +130,6 @@ def test_a_rotated_secret_reads_old_sessions_through_the_fallbacks_only():
 
 
 def test_the_kept_payloads_are_bounded_and_the_least_recently_used_go_first(monkeypatch):
-    from apps.security import session_store
-
     monkeypatch.setattr(session_store, "_VERIFIED_MAX", 3)
     monkeypatch.setattr(session_store, "_VERIFIED", session_store.OrderedDict())
     texts = [_signed({"n": number}) for number in range(5)]

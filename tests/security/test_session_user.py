@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from apps.access.facts import access_facts
 from apps.accounts.models import User
 from apps.security.session_store import SessionStore
-from apps.security.session_user import session_user
+from apps.security.session_user import SessionAuthenticationMiddleware, session_user
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -148,8 +148,6 @@ def test_the_person_and_their_access_version_are_one_statement():
 
 
 def _through_middleware(session_key: str):
-    from apps.security.session_user import SessionAuthenticationMiddleware
-
     request = _request(session_key)
     SessionAuthenticationMiddleware(lambda r: None).process_request(request)
     return request
